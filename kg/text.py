@@ -1,0 +1,37 @@
+"""Text normalisation for quote checks and free-text lookup.
+
+>>> normalise_whitespace("express-\\ning  T\\ncells")
+'express- ing T cells'
+>>> lookup_key("CD19-negative relapse") == lookup_key("cd19 negative relapse")
+True
+>>> lookup_key("TNF-α") == lookup_key("tnf alpha")
+True
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa"}
+_SYMBOLS = {"≥": " ge ", "≤": " le ", ">": " gt ", "<": " lt ", "+": " pos ", "%": " pct "}
+
+
+def normalise_whitespace(text: str) -> str:
+    """Collapse every run of whitespace (including line breaks) to one space."""
+    return _WS.sub(" ", text).strip()
+
+
+def lookup_key(text: str) -> str:
+    """A key that ignores case, hyphens, punctuation and spacing, keeping meaning-bearing
+    symbols (≥, >, +, %) and Greek letters as words."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    for char, word in {**_GREEK, **_SYMBOLS}.items():
+        text = text.replace(char, f" {word.strip()} " if char in _SYMBOLS else word)
+    text = re.sub(r"[^0-9a-z]+", " ", text)
+    return text.strip()
+
+
+def compact_key(text: str) -> str:
+    """``lookup_key`` without spaces, so 'tisa cel' matches 'tisacel'."""
+    return lookup_key(text).replace(" ", "")
