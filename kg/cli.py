@@ -1,0 +1,304 @@
+"""The ``cartkg`` command line. Imports stay inside the command functions so that quick
+commands such as ``cartkg lookup`` start without loading rdflib or the reasoner.
+
+Exit codes: 0 success; 1 no match, invalid data or failed validation; 2 usage error or
+runtime failure. With ``--json`` exactly one JSON document goes to stdout; messages go to
+stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kg.errors import EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, KgError, NoMatch
+
+
+def _emit(obj) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def _store(args):
+    from kg.store import open_store
+    return open_store(getattr(args, "store", None))
+
+
+def cmd_build(args) -> int:
+    from kg.build import build
+    from kg.paths import project_paths
+    report = build(project_paths(), reasoner=args.reasoner, quiet=args.quiet)
+    for note in report.notes:
+        print(f"[build] note: {note}", file=sys.stderr)
+    total = sum(report.timings.values())
+    print(f"[build] ok: {report.triples} triples ({report.inferred} inferred by "
+          f"{report.reasoner or 'no reasoner'}) in {total:.1f} s → exports/", file=sys.stderr)
+    if args.json:
+        _emit({"triples": report.triples, "inferred": report.inferred,
+               "reasoner": report.reasoner, "timings": report.timings, "notes": report.notes})
+    return EXIT_OK
+
+
+def cmd_sparql(args) -> int:
+    from kg.sparqlout import render
+    text = args.query
+    path = Path(text)
+    if len(text) < 4096 and "{" not in text and path.exists():
+        text = path.read_text(encoding="utf-8")
+    if args.endpoint:
+        from kg.remote import RemoteStore
+        store = RemoteStore(args.endpoint)
+    else:
+        store = _store(args)
+    sys.stdout.write(render(store.query(text), args.format))
+    return EXIT_OK
+
+
+def _no_match(exc: NoMatch, as_json: bool, empty) -> int:
+    if as_json:
+        _emit(empty)
+    hint = f"; closest: {', '.join(exc.candidates)}" if exc.candidates else ""
+    print(f"{exc}{hint}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def cmd_lookup(args) -> int:
+    from kg.lookup import closest_names, lookup
+    from kg.sparqlout import text_table
+    store = _store(args)
+    matches = lookup(store, args.text)
+    if not matches:
+        return _no_match(NoMatch(f"no entity matches {args.text!r}",
+                                 closest_names(store, args.text)), args.json, [])
+    if args.json:
+        _emit(matches)
+    else:
+        sys.stdout.write(text_table(["label", "category", "score", "iri"],
+                                    [[m["label"], m["category"], str(m["score"]), m["iri"]]
+                                     for m in matches]))
+    return EXIT_OK
+
+
+def _evidence_rows(items) -> list[list[str]]:
+    return [[i["subject"]["label"], i["predicate"]["label"], i["object"]["label"],
+             ",".join(i["refs"]) or "-", i["quote"]] for i in items]
+
+
+def cmd_evidence(args) -> int:
+    from kg.evidence import evidence_items
+    from kg.lookup import resolve
+    from kg.sparqlout import text_table
+    store = _store(args)
+    about = None
+    if args.about:
+        try:
+            about = resolve(store, args.about)["iri"]
+        except NoMatch as exc:
+            return _no_match(exc, args.json, [])
+    items = evidence_items(store, source=args.source, about_iri=about,
+                           include_drafts=args.include_drafts)
+    if args.json:
+        _emit(items)
+    else:
+        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "quote"],
+                                    _evidence_rows(items)))
+    if not items:
+        print("no evidence items match", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    from kg.stats import graph_stats
+    stats = graph_stats(_store(args))
+    if args.json:
+        _emit(stats)
+        return EXIT_OK
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k:<28} {v}")
+        else:
+            print(f"{key:<30} {value}")
+    return EXIT_OK
+
+
+def _print_explained(records: list[dict], name_key: str) -> None:
+    for rank, r in enumerate(records, 1):
+        extra = f"  (addresses: {'; '.join(r['addresses'])})" if "addresses" in r else ""
+        print(f"{rank}. {r[name_key]}{extra}")
+        for step in r["explanation"]:
+            print(f"     {step['from']} --{step['relation']}--> {step['to']}")
+        for e in r["evidence"][:3]:
+            refs = ",".join(e["refs"]) or "review"
+            print(f"     [{e['source']} ref {refs}] \"{e['quote'][:140]}\"")
+        if len(r["evidence"]) > 3:
+            print(f"     … {len(r['evidence']) - 3} more evidence items (--json shows all)")
+
+
+def cmd_strategies(args) -> int:
+    from kg.questions import strategies
+    try:
+        answer = strategies(_store(args), args.text, include_drafts=args.include_drafts)
+    except NoMatch as exc:
+        return _no_match(exc, args.json, [])
+    if args.json:
+        _emit(answer)
+    else:
+        _print_explained(answer, "strategy")
+    return EXIT_OK if answer else EXIT_INVALID
+
+
+def cmd_mechanisms(args) -> int:
+    from kg.questions import mechanisms
+    try:
+        answer = mechanisms(_store(args), args.text, include_drafts=args.include_drafts)
+    except NoMatch as exc:
+        return _no_match(exc, args.json, [])
+    if args.json:
+        _emit(answer)
+    else:
+        _print_explained(answer, "mechanism")
+    return EXIT_OK if answer else EXIT_INVALID
+
+
+def cmd_biomarkers(args) -> int:
+    from kg.questions import biomarkers
+    from kg.sparqlout import text_table
+    answer = biomarkers(_store(args), args.outcome, args.direction, args.include_drafts)
+    if args.json:
+        _emit(answer)
+    else:
+        sys.stdout.write(text_table(
+            ["biomarker", "outcome", "direction", "statistics"],
+            [[b["biomarker"], b["outcome"], b["direction"] or "-",
+              "; ".join(s["text"] for s in b["statistics"]) or "-"] for b in answer]))
+    return EXIT_OK if answer else EXIT_INVALID
+
+
+def cmd_reason(args) -> int:
+    from kg.compile import compile_graph
+    from kg.curation import load_curation
+    from kg.paths import project_paths
+    from kg.reason import reason
+    paths = project_paths()
+    result = reason(compile_graph(paths, load_curation(paths)), args.engine)
+    report = {"engine": result.engine, "consistent": result.consistent,
+              "unsatisfiable": result.unsatisfiable,
+              "inferred_subclass_axioms": [list(a) for a in result.subclass_axioms],
+              "inferred_facts": len(result.inferred), "message": result.message}
+    if args.json:
+        _emit(report)
+    else:
+        print(f"engine: {result.engine}\nconsistent: {result.consistent}\n"
+              f"unsatisfiable classes: {', '.join(result.unsatisfiable) or 'none'}\n"
+              f"inferred facts: {len(result.inferred)}")
+        for sub, sup in result.subclass_axioms:
+            print(f"  {sub.rsplit('/', 1)[-1]} ⊑ {sup.rsplit('/', 1)[-1]}")
+        if result.message:
+            print(result.message, file=sys.stderr)
+    return EXIT_OK if result.consistent and not result.unsatisfiable else EXIT_INVALID
+
+
+def cmd_curate_validate(args) -> int:
+    from kg.build import prepare
+    from kg.paths import project_paths
+    cur, _, _, report = prepare(project_paths(), reasoner=args.reasoner, quiet=True)
+    message = (f"ok: {len(cur.entities)} entities, {len(cur.evidence)} evidence items, "
+               f"{len(cur.sources)} sources; SHACL, QC queries and reasoning passed")
+    if args.json:
+        _emit({"ok": True, "problems": [], "entities": len(cur.entities),
+               "evidence_items": len(cur.evidence)})
+    print(message, file=sys.stderr)
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cartkg",
+        description="Knowledge graph of biomarkers, resistance mechanisms and interventions "
+                    "for CD19-directed immunotherapy (CAR-T cells, blinatumomab).",
+        epilog="Exit codes: 0 ok; 1 no match, invalid data or failed validation; "
+               "2 usage error or runtime failure.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, fn, help_text, json_flag=True, store=True, drafts=False):
+        c = sub.add_parser(name, help=help_text, description=help_text)
+        c.set_defaults(func=fn)
+        if json_flag:
+            c.add_argument("--json", action="store_true", help="print one JSON document")
+        if store:
+            c.add_argument("--store", metavar="SETTING",
+                           help="oxigraph (default, on disk), oxigraph-memory or rdflib; "
+                                "default from $CARTKG_STORE")
+        if drafts:
+            c.add_argument("--include-drafts", action="store_true",
+                           help="also use evidence not (yet) accepted by review")
+        return c
+
+    c = command("build", cmd_build, "compile ontology + curation sources into the store and "
+                "exports/", store=False)
+    c.add_argument("--reasoner", default="auto", choices=["auto", "hermit", "owlrl", "none"],
+                   help="auto: HermiT when Java is present, else pure-Python OWL RL")
+    c.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    c = command("sparql", cmd_sparql, "run a SPARQL query (text or file)", json_flag=False)
+    c.add_argument("query", metavar="QUERY_OR_FILE")
+    c.add_argument("--format", default="table", choices=["json", "csv", "tsv", "table"])
+    c.add_argument("--endpoint", metavar="URL", help="a remote SPARQL 1.1 endpoint")
+
+    c = command("lookup", cmd_lookup, "find entities by label or synonym")
+    c.add_argument("text")
+
+    c = command("evidence", cmd_evidence, "list evidence items", drafts=True)
+    c.add_argument("--source", metavar="DOI", help="only evidence from this source")
+    c.add_argument("--about", metavar="TEXT", help="only evidence whose subject or object "
+                   "this text names")
+
+    command("stats", cmd_stats, "counts of entities, evidence and triples")
+
+    c = command("strategies", cmd_strategies, "strategies that apply to a relapse phenotype, "
+                "mechanism or finding, with explanation and evidence", drafts=True)
+    c.add_argument("text")
+    c = command("mechanisms", cmd_mechanisms, "mechanisms a text names, and all beneath or "
+                "linked to them", drafts=True)
+    c.add_argument("text")
+    c = command("biomarkers", cmd_biomarkers, "biomarkers predicting outcome", drafts=True)
+    c.add_argument("--outcome", choices=["response", "long-term"])
+    c.add_argument("--direction", choices=["favourable", "unfavourable"])
+
+    c = command("reason", cmd_reason, "run the reasoner on a copy of the graph: consistency, "
+                "unsatisfiable classes, inferred hierarchy", store=False)
+    c.add_argument("--engine", default="auto", choices=["auto", "hermit", "owlrl"])
+
+    curate = sub.add_parser("curate", help="curation commands",
+                            description="curation commands").add_subparsers(
+        dest="curate_command", required=True, metavar="SUBCOMMAND")
+    c = curate.add_parser("validate", help="validate the curation sources (exit 0 clean, "
+                          "1 problems)")
+    c.set_defaults(func=cmd_curate_validate)
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--reasoner", default="auto", choices=["auto", "hermit", "owlrl", "none"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KgError as exc:
+        if getattr(args, "json", False) and exc.exit_code == EXIT_INVALID \
+                and args.command == "curate":
+            problems = [p.as_dict() for p in getattr(exc, "problems", [])]
+            _emit({"ok": False, "problems": problems or [{"problem": str(exc)}]})
+        print(f"cartkg {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EXIT_RUNTIME
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""Write the built graph to ``exports/`` in every format, deterministically.
+
+Blank nodes (only in OWL axioms) get canonical labels and triples are written in sorted order,
+so two builds of the same sources give byte-identical files.
+
+Files: cartkg.ttl, cartkg.nt, cartkg.jsonld, cartkg.owl (RDF/XML), inferred.ttl,
+cartkg.graphml, nodes.tsv, edges.tsv, README.md.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import rdflib
+from rdflib.compare import to_canonical_graph
+
+from kg.compile import new_graph
+from kg.curation import Curation
+from kg.schema import load_schema
+from kg.paths import ProjectPaths
+from kg.vocab import CKG, ENT, EVIDENCE, PREFIXES
+
+FILES = {
+    "cartkg.ttl": "The whole graph (ontology, entities, evidence, asserted and inferred edges), Turtle.",
+    "cartkg.nt": "The same graph as sorted N-Triples; loaded into the store.",
+    "cartkg.jsonld": "The same graph as JSON-LD.",
+    "cartkg.owl": "The same graph as OWL in RDF/XML, for Protégé and OWL tools.",
+    "inferred.ttl": "Only the reasoner's inferences that the answers use.",
+    "cartkg.graphml": "Entities and their relations as a GraphML network (networkx).",
+    "nodes.tsv": "KGX-style node table: id, category, name, synonyms, description, xrefs.",
+    "edges.tsv": "KGX-style edge table: subject, predicate, object, sources, references, evidence.",
+}
+
+
+def sorted_graph(graph: rdflib.Graph) -> rdflib.Graph:
+    """A copy with canonical blank-node labels, triples inserted in sorted order."""
+    canon = to_canonical_graph(graph)
+    out = new_graph()
+    for t in sorted(canon, key=lambda t: tuple(x.n3() for x in t)):
+        out.add(t)
+    return out
+
+
+def curie(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _ntriples(graph: rdflib.Graph) -> str:
+    lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    return "\n".join(sorted(set(line for line in lines if line.strip()))) + "\n"
+
+
+def _jsonld(graph: rdflib.Graph) -> str:
+    doc = json.loads(graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True))
+    if isinstance(doc, dict) and isinstance(doc.get("@graph"), list):
+        doc["@graph"].sort(key=lambda node: str(node.get("@id", "")))
+    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _edges(cur: Curation, inferred: set) -> list[dict]:
+    """Entity-to-entity edges with their evidence (asserted) or 'inferred'."""
+    by_edge: dict[tuple, list] = {}
+    for ev in cur.evidence:
+        if ev.status == "accepted":
+            by_edge.setdefault((ENT[ev.subject], CKG[ev.predicate], ENT[ev.object]), []).append(ev)
+    for e in cur.entities.values():
+        for parent in e.kind_of:
+            by_edge.setdefault((ENT[e.id], CKG["kindOf"], ENT[parent]), [])
+    rows = []
+    for (s, p, o), evs in sorted(by_edge.items()):
+        rows.append({"subject": s, "predicate": p, "object": o, "knowledge_level": "asserted",
+                     "sources": sorted({cur.sources[e.source].doi or e.source for e in evs}),
+                     "refs": sorted({f"{e.source}:{r}" for e in evs for r in e.refs}),
+                     "evidence": sorted(e.id for e in evs)})
+    for s, p, o in sorted(inferred, key=lambda t: tuple(map(str, t))):
+        s, p, o = str(s), str(p), str(o)
+        if s.startswith(ENT) and o.startswith(ENT) and p.startswith(CKG) \
+                and (s, p, o) not in by_edge:
+            rows.append({"subject": s, "predicate": p, "object": o, "knowledge_level": "inferred",
+                         "sources": [], "refs": [], "evidence": []})
+    return rows
+
+
+def _nodes(cur: Curation, paths: ProjectPaths) -> list[dict]:
+    schema = load_schema(paths.ontology)
+    rows = [{"id": ENT[e.id], "category": schema.category_of(e.type), "type": CKG[e.type],
+             "name": e.label, "synonym": e.synonyms, "description": e.definition,
+             "xref": [x.curie for x in e.xrefs]} for e in cur.entities.values()]
+    rows += [{"id": ENT[s.id], "category": "publication", "type": CKG["Publication"],
+              "name": s.title, "synonym": [], "description": f"doi:{s.doi}" if s.doi else "",
+              "xref": [x for x in (f"DOI:{s.doi}" if s.doi else "",
+                                   f"PMID:{s.pmid}" if s.pmid else "") if x]}
+             for s in cur.sources.values()]
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def _tsv(rows: list[dict], columns: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter="\t", lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(["|".join(curie(x) if x.startswith("http") else x for x in r[c])
+                    if isinstance(r[c], list) else curie(r[c]) if str(r[c]).startswith("http")
+                    else r[c] for c in columns])
+    return buf.getvalue()
+
+
+def _graphml(nodes: list[dict], edges: list[dict]) -> str:
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for n in nodes:
+        g.add_node(curie(n["id"]), label=n["name"], category=n["category"], type=curie(n["type"]))
+    for e in edges:
+        g.add_edge(curie(e["subject"]), curie(e["object"]), key=curie(e["predicate"]),
+                   predicate=curie(e["predicate"]), knowledge_level=e["knowledge_level"],
+                   evidence_count=len(e["evidence"]), evidence="|".join(e["evidence"]))
+    buf = io.BytesIO()
+    nx.write_graphml(g, buf, encoding="utf-8")
+    return buf.getvalue().decode("utf-8")
+
+
+def _readme(sizes: dict[str, str]) -> str:
+    lines = ["# exports/", "",
+             "Generated by `cartkg build` from `ontology/` — do not edit; rebuild instead.",
+             "A test checks that these files match their sources.", "",
+             "| file | contents | size |", "| --- | --- | --- |"]
+    lines += [f"| `{name}` | {FILES[name]} | {sizes[name]} |" for name in FILES]
+    lines += ["", "The Oxigraph store (`store/`) is built here too but not committed; it is "
+              "recreated from `cartkg.nt` when missing.", ""]
+    return "\n".join(lines)
+
+
+def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
+                   paths: ProjectPaths) -> dict[str, str]:
+    """All export files as name -> text, ready to be written."""
+    graph = sorted_graph(full)
+    inferred_graph = new_graph()
+    for t in sorted(inferred, key=lambda t: tuple(map(str, t))):
+        inferred_graph.add(t)
+    nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
+    out = {
+        "cartkg.ttl": graph.serialize(format="turtle"),
+        "cartkg.nt": _ntriples(graph),
+        "cartkg.jsonld": _jsonld(graph),
+        "cartkg.owl": graph.serialize(format="xml"),
+        "inferred.ttl": inferred_graph.serialize(format="turtle"),
+        "cartkg.graphml": _graphml(nodes, edges),
+        "nodes.tsv": _tsv(nodes, ["id", "category", "type", "name", "synonym", "description", "xref"]),
+        "edges.tsv": _tsv(edges, ["subject", "predicate", "object", "knowledge_level", "sources",
+                                  "refs", "evidence"]),
+    }
+    counts = {"cartkg.nt": f"{out['cartkg.nt'].count(chr(10))} triples",
+              "inferred.ttl": f"{len(inferred)} triples",
+              "nodes.tsv": f"{len(nodes)} nodes", "edges.tsv": f"{len(edges)} edges",
+              "cartkg.graphml": f"{len(nodes)} nodes, {len(edges)} edges"}
+    out["README.md"] = _readme({n: counts.get(n, f"{len(out[n].encode()) // 1024} KiB")
+                                for n in FILES})
+    return out
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file, fsync and rename."""
+    import os
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

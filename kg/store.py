@@ -1,0 +1,240 @@
+"""The graph store behind every query, picked by a descriptor string.
+
+- ``oxigraph`` (default): Oxigraph on disk at ``exports/store``; created from the committed
+  ``exports/cartkg.nt`` on first use, so a fresh clone answers without a build.
+- ``oxigraph-memory``: Oxigraph in memory, loaded from ``exports/cartkg.nt``.
+- ``rdflib``: rdflib's in-memory graph, loaded from ``exports/cartkg.nt``.
+
+The setting comes from ``--store`` or the CARTKG_STORE environment variable. Results are
+backend-neutral ``Result`` objects whose terms follow the W3C SPARQL JSON results format.
+Parameters are bound as terms (Oxigraph substitutions, rdflib initBindings), never by
+formatting strings into the query.
+
+>>> s = open_store("oxigraph-memory")
+>>> r = s.query("SELECT ?e ?l WHERE { ?e rdfs:label ?l }", {"e": Term.iri(ENT["cd19"])})
+>>> r.rows[0]["l"].value
+'CD19'
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import KgError, RuntimeProblem
+from kg.paths import ProjectPaths, project_paths
+from kg.vocab import ENT, PREFIXES  # noqa: F401
+
+STORE_SETTINGS = ("oxigraph", "oxigraph-memory", "rdflib")
+
+
+class QueryError(KgError):
+    """A malformed or failing SPARQL query (exit 1: the query is what is invalid)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Term:
+    type: str                   # "uri", "literal" or "bnode"
+    value: str
+    datatype: str | None = None
+    lang: str | None = None
+
+    @classmethod
+    def iri(cls, value: str) -> "Term":
+        return cls("uri", value)
+
+    @classmethod
+    def literal(cls, value: str, datatype: str | None = None, lang: str | None = None) -> "Term":
+        return cls("literal", value, datatype, lang)
+
+    def as_json(self) -> dict:
+        out = {"type": self.type, "value": self.value}
+        if self.datatype and self.datatype != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = self.datatype
+        if self.lang:
+            out["xml:lang"] = self.lang
+        return out
+
+    def n3(self) -> str:
+        if self.type == "uri":
+            return f"<{self.value}>"
+        if self.type == "bnode":
+            return f"_:{self.value}"
+        text = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") \
+            .replace("\r", "\\r")
+        if self.lang:
+            return f'"{text}"@{self.lang}'
+        if self.datatype and self.datatype != "http://www.w3.org/2001/XMLSchema#string":
+            return f'"{text}"^^<{self.datatype}>'
+        return f'"{text}"'
+
+
+@dataclass
+class Result:
+    kind: str                                   # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, Term]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[tuple[Term, Term, Term]] = field(default_factory=list)
+
+    def values(self, var: str) -> list[str]:
+        return [r[var].value for r in self.rows if var in r]
+
+
+def _with_prefixes(query: str) -> str:
+    """Prepend the project's PREFIX lines unless the query declares a prefix itself."""
+    declared = {line.split()[1].rstrip(":") for line in query.splitlines()
+                if line.strip().upper().startswith("PREFIX") and len(line.split()) > 1}
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items()
+                   if p not in declared) + query
+
+
+class OxigraphStore:
+    """Oxigraph, on disk (read-only) or in memory."""
+
+    name = "oxigraph"
+
+    def __init__(self, store):
+        self._store = store
+
+    @classmethod
+    def open(cls, path: Path) -> "OxigraphStore":
+        import pyoxigraph as ox
+        try:
+            return cls(ox.Store.read_only(str(path)))
+        except OSError as exc:
+            raise RuntimeProblem(f"cannot open the store at {path}: {exc}; run 'cartkg build'") \
+                from exc
+
+    @classmethod
+    def in_memory(cls, ntriples: Path) -> "OxigraphStore":
+        import pyoxigraph as ox
+        store = ox.Store()
+        store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+        return cls(store)
+
+    @staticmethod
+    def create(path: Path, ntriples: Path) -> None:
+        """Write a new on-disk store at ``path`` from an N-Triples file."""
+        import pyoxigraph as ox
+        store = ox.Store(str(path))
+        store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        store.optimize()
+        del store
+
+    @staticmethod
+    def _term(t) -> Term:
+        import pyoxigraph as ox
+        if isinstance(t, ox.NamedNode):
+            return Term.iri(t.value)
+        if isinstance(t, ox.BlankNode):
+            return Term("bnode", t.value)
+        return Term.literal(t.value, t.datatype.value if t.datatype else None, t.language)
+
+    @staticmethod
+    def _native(t: Term):
+        import pyoxigraph as ox
+        if t.type == "uri":
+            return ox.NamedNode(t.value)
+        if t.lang:
+            return ox.Literal(t.value, language=t.lang)
+        return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype) if t.datatype else None)
+
+    def query(self, sparql: str, bindings: dict[str, Term] | None = None) -> Result:
+        import pyoxigraph as ox
+        subs = {ox.Variable(k): self._native(v) for k, v in (bindings or {}).items()}
+        try:
+            res = self._store.query(_with_prefixes(sparql), substitutions=subs or None)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"SPARQL evaluation failed: {exc}") from exc
+        if isinstance(res, bool):
+            return Result("ask", boolean=res)
+        if isinstance(res, ox.QuerySolutions):
+            names = [v.value for v in res.variables]
+            rows = [{n: self._term(sol[n]) for n in names if sol[n] is not None} for sol in res]
+            return Result("select", variables=names, rows=rows)
+        return Result("graph", triples=[(self._term(t.subject), self._term(t.predicate),
+                                         self._term(t.object)) for t in res])
+
+
+class RdflibStore:
+    """rdflib's in-memory graph: the slow, pure-Python embedded option."""
+
+    name = "rdflib"
+
+    def __init__(self, graph):
+        self._graph = graph
+
+    @classmethod
+    def in_memory(cls, ntriples: Path) -> "RdflibStore":
+        import rdflib
+        return cls(rdflib.Graph().parse(ntriples, format="nt"))
+
+    @staticmethod
+    def _term(t) -> Term:
+        import rdflib
+        if isinstance(t, rdflib.URIRef):
+            return Term.iri(str(t))
+        if isinstance(t, rdflib.BNode):
+            return Term("bnode", str(t))
+        return Term.literal(str(t), str(t.datatype) if t.datatype else None, t.language)
+
+    @staticmethod
+    def _native(t: Term):
+        import rdflib
+        if t.type == "uri":
+            return rdflib.URIRef(t.value)
+        return rdflib.Literal(t.value, lang=t.lang,
+                              datatype=rdflib.URIRef(t.datatype) if t.datatype else None)
+
+    def query(self, sparql: str, bindings: dict[str, Term] | None = None) -> Result:
+        try:
+            res = self._graph.query(_with_prefixes(sparql),
+                                    initBindings={k: self._native(v) for k, v in (bindings or {}).items()})
+        except Exception as exc:  # rdflib raises pyparsing and other errors for bad queries
+            raise QueryError(f"SPARQL error: {exc}") from exc
+        if res.type == "ASK":
+            return Result("ask", boolean=bool(res.askAnswer))
+        if res.type == "SELECT":
+            names = [str(v) for v in res.vars]
+            rows = [{n: self._term(row[i]) for i, n in enumerate(names) if row[i] is not None}
+                    for row in res]
+            return Result("select", variables=names, rows=rows)
+        return Result("graph", triples=[tuple(self._term(x) for x in t) for t in res])
+
+
+def ensure_disk_store(paths: ProjectPaths) -> Path:
+    """The on-disk store, created from ``exports/cartkg.nt`` if it does not exist yet."""
+    if paths.store.exists():
+        return paths.store
+    nt = paths.exports / "cartkg.nt"
+    if not nt.exists():
+        raise RuntimeProblem(f"no store and no {nt}: run 'cartkg build' first")
+    tmp = paths.exports / f"store.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    OxigraphStore.create(tmp, nt)
+    try:
+        os.rename(tmp, paths.store)
+    except OSError:  # another process created it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return paths.store
+
+
+def open_store(setting: str | None = None, paths: ProjectPaths | None = None):
+    """Open the store named by ``setting`` (default: $CARTKG_STORE, else ``oxigraph``)."""
+    paths = paths or project_paths()
+    setting = setting or os.environ.get("CARTKG_STORE") or "oxigraph"
+    nt = paths.exports / "cartkg.nt"
+    if setting == "oxigraph":
+        return OxigraphStore.open(ensure_disk_store(paths))
+    if setting in ("oxigraph-memory", "rdflib"):
+        if not nt.exists():
+            raise RuntimeProblem(f"{nt} is missing: run 'cartkg build' first")
+        return (OxigraphStore if setting == "oxigraph-memory" else RdflibStore).in_memory(nt)
+    raise RuntimeProblem(f"unknown store {setting!r}: use one of {', '.join(STORE_SETTINGS)}")
