@@ -1,0 +1,35 @@
+"""Shared fixtures, built on the helpers in projectcopy.py."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from projectcopy import FIXTURE, make_project
+
+
+@pytest.fixture
+def mini_project(tmp_path) -> Path:
+    return make_project(tmp_path, FIXTURE / "curation")
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    return make_project(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Path:
+    """The real curation sources, built once (HermiT) into a temporary copy."""
+    from kg.build import build
+    from kg.paths import project_paths
+    root = make_project(tmp_path_factory.mktemp("built"))
+    build(project_paths(root), quiet=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def store(built_project):
+    from kg.paths import project_paths
+    from kg.store import open_store
+    return open_store("oxigraph", project_paths(built_project))

@@ -1,0 +1,61 @@
+"""SHACL shapes and QC queries: clean on the real graph, failing on broken ones."""
+from __future__ import annotations
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+
+from kg.compile import compile_graph
+from kg.curation import load_curation
+from kg.paths import project_paths
+from kg.validate import qc_problems, shacl_problems
+from kg.vocab import CKG, ENT, EVIDENCE, OIO
+
+PATHS = project_paths()
+
+
+@pytest.fixture
+def graph():
+    return compile_graph(PATHS, load_curation(PATHS))
+
+
+def test_real_graph_is_clean(graph):
+    assert shacl_problems(graph, PATHS) == []
+    assert qc_problems(graph, PATHS) == []
+
+
+def _u(x):
+    return URIRef(x)
+
+
+BREAKS = {
+    "edge-without-evidence-violation":
+        lambda g: g.add((_u(ENT["dual-multi-targeted-car-t"]), _u(CKG["addresses"]),
+                         _u(ENT["t-cell-exhaustion"]))),
+    "duplicate-label-violation":
+        lambda g: (g.remove((_u(ENT["cd81"]), RDFS.label, None)),
+                   g.add((_u(ENT["cd81"]), RDFS.label, Literal("cd19")))),
+    "primary-evidence-without-refs-violation":
+        lambda g: g.remove((_u(EVIDENCE["xu2023-immune-pressure-cd19-negative-relapse"]),
+                            _u(CKG["refNumber"]), None)),
+    "unclassified-mechanism-violation":
+        lambda g: (g.add((_u(ENT["orphan"]), RDF.type, _u(CKG["ResistanceMechanism"]))),
+                   g.add((_u(ENT["orphan"]), RDFS.label, Literal("Orphan")))),
+    "self-loop-violation":
+        lambda g: g.add((_u(ENT["cd19"]), _u(CKG["kindOf"]), _u(ENT["cd19"]))),
+    "unchecked-xref-violation":
+        lambda g: g.add((_u(ENT["cd22"]), _u(OIO["hasDbXref"]), Literal("HGNC:0"))),
+}
+
+
+@pytest.mark.parametrize("check", sorted(BREAKS))
+def test_each_qc_query_fails_on_a_broken_graph(graph, check):
+    assert check in {p.stem for p in PATHS.checks.glob("*-violation.rq")}
+    BREAKS[check](graph)
+    assert check in {p.check for p in qc_problems(graph, PATHS)}
+
+
+def test_shacl_catches_evidence_without_quote(graph):
+    graph.remove((_u(EVIDENCE["xu2023-t1-age-of-patients"]), _u(CKG["quote"]), None))
+    problems = shacl_problems(graph, PATHS)
+    assert any("xu2023-t1-age-of-patients" in p.focus and "quote" in p.focus for p in problems)
