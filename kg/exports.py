@@ -55,10 +55,22 @@ def _ntriples(graph: rdflib.Graph) -> str:
     return "\n".join(sorted(set(line for line in lines if line.strip()))) + "\n"
 
 
-def _jsonld(graph: rdflib.Graph) -> str:
-    doc = json.loads(graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True))
-    if isinstance(doc, dict) and isinstance(doc.get("@graph"), list):
-        doc["@graph"].sort(key=lambda node: str(node.get("@id", "")))
+def _oxigraph_text(ntriples: str, fmt: str) -> str:
+    """Serialise sorted N-Triples with Oxigraph, which writes triples in the order given
+    (rdflib's Turtle/RDF-XML writers iterate sets, so their order depends on the hash seed)."""
+    import pyoxigraph as ox
+    triples = list(ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    kind = {"turtle": ox.RdfFormat.TURTLE, "xml": ox.RdfFormat.RDF_XML,
+            "json-ld": ox.RdfFormat.JSON_LD}[fmt]
+    prefixes = dict(PREFIXES) if fmt != "json-ld" else None
+    return ox.serialize(triples, format=kind, prefixes=prefixes).decode("utf-8")
+
+
+def _jsonld(ntriples: str) -> str:
+    doc = json.loads(_oxigraph_text(ntriples, "json-ld"))
+    nodes = doc.get("@graph", doc) if isinstance(doc, dict) else doc
+    if isinstance(nodes, list):
+        nodes.sort(key=lambda node: str(node.get("@id", "")))
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -144,12 +156,13 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
     for t in sorted(inferred, key=lambda t: tuple(map(str, t))):
         inferred_graph.add(t)
     nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
+    nt = _ntriples(graph)
     out = {
-        "cartkg.ttl": graph.serialize(format="turtle"),
-        "cartkg.nt": _ntriples(graph),
-        "cartkg.jsonld": _jsonld(graph),
-        "cartkg.owl": graph.serialize(format="xml"),
-        "inferred.ttl": inferred_graph.serialize(format="turtle"),
+        "cartkg.ttl": _oxigraph_text(nt, "turtle"),
+        "cartkg.nt": nt,
+        "cartkg.jsonld": _jsonld(nt),
+        "cartkg.owl": _oxigraph_text(nt, "xml"),
+        "inferred.ttl": _oxigraph_text(_ntriples(inferred_graph), "turtle"),
         "cartkg.graphml": _graphml(nodes, edges),
         "nodes.tsv": _tsv(nodes, ["id", "category", "type", "name", "synonym", "description", "xref"]),
         "edges.tsv": _tsv(edges, ["subject", "predicate", "object", "knowledge_level", "sources",
