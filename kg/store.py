@@ -153,8 +153,8 @@ class OxigraphStore:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"SPARQL evaluation failed: {exc}") from exc
-        if isinstance(res, bool):
-            return Result("ask", boolean=res)
+        if isinstance(res, (bool, ox.QueryBoolean)):
+            return Result("ask", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = [v.value for v in res.variables]
             rows = [{n: self._term(sol[n]) for n in names if sol[n] is not None} for sol in res]

@@ -51,3 +51,11 @@ def test_store_is_recreated_from_committed_ntriples(project_copy):
     result = run_cli("lookup", "CD19", "--json", home=project_copy)
     assert result.returncode == 0, result.stderr
     assert (project_copy / "exports" / "store").is_dir()
+
+
+def test_owl_export_loads_in_owlready2(built_project):
+    import owlready2
+    world = owlready2.World()
+    onto = world.get_ontology((built_project / "exports" / "cartkg.owl").as_uri()).load()
+    assert any(c.name == "ResistanceMechanism" for c in onto.classes())
+    assert len(list(onto.individuals())) > 100
