@@ -137,30 +137,25 @@ def _print_explained(records: list[dict], name_key: str) -> None:
             print(f"     … {len(r['evidence']) - 3} more evidence items (--json shows all)")
 
 
-def cmd_strategies(args) -> int:
-    from kg.questions import strategies
-    try:
-        answer = strategies(_store(args), args.text, include_drafts=args.include_drafts)
-    except NoMatch as exc:
-        return _no_match(exc, args.json, [])
-    if args.json:
-        _emit(answer)
-    else:
-        _print_explained(answer, "strategy")
-    return EXIT_OK if answer else EXIT_INVALID
+def _explained_question(question: str, name_key: str):
+    """A command answering ``kg.questions.<question>(store, TEXT)`` with explanations."""
+    def run(args) -> int:
+        from kg import questions
+        try:
+            answer = getattr(questions, question)(_store(args), args.text,
+                                                  include_drafts=args.include_drafts)
+        except NoMatch as exc:
+            return _no_match(exc, args.json, [])
+        if args.json:
+            _emit(answer)
+        else:
+            _print_explained(answer, name_key)
+        return EXIT_OK if answer else EXIT_INVALID
+    return run
 
 
-def cmd_mechanisms(args) -> int:
-    from kg.questions import mechanisms
-    try:
-        answer = mechanisms(_store(args), args.text, include_drafts=args.include_drafts)
-    except NoMatch as exc:
-        return _no_match(exc, args.json, [])
-    if args.json:
-        _emit(answer)
-    else:
-        _print_explained(answer, "mechanism")
-    return EXIT_OK if answer else EXIT_INVALID
+cmd_strategies = _explained_question("strategies", "strategy")
+cmd_mechanisms = _explained_question("mechanisms", "mechanism")
 
 
 def cmd_biomarkers(args) -> int:

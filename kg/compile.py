@@ -124,7 +124,9 @@ def _add_evidence(g: rdflib.Graph, cur: Curation) -> None:
                                 ("unit", st.unit)):
                 if value:
                     g.add((snode, _ckg(prop), Literal(value)))
-        if ev.status == "accepted":
+        if ev.negated:
+            g.add((node, _ckg("negated"), Literal(True)))
+        if ev.status == "accepted" and not ev.negated:
             g.add((URIRef(ENT[ev.subject]), _ckg(ev.predicate), URIRef(ENT[ev.object])))
 
 

@@ -98,6 +98,7 @@ class Evidence:
     status: str
     curator: str | None
     where: str
+    negated: bool = False
 
     @property
     def iri(self) -> str:
@@ -291,7 +292,7 @@ def _parse_statistic(node, quote: str, c: _Collector) -> Statistic | None:
 
 EVIDENCE_FIELDS = {"id", "subject", "predicate", "object", "refs", "quote", "section", "level",
                    "direction", "statistics", "context", "conflicts_with", "status", "curator",
-                   "comment"}
+                   "negated", "comment"}
 
 
 def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -> Evidence | None:
@@ -358,6 +359,11 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         if stat:
             statistics.append(stat)
     status = c.choice(node, "status", STATUSES) or "accepted"
+    negated = node.get("negated", False)
+    if not isinstance(negated, bool):
+        c.add(node, "negated", "negated must be true or false",
+              "write negated: true when the quote says the relation does not hold")
+        negated = False
     if None in (ident, subject, predicate, obj, quote):
         return None
     return Evidence(
@@ -368,7 +374,7 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         trial=c.text_list(ctx, "trial"), study_type=c.choice(ctx, "study_type", STUDY_TYPES),
         population=c.choice(ctx, "population", POPULATIONS),
         conflicts_with=c.text_list(node, "conflicts_with"), status=status,
-        curator=c.text(node, "curator", False), where=node.where())
+        curator=c.text(node, "curator", False), where=node.where(), negated=negated)
 
 
 def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | None:

@@ -11,6 +11,7 @@ from kg.store import Term
 
 ITEMS = """
 SELECT ?ev ?s ?sl ?p ?pl ?o ?ol ?doi ?quote ?section ?level ?direction ?study ?status ?population
+       ?negated
 WHERE {
   ?ev a ckg:EvidenceItem ; ckg:evidenceSubject ?s ; ckg:assertsRelation ?p ;
       ckg:evidenceObject ?o ; ckg:fromSource ?src ; ckg:quote ?quote ;
@@ -21,6 +22,7 @@ WHERE {
   OPTIONAL { ?ev ckg:direction ?direction }
   OPTIONAL { ?ev ckg:studyType ?study }
   OPTIONAL { ?ev ckg:population ?population }
+  OPTIONAL { ?ev ckg:negated ?negated }
 }"""
 REFS = "SELECT ?ev ?ref WHERE { ?ev a ckg:EvidenceItem ; ckg:refNumber ?ref }"
 CONTEXT = """
@@ -85,6 +87,7 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
                         "population": r["population"].value if "population" in r else None},
             "direction": r["direction"].value if "direction" in r else None,
             "level": r["level"].value, "status": r["status"].value, "conflicts_with": [],
+            "negated": "negated" in r and r["negated"].value == "true",
             "iri": ev,
         }
     for r in store.query(REFS).rows:

@@ -36,7 +36,10 @@ def test_hermit_infers_both_reviews_classifications(hermit):
     mutation = URIRef(ENT["cd19-gene-mutation"])
     types = {o for s, p, o in hermit.inferred if s == mutation and p == RDF.type}
     assert {URIRef(CKG["AntigenNegativeRelapseMechanism"]), URIRef(CKG["CD19LossMechanism"])} <= types
-    assert (mutation, URIRef(CKG["leadsTo"]), URIRef(ENT["cd19-negative-relapse"])) in hermit.inferred
+    # leadsTo inherited through kindOf (property chain), where no evidence states it directly
+    chained = (URIRef(ENT["trogocytosis"]), URIRef(CKG["leadsTo"]),
+               URIRef(ENT["cd19-negative-relapse"]))
+    assert chained in hermit.inferred
 
 
 def test_owlrl_agrees_with_hermit_on_every_fact_used_by_answers(graph, hermit):
