@@ -20,6 +20,9 @@ def _emit(obj) -> None:
 
 
 def _store(args):
+    if getattr(args, "endpoint", None):
+        from kg.remote import RemoteStore
+        return RemoteStore(args.endpoint)
     from kg.store import open_store
     return open_store(getattr(args, "store", None))
 
@@ -45,12 +48,7 @@ def cmd_sparql(args) -> int:
     path = Path(text)
     if len(text) < 4096 and "{" not in text and path.exists():
         text = path.read_text(encoding="utf-8")
-    if args.endpoint:
-        from kg.remote import RemoteStore
-        store = RemoteStore(args.endpoint)
-    else:
-        store = _store(args)
-    sys.stdout.write(render(store.query(text), args.format))
+    sys.stdout.write(render(_store(args).query(text), args.format))
     return EXIT_OK
 
 
@@ -209,6 +207,14 @@ def cmd_curate_validate(args) -> int:
     return EXIT_OK
 
 
+def _hook(module: str, function: str):
+    """A command implemented in another module, imported only when it runs."""
+    def run(args) -> int:
+        import importlib
+        return getattr(importlib.import_module(module), function)(args)
+    return run
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cartkg",
@@ -227,6 +233,8 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--store", metavar="SETTING",
                            help="oxigraph (default, on disk), oxigraph-memory or rdflib; "
                                 "default from $CARTKG_STORE")
+            c.add_argument("--endpoint", metavar="URL",
+                           help="query a remote SPARQL 1.1 endpoint instead of the local store")
         if drafts:
             c.add_argument("--include-drafts", action="store_true",
                            help="also use evidence not (yet) accepted by review")
@@ -241,7 +249,6 @@ def parser() -> argparse.ArgumentParser:
     c = command("sparql", cmd_sparql, "run a SPARQL query (text or file)", json_flag=False)
     c.add_argument("query", metavar="QUERY_OR_FILE")
     c.add_argument("--format", default="table", choices=["json", "csv", "tsv", "table"])
-    c.add_argument("--endpoint", metavar="URL", help="a remote SPARQL 1.1 endpoint")
 
     c = command("lookup", cmd_lookup, "find entities by label or synonym")
     c.add_argument("text")
@@ -266,6 +273,26 @@ def parser() -> argparse.ArgumentParser:
     c = command("reason", cmd_reason, "run the reasoner on a copy of the graph: consistency, "
                 "unsatisfiable classes, inferred hierarchy", store=False)
     c.add_argument("--engine", default="auto", choices=["auto", "hermit", "owlrl"])
+
+    c = command("serve", _hook("kg.server", "serve"), "serve SPARQL 1.1 Protocol at /sparql, "
+                "the explorer at / and the question API at /api/ (read-only by default)",
+                json_flag=False)
+    c.add_argument("--host", default="127.0.0.1")
+    c.add_argument("--port", type=int, default=8000)
+    c.add_argument("--allow-update", action="store_true",
+                   help="accept SPARQL Update (for a local curation server); off by default")
+    c.add_argument("--timeout", type=float, default=10.0, help="per-query timeout in seconds")
+    c.add_argument("--max-rows", type=int, default=10000, help="result-row cap")
+
+    c = command("push", _hook("kg.server", "push"), "load the built graph into a remote "
+                "SPARQL store (Graph Store Protocol or batched SPARQL Update)", store=False)
+    c.add_argument("--endpoint", metavar="URL", required=True)
+
+    c = command("explore", _hook("kg.explore", "explore"), "write the explorer's interactive "
+                "HTML pages", json_flag=False)
+    c.add_argument("--focus", metavar="TEXT", help="also write a page around this entity")
+    c.add_argument("--depth", type=int, default=2, help="neighbourhood depth for --focus")
+    c.add_argument("--output", metavar="DIR", help="default: exports/explorer")
 
     curate = sub.add_parser("curate", help="curation commands",
                             description="curation commands").add_subparsers(
