@@ -170,6 +170,41 @@ def cmd_biomarkers(args) -> int:
     return EXIT_OK if answer else EXIT_INVALID
 
 
+def cmd_cq(args) -> int:
+    from kg.cq import load_cqs, run_cq
+    from kg.paths import project_paths
+    from kg.sparqlout import text_table
+    cqs = load_cqs(project_paths())
+    if args.name is None:
+        listing = [{"name": c.name, "question": c.question, "params": c.params}
+                   for c in cqs.values()]
+        if args.json:
+            _emit(listing)
+        else:
+            for c in listing:
+                print(f"{c['name']:<44} {c['question']}")
+        return EXIT_OK
+    if args.name not in cqs:
+        raise NoMatch(f"no competency question {args.name!r}", sorted(cqs))
+    values = {}
+    for pair in args.param or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            print(f"cartkg cq: --param takes NAME=TEXT, got {pair!r}", file=sys.stderr)
+            return EXIT_RUNTIME
+        values[key] = value
+    try:
+        rows = run_cq(_store(args), cqs[args.name], values)
+    except NoMatch as exc:
+        return _no_match(exc, args.json, [])
+    if args.json:
+        _emit(rows)
+    else:
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        sys.stdout.write(text_table(columns, [[r.get(c, "") for c in columns] for r in rows]))
+    return EXIT_OK
+
+
 def cmd_reason(args) -> int:
     from kg.compile import compile_graph
     from kg.curation import load_curation
@@ -269,6 +304,11 @@ def parser() -> argparse.ArgumentParser:
     c = command("biomarkers", cmd_biomarkers, "biomarkers predicting outcome", drafts=True)
     c.add_argument("--outcome", choices=["response", "long-term"])
     c.add_argument("--direction", choices=["favourable", "unfavourable"])
+
+    c = command("cq", cmd_cq, "list the competency questions, or run one by name")
+    c.add_argument("name", nargs="?", help="a question's name (see 'cartkg cq')")
+    c.add_argument("--param", action="append", metavar="NAME=TEXT",
+                   help="a parameter, resolved like lookup (repeatable)")
 
     c = command("reason", cmd_reason, "run the reasoner on a copy of the graph: consistency, "
                 "unsatisfiable classes, inferred hierarchy", store=False)
