@@ -156,6 +156,33 @@ cmd_strategies = _explained_question("strategies", "strategy")
 cmd_mechanisms = _explained_question("mechanisms", "mechanism")
 
 
+def cmd_assess(args) -> int:
+    from kg.questions import assess
+    from kg.sparqlout import text_table
+    try:
+        answer = assess(_store(args), args.finding, include_drafts=args.include_drafts)
+    except NoMatch as exc:
+        return _no_match(exc, args.json, {})
+    if args.json:
+        _emit(answer)
+        return EXIT_OK
+    print("Findings: " + "; ".join(f"{f['label']} ({f['category']})" for f in answer["findings"]))
+    print("\nRisk factors")
+    sys.stdout.write(text_table(["biomarker", "outcome", "direction", "statistics", "refs"], [
+        [b["biomarker"], b["outcome"], b["direction"] or "-",
+         "; ".join(s["text"] for s in b["statistics"]) or "-",
+         ",".join(sorted({r for e in b["evidence"] for r in e["refs"]}, key=int)) or "-"]
+        for b in answer["risk_factors"]]))
+    print("\nMechanisms")
+    sys.stdout.write(text_table(["mechanism", "from findings"], [
+        [m["mechanism"], "; ".join(m["findings"])] for m in answer["mechanisms"]]))
+    print("\nStrategies (ranked)")
+    sys.stdout.write(text_table(["#", "strategy", "for findings", "addresses", "evidence"], [
+        [str(i), a["strategy"], "; ".join(a["findings"]), "; ".join(a["addresses"]),
+         str(len(a["evidence"]))] for i, a in enumerate(answer["strategies"], 1)]))
+    return EXIT_OK
+
+
 def cmd_biomarkers(args) -> int:
     from kg.questions import biomarkers
     from kg.sparqlout import text_table
@@ -304,6 +331,11 @@ def parser() -> argparse.ArgumentParser:
     c = command("biomarkers", cmd_biomarkers, "biomarkers predicting outcome", drafts=True)
     c.add_argument("--outcome", choices=["response", "long-term"])
     c.add_argument("--direction", choices=["favourable", "unfavourable"])
+
+    c = command("assess", cmd_assess, "a patient-profile question: risk factors, mechanisms "
+                "and ranked strategies for a set of findings", drafts=True)
+    c.add_argument("--finding", action="append", required=True, metavar="TEXT",
+                   help="a finding, phenotype, biomarker or mechanism (repeatable)")
 
     c = command("cq", cmd_cq, "list the competency questions, or run one by name")
     c.add_argument("name", nargs="?", help="a question's name (see 'cartkg cq')")

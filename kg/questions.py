@@ -167,10 +167,14 @@ def strategies(store, text: str, include_drafts: bool = False) -> list[dict]:
             chain = list(reversed(graph.path(m, root["iri"]))) if m != root["iri"] else []
             explanation += _steps(chain, index)
             explanation += _steps([(strategy, "addresses", m)], index)
+        ids = {e["id"] for e in evidence}
+        conflicting = [i for i in items if i["id"] not in ids
+                       and (set(i["conflicts_with"]) & ids)]
         out.append({"strategy": index[strategy]["label"], "iri": strategy,
                     "category": "strategy",
                     "addresses": sorted(index[m]["label"] for m in mechs),
                     "explanation": explanation, "evidence": evidence,
+                    "conflicting_evidence": conflicting,
                     "support": dict(zip(("sources", "evidence_items", "best_study_type_weight"),
                                         _support(evidence)))})
     return sorted(out, key=lambda r: (tuple(-x for x in _support(r["evidence"])),
@@ -205,3 +209,34 @@ def biomarkers(store, outcome: str | None = None, direction: str | None = None,
                     "statistics": [s for e in evs for s in e["statistics"]],
                     "evidence": sorted(evs, key=lambda e: e["id"])})
     return sorted(out, key=lambda r: (r["biomarker"].lower(), r["outcome"].lower()))
+
+
+def assess(store, findings: list[str], include_drafts: bool = False) -> dict:
+    """``cartkg assess``: for a patient's findings, the risk factors with their statistics,
+    the mechanisms they point to and the strategies that apply, ranked by how many findings
+    a strategy answers and then by support."""
+    resolved = [resolve(store, text) for text in findings]
+    risk = [b for b in biomarkers(store, include_drafts=include_drafts)
+            if b["iri"] in {r["iri"] for r in resolved}]
+    merged: dict[str, dict] = {}
+    mechs: dict[str, dict] = {}
+    for text, root in zip(findings, resolved):
+        for m in mechanisms(store, text, include_drafts=include_drafts):
+            mechs.setdefault(m["iri"], {**m, "findings": []})["findings"].append(root["label"])
+        for a in strategies(store, text, include_drafts=include_drafts):
+            entry = merged.setdefault(a["iri"], {**a, "findings": [], "addresses": [],
+                                                 "explanation": [], "evidence": []})
+            entry["findings"].append(root["label"])
+            entry["addresses"] = sorted(set(entry["addresses"]) | set(a["addresses"]))
+            entry["explanation"] += a["explanation"]
+            seen = {e["id"] for e in entry["evidence"]}
+            entry["evidence"] += [e for e in a["evidence"] if e["id"] not in seen]
+    ranked = sorted(merged.values(), key=lambda r: (-len(r["findings"]),
+                                                    tuple(-x for x in _support(r["evidence"])),
+                                                    r["strategy"].lower()))
+    return {"findings": [{"text": t, "label": r["label"], "iri": r["iri"],
+                          "category": r["category"]} for t, r in zip(findings, resolved)],
+            "risk_factors": risk,
+            "mechanisms": sorted(mechs.values(), key=lambda m: (-len(m["findings"]),
+                                                                m["mechanism"].lower())),
+            "strategies": ranked}

@@ -85,3 +85,25 @@ def test_biomarkers_filters(store):
     for b in biomarkers(store, direction="unfavourable"):
         assert b["direction"] == "unfavourable"
     assert len(biomarkers(store, outcome="response")) <= len(every)
+
+
+def test_assess_patient_profile(built_project, store):
+    from kg.questions import assess
+    findings = ["TP53 alteration", "TMTV > 80 mL", "CD19-negative relapse"]
+    answer = assess(store, findings)
+    hr = [s for b in answer["risk_factors"] for s in b["statistics"] if s["measure"] == "HR"]
+    assert any(s["value"] == 4.35 for s in hr)
+    assert {"TP53 alteration"} <= {b["biomarker"] for b in answer["risk_factors"]}
+    assert answer["strategies"][0]["evidence"]
+    assert "Dual/multi-targeted CAR-T cells" in [a["strategy"] for a in answer["strategies"]]
+    args = [a for f in findings for a in ("--finding", f)]
+    r = run_cli("assess", *args, "--json", home=built_project)
+    assert r.returncode == 0 and json.loads(r.stdout)["strategies"] == answer["strategies"]
+    table = run_cli("assess", *args, home=built_project)
+    assert "Risk factors" in table.stdout and "4.35" in table.stdout
+
+
+def test_conflicting_evidence_is_shown(store):
+    answers = strategies(store, "Nature of the CAR costimulatory domain")
+    four1bb = next(a for a in answers if a["strategy"] == "Incorporating a 4-1BB costimulatory domain")
+    assert four1bb["conflicting_evidence"] or any(e["conflicts_with"] for e in four1bb["evidence"])
