@@ -232,6 +232,28 @@ def cmd_cq(args) -> int:
     return EXIT_OK
 
 
+def cmd_coverage(args) -> int:
+    from kg.coverage import coverage
+    from kg.paths import project_paths
+    report = coverage(project_paths(), args.source)
+    if not report:
+        print(f"no registered source with a full text matches {args.source!r}", file=sys.stderr)
+        if args.json:
+            _emit([])
+        return EXIT_INVALID
+    if args.json:
+        _emit(report)
+        return EXIT_OK
+    for r in report:
+        print(f"{r['source']}: {r['cited']}/{r['mentioning']} sentences that mention the graph "
+              f"are cited ({r['percent']}%)")
+        for kind, c in r["by_kind"].items():
+            print(f"  {kind:<10} {c['cited']:>4}/{c['mentioning']:<4} {c['percent']}%")
+        for u in r["uncited"]:
+            print(f"  to do [{u['section']}] {u['sentence']}")
+    return EXIT_OK
+
+
 def cmd_reason(args) -> int:
     from kg.compile import compile_graph
     from kg.curation import load_curation
@@ -341,6 +363,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("name", nargs="?", help="a question's name (see 'cartkg cq')")
     c.add_argument("--param", action="append", metavar="NAME=TEXT",
                    help="a parameter, resolved like lookup (repeatable)")
+
+    c = command("coverage", cmd_coverage, "per source text: sentences that mention the "
+                "graph, which are cited, and the uncited ones as a to-do list", store=False)
+    c.add_argument("--source", metavar="DOI", help="only this source (DOI, PMID or id)")
 
     c = command("reason", cmd_reason, "run the reasoner on a copy of the graph: consistency, "
                 "unsatisfiable classes, inferred hierarchy", store=False)

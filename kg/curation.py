@@ -35,6 +35,7 @@ POPULATIONS = ("paediatric", "adult", "mixed")
 MEASURES = ("HR", "OR", "rate", "median", "ratio", "count", "cut-off", "p-value", "proportion",
             "AUC", "fold change", "mean", "range", "score")
 STATUSES = ("accepted", "draft", "needs-work", "rejected")
+SECTION_KINDS = ("biomarker", "mechanism", "strategy", "other")
 
 
 @dataclass
@@ -120,6 +121,7 @@ class Source:
     text_path: Path | None
     reference_count: int | None
     where: str
+    sections: list[dict] = field(default_factory=list)   # {starts, kind, title}
 
     @cached_property
     def normalised_text(self) -> str | None:
@@ -404,9 +406,20 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
     refcount = _parse_number(c, meta, "reference_count")
     title, journal = c.text(meta, "title"), c.text(meta, "journal")
     licence = c.text(meta, "licence")
+    sections = []
+    for i, sec in enumerate(meta.get("sections") or []):
+        if not isinstance(sec, Node) or not all(isinstance(sec.get(k), str)
+                                                for k in ("starts", "kind", "title")):
+            c.add(meta, "sections", f"section {i + 1} needs starts, kind and title",
+                  "write - {starts: \"first words\", kind: biomarker, title: ...}")
+            continue
+        if sec["kind"] not in SECTION_KINDS:
+            c.add(sec, "kind", f"section kind {sec['kind']!r} is not one of "
+                  f"{', '.join(SECTION_KINDS)}", f"use one of: {', '.join(SECTION_KINDS)}")
+        sections.append(dict(sec))
     if None in (ident, title, journal, licence, year):
         return None
-    return Source(id=ident, doi=doi, pmid=pmid, pmcid=c.text(meta, "pmcid", False), title=title,
+    return Source(sections=sections, id=ident, doi=doi, pmid=pmid, pmcid=c.text(meta, "pmcid", False), title=title,
                   authors=c.text_list(meta, "authors"), year=int(year), journal=journal,
                   licence=licence, text_path=text_path,
                   reference_count=int(refcount) if refcount else None, where=meta.where())
