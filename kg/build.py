@@ -74,6 +74,27 @@ def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False):
     return cur, graph, inferred, report
 
 
+def _changelog(paths: ProjectPaths, new_nt) -> str | None:
+    """The new text of exports/CHANGELOG.md, or None when nothing changed."""
+    from kg.diff import ENTITIES, EVIDENCE, changelog_entry, diff, is_empty, open_build
+    path = paths.exports / "CHANGELOG.md"
+    header = ("# Changelog of the built graph\n\nWritten by `cartkg build` from `cartkg diff` "
+              "between the previous and the new build.\n\n")
+    old_nt = paths.exports / "cartkg.nt"
+    new = open_build(str(new_nt), paths)
+    if not path.exists() or not old_nt.exists():
+        counts = {k: len(new.query(q).rows) for k, q in (("entities", ENTITIES),
+                                                          ("evidence items", EVIDENCE))}
+        return header + f"## baseline\n\n- " + ", ".join(
+            f"{v} {k}" for k, v in counts.items()) + "\n"
+    old_text = path.read_text(encoding="utf-8")
+    d = diff(open_build(str(old_nt), paths), new, paths)
+    if is_empty(d):
+        return None
+    body = old_text[len(header):] if old_text.startswith(header) else old_text
+    return header + changelog_entry(d) + "\n" + body
+
+
 def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
           write_store: bool = True) -> BuildReport:
     from kg.exports import render_exports, write_atomically
@@ -92,9 +113,13 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
         if write_store:
             st.run("load store", OxigraphStore.create, staging / "store", nt)
 
+        changelog = st.run("changelog", _changelog, paths, nt)
+
         def publish():
             for name, text in files.items():
                 write_atomically(paths.exports / name, text)
+            if changelog is not None:
+                write_atomically(paths.exports / "CHANGELOG.md", changelog)
             if write_store:
                 old = paths.exports / "store.old"
                 shutil.rmtree(old, ignore_errors=True)

@@ -278,6 +278,102 @@ def cmd_reason(args) -> int:
     return EXIT_OK if result.consistent and not result.unsatisfiable else EXIT_INVALID
 
 
+def cmd_diff(args) -> int:
+    from kg.diff import changelog_entry, diff, open_build
+    from kg.paths import project_paths
+    paths = project_paths()
+    d = diff(open_build(args.old, paths), open_build(args.new, paths), paths)
+    if args.json:
+        _emit(d)
+    else:
+        sys.stdout.write(changelog_entry(d, f"{args.old} → {args.new}"))
+    return EXIT_OK
+
+
+def _curator_args(c) -> None:
+    c.add_argument("--curator", metavar="ORCID", help="the curator's ORCID iD")
+
+
+def _ask(args, name: str, prompt: str):
+    """The value of a required option, asked for when running in a terminal."""
+    value = getattr(args, name)
+    if value in (None, []) and sys.stdin.isatty():
+        value = input(f"{prompt}: ").strip() or None
+        setattr(args, name, value)
+    if value in (None, []):
+        raise SystemExit(f"cartkg curate: --{name.replace('_', '-')} is required")
+    return value
+
+
+def cmd_curate_add_source(args) -> int:
+    from kg.curate import add_source
+    from kg.paths import project_paths
+    for name, prompt in (("id", "short id (e.g. smith2024)"), ("title", "title"),
+                         ("year", "year"), ("journal", "journal"), ("licence", "licence")):
+        _ask(args, name, prompt)
+    if not (args.doi or args.pmid):
+        _ask(args, "doi", "DOI")
+    path = add_source(project_paths(), ident=args.id, title=args.title, year=int(args.year),
+                      journal=args.journal, licence=args.licence, doi=args.doi, pmid=args.pmid,
+                      authors=[a.strip() for a in (args.authors or "").split(";") if a.strip()],
+                      text=args.text, reference_count=args.reference_count)
+    print(f"registered {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _new_entities(args) -> dict:
+    from kg.curate import NewEntity
+    out = {}
+    for role in ("subject", "object"):
+        category = getattr(args, f"new_{role}")
+        if category:
+            out[role] = NewEntity(getattr(args, role), category,
+                                  getattr(args, f"{role}_definition") or "")
+    return out
+
+
+def cmd_curate_add(args) -> int:
+    from kg.curate import add_evidence
+    from kg.paths import project_paths
+    for name, prompt in (("source", "source (DOI or id)"), ("subject", "subject"),
+                         ("predicate", "relation"), ("object", "object"),
+                         ("quote", "quote (word for word)"), ("refs", "reference numbers")):
+        _ask(args, name, prompt)
+    try:
+        refs = [int(r) for r in str(args.refs).replace(" ", "").split(",") if r]
+    except ValueError:
+        print(f"cartkg curate add: --refs takes numbers like 59 or 21,23", file=sys.stderr)
+        return EXIT_INVALID
+    ident = add_evidence(project_paths(), source=args.source, subject=args.subject,
+                         predicate=args.predicate, object=args.object, quote=args.quote,
+                         refs=refs, statistics=args.statistic or [], context=args.context or [],
+                         curator=args.curator, section=args.section, direction=args.direction,
+                         level=args.level, new_entities=_new_entities(args), ident=args.id)
+    if args.json:
+        _emit({"id": ident})
+    print(f"added {ident} (status: draft; review it with 'cartkg curate review')",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_curate_import(args) -> int:
+    from kg.curate import import_tsv
+    from kg.paths import project_paths
+    ids = import_tsv(project_paths(), Path(args.file))
+    if args.json:
+        _emit({"added": ids})
+    print(f"imported {len(ids)} evidence items", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_curate_review(args) -> int:
+    from kg.curate import review
+    from kg.paths import project_paths
+    review(project_paths(), args.id, args.status, args.curator, args.comment)
+    print(f"{args.id}: {args.status}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_curate_validate(args) -> int:
     from kg.build import prepare
     from kg.paths import project_paths
@@ -364,6 +460,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--param", action="append", metavar="NAME=TEXT",
                    help="a parameter, resolved like lookup (repeatable)")
 
+    c = command("diff", cmd_diff, "what changed between two builds or git revisions "
+                "(entities, evidence, competency-question answers)", store=False)
+    c.add_argument("old", metavar="OLD", help="exports folder, graph file or git revision")
+    c.add_argument("new", metavar="NEW")
+
     c = command("coverage", cmd_coverage, "per source text: sentences that mention the "
                 "graph, which are cited, and the uncited ones as a to-do list", store=False)
     c.add_argument("--source", metavar="DOI", help="only this source (DOI, PMID or id)")
@@ -395,6 +496,54 @@ def parser() -> argparse.ArgumentParser:
     curate = sub.add_parser("curate", help="curation commands",
                             description="curation commands").add_subparsers(
         dest="curate_command", required=True, metavar="SUBCOMMAND")
+    c = curate.add_parser("add-source", help="register a paper (DOI and/or PMID, title, ...)")
+    c.set_defaults(func=cmd_curate_add_source)
+    c.add_argument("--id", help="short id for the paper, e.g. smith2024")
+    c.add_argument("--doi")
+    c.add_argument("--pmid")
+    c.add_argument("--title")
+    c.add_argument("--authors", help="'First Last; First Last'")
+    c.add_argument("--year")
+    c.add_argument("--journal")
+    c.add_argument("--licence", help="e.g. CC BY 4.0")
+    c.add_argument("--text", metavar="FILE", help="full text (plain) for quote checks")
+    c.add_argument("--reference-count", type=int, help="entries in its reference list")
+
+    c = curate.add_parser("add", help="add one evidence item (status draft)")
+    c.set_defaults(func=cmd_curate_add)
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--source", metavar="DOI")
+    c.add_argument("--subject", metavar="TEXT")
+    c.add_argument("--predicate", metavar="TEXT")
+    c.add_argument("--object", metavar="TEXT")
+    c.add_argument("--quote", metavar="TEXT")
+    c.add_argument("--refs", metavar="N[,N...]")
+    c.add_argument("--statistic", action="append", metavar="M=V",
+                   help="HR=4.35, rate=65%%/34%%, p=0.02, n=275 (repeatable)")
+    c.add_argument("--context", action="append", metavar="K=V",
+                   help="disease=, product=, trial=, study_type=, population= (repeatable)")
+    c.add_argument("--section")
+    c.add_argument("--direction", choices=["favourable", "unfavourable", "neutral"])
+    c.add_argument("--level", choices=["primary-study", "review-statement"])
+    c.add_argument("--id", help="evidence id (default: derived from the claim)")
+    for role in ("subject", "object"):
+        c.add_argument(f"--new-{role}", metavar="CATEGORY",
+                       help=f"create the {role} as a new entity of this category")
+        c.add_argument(f"--{role}-definition", metavar="TEXT")
+    _curator_args(c)
+
+    c = curate.add_parser("import", help="add every row of a TSV file, or none")
+    c.set_defaults(func=cmd_curate_import)
+    c.add_argument("file", metavar="FILE.tsv")
+    c.add_argument("--json", action="store_true")
+
+    c = curate.add_parser("review", help="review an evidence item")
+    c.set_defaults(func=cmd_curate_review)
+    c.add_argument("id")
+    c.add_argument("--status", required=True, choices=["accepted", "rejected", "needs-work"])
+    c.add_argument("--curator", required=True, metavar="ORCID")
+    c.add_argument("--comment")
+
     c = curate.add_parser("validate", help="validate the curation sources (exit 0 clean, "
                           "1 problems)")
     c.set_defaults(func=cmd_curate_validate)

@@ -21,7 +21,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from kg.curation import Curation, Evidence, load_curation  # noqa: F401
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
-from kg.vocab import CKG, DCTERMS, ENT, EVIDENCE, OIO, PREFIXES
+from kg.vocab import CKG, DCTERMS, ENT, EVIDENCE, OIO, PREFIXES, PROV
 
 
 def _decimal(value: float) -> Literal:
@@ -126,8 +126,28 @@ def _add_evidence(g: rdflib.Graph, cur: Curation) -> None:
                     g.add((snode, _ckg(prop), Literal(value)))
         if ev.negated:
             g.add((node, _ckg("negated"), Literal(True)))
+        _add_provenance(g, node, ev)
         if ev.status == "accepted" and not ev.negated:
             g.add((URIRef(ENT[ev.subject]), _ckg(ev.predicate), URIRef(ENT[ev.object])))
+
+
+def _add_provenance(g: rdflib.Graph, node: URIRef, ev: Evidence) -> None:
+    """PROV-O: who added the item and when; each review as a prov:Activity that used it."""
+    if ev.curator:
+        g.add((node, URIRef(PROV["wasAttributedTo"]), URIRef(f"https://orcid.org/{ev.curator}")))
+    if ev.added:
+        g.add((node, URIRef(PROV["generatedAtTime"]), Literal(ev.added, datatype=XSD.date)))
+    for n, r in enumerate(ev.reviews, start=1):
+        act = URIRef(f"{ev.iri}-review-{n}")
+        g.add((act, RDF.type, URIRef(PROV["Activity"])))
+        g.add((act, RDFS.label, Literal(f"review {n} of {ev.id}: {r['status']}")))
+        g.add((act, URIRef(PROV["used"]), node))
+        g.add((act, URIRef(PROV["wasAssociatedWith"]),
+               URIRef(f"https://orcid.org/{r['curator']}")))
+        g.add((act, URIRef(PROV["endedAtTime"]), Literal(r["date"], datatype=XSD.date)))
+        g.add((act, _ckg("reviewDecision"), Literal(r["status"])))
+        if r.get("comment"):
+            g.add((act, RDFS.comment, Literal(r["comment"])))
 
 
 def new_graph() -> rdflib.Graph:

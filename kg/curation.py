@@ -20,7 +20,7 @@ from kg.errors import CurationError, CurationErrors
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
 from kg.schema import Schema, load_schema
 from kg.text import lookup_key, normalise_whitespace
-from kg.yamlsrc import Items, Node, load_file
+from kg.yamlsrc import Items, Node, load_file, load_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURIE_PREFIXES = ("HGNC", "NCIT", "MONDO", "CL", "CHEBI", "NCT", "DOID", "UBERON", "PR", "EFO",
@@ -36,6 +36,8 @@ MEASURES = ("HR", "OR", "rate", "median", "ratio", "count", "cut-off", "p-value"
             "AUC", "fold change", "mean", "range", "score")
 STATUSES = ("accepted", "draft", "needs-work", "rejected")
 SECTION_KINDS = ("biomarker", "mechanism", "strategy", "other")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ORCID_ID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
 
 @dataclass
@@ -100,6 +102,8 @@ class Evidence:
     curator: str | None
     where: str
     negated: bool = False
+    added: str | None = None
+    reviews: list[dict] = field(default_factory=list)   # {curator, status, date, comment}
 
     @property
     def iri(self) -> str:
@@ -294,7 +298,7 @@ def _parse_statistic(node, quote: str, c: _Collector) -> Statistic | None:
 
 EVIDENCE_FIELDS = {"id", "subject", "predicate", "object", "refs", "quote", "section", "level",
                    "direction", "statistics", "context", "conflicts_with", "status", "curator",
-                   "negated", "comment"}
+                   "negated", "comment", "added", "reviews"}
 
 
 def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -> Evidence | None:
@@ -361,14 +365,29 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         if stat:
             statistics.append(stat)
     status = c.choice(node, "status", STATUSES) or "accepted"
+    curator = c.text(node, "curator", False)
+    if curator is not None and not ORCID_ID.match(curator):
+        c.add(node, "curator", f"curator {curator!r} is not an ORCID iD",
+              "write curator: 0000-0002-1825-0097")
     negated = node.get("negated", False)
     if not isinstance(negated, bool):
         c.add(node, "negated", "negated must be true or false",
               "write negated: true when the quote says the relation does not hold")
         negated = False
+    added = c.text(node, "added", False)
+    if added is not None and not DATE.match(added):
+        c.add(node, "added", f"added {added!r} is not a date", "write added: 2026-11-21")
+    reviews = []
+    for i, r in enumerate(node.get("reviews") or []):
+        if not isinstance(r, Node) or not DATE.match(str(r.get("date", ""))) \
+                or r.get("status") not in STATUSES or not ORCID_ID.match(str(r.get("curator", ""))):
+            c.add(node, "reviews", f"review {i + 1} needs curator (ORCID), status and date",
+                  "write - {curator: 0000-0002-1825-0097, status: accepted, date: 2026-11-21}")
+            continue
+        reviews.append({k: str(r[k]) for k in ("curator", "status", "date", "comment") if k in r})
     if None in (ident, subject, predicate, obj, quote):
         return None
-    return Evidence(
+    return Evidence(added=added, reviews=reviews, 
         id=ident, source=source.id, subject=subject, predicate=predicate, object=obj, refs=refs,
         quote=normalise_whitespace(quote), section=c.text(node, "section", False) or "",
         level=level, direction=c.choice(node, "direction", DIRECTIONS), statistics=statistics,
@@ -461,6 +480,14 @@ def _check_references(cur: Curation, schema: Schema, c: _Collector,
                                             f"unknown source {e.classification_from!r}",
                                             "use a source id such as xu2023"))
     ev_ids = {ev.id for ev in cur.evidence}
+    claims: dict[tuple, str] = {}
+    for ev in cur.evidence:
+        claim = (ev.source, ev.subject, ev.predicate, ev.object, ev.quote, ev.negated,
+                 tuple(ev.refs), tuple(ev.disease), tuple(ev.product), tuple(ev.trial))
+        if claim in claims:
+            c.add(ev_nodes[ev.id], "quote", f"evidence {ev.id} repeats {claims[claim]} (same "
+                  "claim, quote, references and context)", "remove one of the two items")
+        claims.setdefault(claim, ev.id)
     for ev in cur.evidence:
         node = ev_nodes[ev.id]
         rel = schema.relations[ev.predicate]
@@ -489,8 +516,23 @@ def _check_references(cur: Curation, schema: Schema, c: _Collector,
                       "use the id of another evidence item")
 
 
-def load_curation(paths: ProjectPaths) -> Curation:
-    """Load every curation file; raise CurationErrors listing all problems."""
+def load_curation(paths: ProjectPaths, overrides: dict[Path, str] | None = None) -> Curation:
+    """Load every curation file; raise CurationErrors listing all problems. ``overrides``
+    maps curation file paths to proposed contents, read instead of the disk (new files
+    included), so a change can be validated before anything is written."""
+    overrides = {Path(k).resolve(): v for k, v in (overrides or {}).items()}
+
+    def read(path: Path, shown: str):
+        path = path.resolve()
+        if path in overrides:
+            return load_text(overrides[path], shown)
+        return load_file(path, shown)
+
+    def files(folder: str) -> list[Path]:
+        found = {p.resolve() for p in (paths.curation / folder).glob("*.yaml")}
+        found |= {p for p in overrides if p.parent == (paths.curation / folder).resolve()}
+        return sorted(found)
+
     schema = load_schema(paths.ontology)
     c, cur, root = _Collector(), Curation(), paths.root
     seen_ids: dict[str, str] = {}
@@ -507,10 +549,10 @@ def load_curation(paths: ProjectPaths) -> Curation:
     # Pass 1: a file whose 'source:' is a mapping defines a paper; pass 2: every file's
     # evidence, including part files whose 'source:' names a paper defined elsewhere.
     docs: list[tuple[str, Node]] = []
-    for path in sorted((paths.curation / "sources").glob("*.yaml")):
+    for path in files("sources"):
         shown = _relative(path, root)
         try:
-            doc = load_file(path, shown)
+            doc = read(path, shown)
         except CurationError as exc:
             c.problems.append(exc)
             continue
@@ -536,10 +578,10 @@ def load_curation(paths: ProjectPaths) -> Curation:
             if ev and claim(ev.id, ev.where, item):
                 cur.evidence.append(ev)
                 ev_nodes[ev.id] = item
-    for path in sorted((paths.curation / "entities").glob("*.yaml")):
+    for path in files("entities"):
         shown = _relative(path, root)
         try:
-            doc = load_file(path, shown)
+            doc = read(path, shown)
         except CurationError as exc:
             c.problems.append(exc)
             continue
