@@ -301,7 +301,8 @@ def _ask(args, name: str, prompt: str):
         value = input(f"{prompt}: ").strip() or None
         setattr(args, name, value)
     if value in (None, []):
-        raise SystemExit(f"cartkg curate: --{name.replace('_', '-')} is required")
+        from kg.errors import RuntimeProblem
+        raise RuntimeProblem(f"--{name.replace('_', '-')} is required (usage error)")
     return value
 
 

@@ -31,6 +31,8 @@ SELECT ?s ?p ?o (COUNT(DISTINCT ?ev) AS ?n) WHERE {
                  ckg:reviewStatus "accepted" }
 } GROUP BY ?s ?p ?o"""
 BENEATH = "SELECT ?m ?root WHERE { ?m ckg:kindOf ?root . ?m a ckg:ResistanceMechanism }"
+ABOVE = """
+SELECT ?m ?up WHERE { ?m ckg:kindOf ?up ; a ckg:ResistanceMechanism . ?up a ckg:ResistanceMechanism }"""
 OUTCOME_MECHANISMS = """
 SELECT ?m ?root WHERE {
   { ?m ckg:leadsTo ?root } UNION { ?m ckg:leadsTo ?o . ?o ckg:kindOf ?root }
@@ -73,8 +75,9 @@ class EdgeGraph:
             self.adjacent.setdefault(edge[2], []).append(edge)
 
     def path(self, start: str, goal: str, avoid: str = "addresses") -> list[tuple[str, str, str]]:
-        """Cheapest chain of edges between two entities (either direction); evidence-backed
-        edges cost 1, edges without evidence (taxonomy, inferred) cost 10."""
+        """Cheapest chain of edges between two entities (either direction). Evidence-backed
+        kindOf steps cost 1, other evidence-backed steps 1.2 (so 'is a kind of' wins a tie
+        over 'both lead to the same outcome'), edges without evidence (taxonomy, inferred) 10."""
         frontier, best = [(0, 0, start, [])], {start: 0}
         counter = 0
         while frontier:
@@ -85,7 +88,7 @@ class EdgeGraph:
                 if edge[1] == avoid:
                     continue
                 nxt = edge[2] if edge[0] == node else edge[0]
-                step = cost + (1 if self.edges[edge] else 10)
+                step = cost + ((1 if edge[1] == "kindOf" else 1.2) if self.edges[edge] else 10)
                 if step < best.get(nxt, 1 << 30):
                     best[nxt] = step
                     counter += 1
@@ -147,11 +150,14 @@ def _support(evidence: list[dict]) -> tuple:
 
 def strategies(store, text: str, include_drafts: bool = False) -> list[dict]:
     """``cartkg strategies TEXT``: strategies addressing any mechanism beneath or linked to
-    TEXT, best supported first, each with its mechanisms, explanation and evidence."""
+    TEXT — or a broader mechanism those are a kind of, since a strategy proposed against a
+    class of mechanisms applies to each kind of it — best supported first, each with the
+    mechanisms it addresses, the explanation chain and the evidence."""
     index = entity_index(store)
     root = resolve(store, text)
     graph = EdgeGraph(store)
     found = mechanism_iris(store, root)
+    found |= {r["up"].value for r in store.query(ABOVE).rows if r["m"].value in found}
     addressed: dict[str, set[str]] = {}
     for r in store.query(ADDRESSED_BY).rows:
         if r["m"].value in found:
