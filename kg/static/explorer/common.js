@@ -1,0 +1,97 @@
+/* Helpers shared by the explorer's pages. Every string that comes from the data is inserted
+   with textContent (never as HTML) and nothing from the data is executed. */
+var cartkg = (function () {
+  "use strict";
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  function data() {
+    return JSON.parse(document.getElementById("explorer-data").textContent);
+  }
+
+  function norm(text) {
+    return String(text).toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+  }
+
+  /* Best candidate for the text: exact name, then a name starting with it, then a name
+     containing all of its words. candidates: [{id, names: [...]}], in display order. */
+  function find(candidates, text) {
+    var q = norm(text);
+    if (!q) return null;
+    var words = q.split(" ");
+    var tests = [
+      function (n) { return n === q; },
+      function (n) { return n.indexOf(q) === 0; },
+      function (n) { return words.every(function (w) { return (" " + n + " ").indexOf(" " + w) >= 0; }); }
+    ];
+    for (var t = 0; t < tests.length; t++) {
+      for (var i = 0; i < candidates.length; i++) {
+        if (candidates[i].names.some(function (n) { return tests[t](norm(n)); })) return candidates[i].id;
+      }
+    }
+    return null;
+  }
+
+  function fillDatalist(list, names) {
+    var seen = {};
+    names.forEach(function (name) {
+      if (seen[name]) return;
+      seen[name] = true;
+      var option = document.createElement("option");
+      option.value = name;
+      list.appendChild(option);
+    });
+  }
+
+  /* Link to an entity: its own page (a generated file name) or the overview focused on it. */
+  function href(id, page) {
+    if (page && /^[A-Za-z0-9._-]+\.html$/.test(page)) return page;
+    return "overview.html#" + encodeURIComponent(id);
+  }
+
+  function statText(s) {
+    var parts = [s.measure + (s.value !== null && s.value !== undefined ? " " + s.value : "") +
+                 (s.unit ? " " + s.unit : "")];
+    if (s.comparator !== null && s.comparator !== undefined) parts.push("vs " + s.comparator);
+    if (s.arm) parts.push("arm: " + s.arm + (s.comparator_arm ? " vs " + s.comparator_arm : ""));
+    if (s.p_value !== null && s.p_value !== undefined) parts.push("P" + (s.p_qualifier || "=") + s.p_value);
+    if (s.n) parts.push("n=" + s.n);
+    return parts.join(", ") + (s.text ? " — \u201c" + s.text + "\u201d" : "");
+  }
+
+  function evidenceBlock(item) {
+    var box = el("div", null, "evidence");
+    box.appendChild(el("div", item.subject.label + " \u2014 " + item.predicate.label + " \u2192 " +
+                       item.object.label, "claim"));
+    box.appendChild(el("blockquote", item.quote));
+    var meta = "Source: doi:" + item.source;
+    if (item.refs && item.refs.length) meta += " \u00b7 ref " + item.refs.join(", ");
+    if (item.section) meta += " \u00b7 " + item.section;
+    box.appendChild(el("div", meta, "meta"));
+    (item.statistics || []).forEach(function (s) { box.appendChild(el("div", statText(s), "stat")); });
+    var ctx = [], c = item.context || {};
+    ["disease", "product", "trial"].forEach(function (k) {
+      if (c[k] && c[k].length) ctx.push(k + ": " + c[k].join(", "));
+    });
+    if (c.study_type) ctx.push("study: " + c.study_type);
+    if (c.population) ctx.push("population: " + c.population);
+    if (item.direction) ctx.push("direction: " + item.direction);
+    if (item.negated) ctx.push("negated finding");
+    if (item.conflicts_with && item.conflicts_with.length) ctx.push("conflicts with: " + item.conflicts_with.join(", "));
+    if (ctx.length) box.appendChild(el("div", ctx.join(" \u00b7 "), "meta"));
+    box.appendChild(el("div", "evidence item " + item.id, "meta"));
+    return box;
+  }
+
+  return {el: el, clear: clear, data: data, norm: norm, find: find, fillDatalist: fillDatalist,
+          href: href, evidenceBlock: evidenceBlock};
+})();

@@ -1,0 +1,259 @@
+"""The explorer (`cartkg explore`): every page loads offline in a real headless Chromium with
+no console error and no request leaving the machine, shows the whole graph, answers clicks
+with the evidence, searches, and shows hostile labels as text. Screenshots go to a temporary
+folder (printed with -s) for a human look."""
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+
+from projectcopy import FIXTURE, make_project, run_cli
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+XSS = "<script>alert(1)</script>"
+TMTV_QUOTE = "high total metabolic tumor volume (TMTV, >80 mL) at infusion"
+ENTITY_COUNT = """
+SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {
+  ?e a ?type ; rdfs:label ?label . ?type rdfs:subClassOf* ?top . ?top rdfs:subClassOf ckg:Entity }"""
+
+
+@pytest.fixture(scope="module")
+def site(built_project, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("explorer") / "site"
+    r = run_cli("explore", "--focus", "Yescarta", "--depth", "1", "--output", str(out),
+                home=built_project)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no system Chromium at /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("screenshots")
+    print(f"\nexplorer screenshots: {path}")
+    return path
+
+
+class Visit:
+    """A browser page that records console errors, dialogs and every request."""
+
+    def __init__(self, browser):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
+        self.errors, self.requests, self.dialogs = [], [], []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def open(self, path: Path, fragment: str = "", graph: bool = True):
+        self.page.goto(path.as_uri() + fragment)
+        if graph:
+            self.page.wait_for_function("window.explorer && window.explorer.ready", timeout=10000)
+        return self.page
+
+    def panel(self) -> str:
+        return self.page.inner_text("#panel")
+
+    def assert_clean(self):
+        assert self.errors == []
+        assert self.dialogs == []
+        leaving = [u for u in self.requests if not u.startswith(("file://", "http://127.0.0.1"))]
+        assert leaving == []
+
+
+@pytest.fixture
+def visit(browser):
+    v = Visit(browser)
+    yield v
+    v.page.close()
+
+
+def test_writes_index_overview_family_phenotype_focus_pages_and_figures(site):
+    names = {p.name for p in site.glob("*.html")}
+    assert {"index.html", "overview.html", "cd19-negative-relapse.html",
+            "primary-t-cell-failure.html", "antigen-negative-relapse-mechanisms.html",
+            "primary-non-response.html", "focus-axicabtagene-ciloleucel.html"} <= names
+    figures = {p.name for p in (site / "figures").glob("*.png")}
+    assert {"overview.png", "cd19-negative-relapse.png", "cd19-positive-relapse.png"} <= figures
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<link" not in text and "<script src" not in text     # everything inline
+        assert "cdn.jsdelivr" not in text and "cdnjs" not in text
+
+
+def test_every_page_loads_offline_without_console_errors(site, visit, shots):
+    for path in sorted(site.glob("*.html")):
+        visit.open(path, graph=path.name != "index.html")
+        visit.page.screenshot(path=str(shots / f"{path.stem}.png"))
+    visit.assert_clean()
+    assert visit.requests == [p.as_uri() for p in sorted(site.glob("*.html"))]
+
+
+def test_overview_shows_every_entity_and_asserted_relation(site, store, built_project, visit):
+    page = visit.open(site / "overview.html")
+    entities = int(store.query(ENTITY_COUNT).rows[0]["n"].value)
+    assert page.evaluate("explorer.nodes.length") == entities
+    assert page.evaluate("JSON.parse(document.getElementById('explorer-data').textContent)"
+                         ".nodes.length") == entities
+    rows = (built_project / "exports" / "edges.tsv").read_text(encoding="utf-8").splitlines()
+    asserted = [r for r in rows[1:] if r.split("\t")[3] == "asserted"]
+    assert page.evaluate("explorer.edges.length") == len(asserted)
+    load = page.evaluate("explorer.readyAt")
+    print(f"\noverview.html interactive {load:.0f} ms after navigation")
+    assert load < 2000
+    visit.assert_clean()
+
+
+def _click_node(page, node: str):
+    page.evaluate("id => explorer.network.focus(id, {scale: 2, animation: false})", node)
+    xy = page.evaluate("id => explorer.network.canvasToDOM(explorer.network.getPosition(id))",
+                       node)
+    box = page.locator("#network").bounding_box()
+    page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])
+
+
+def test_clicking_a_node_shows_its_evidence(site, visit, shots):
+    page = visit.open(site / "overview.html")
+    _click_node(page, "tmtv-above-80-ml")
+    page.wait_for_function("explorer.shown && explorer.shown.node === 'tmtv-above-80-ml'")
+    panel = visit.panel()
+    assert "High total metabolic tumour volume (TMTV > 80 mL)" in panel
+    assert TMTV_QUOTE in panel
+    assert "doi:10.3389/fimmu.2023.1110028" in panel and "ref 59" in panel
+    assert "HR 4.35" in panel                         # a structured statistic
+    page.screenshot(path=str(shots / "overview-node-clicked.png"))
+    visit.assert_clean()
+
+
+def test_clicking_an_edge_shows_the_evidence_for_that_relation(site, visit):
+    page = visit.open(site / "cd19-negative-relapse.html")
+    edge = page.evaluate("""() => Object.keys(explorer.data.edgeInfo).find(k => {
+        const e = explorer.data.edgeInfo[k];
+        return e.from === 'cd19-gene-mutation' && e.to === 'cd19-negative-relapse'; })""")
+    page.evaluate("explorer.network.fit()")
+    a, b = page.evaluate("""id => { const e = explorer.edges.get(id);
+        return [e.from, e.to].map(n => explorer.network.canvasToDOM(
+            explorer.network.getPosition(n))); }""", edge)
+    box = page.locator("#network").bounding_box()
+    t = 0.4                                           # away from both end nodes and the label
+    page.mouse.click(box["x"] + a["x"] + t * (b["x"] - a["x"]),
+                     box["y"] + a["y"] + t * (b["y"] - a["y"]))
+    page.wait_for_function(f"explorer.shown && explorer.shown.edge === '{edge}'")
+    panel = visit.panel()
+    assert "CD19 gene mutation — leadsTo → CD19-negative relapse" in panel
+    assert "Evidence (" in panel and "doi:10." in panel
+    visit.assert_clean()
+
+
+def test_search_focuses_the_node_and_filters_hide_a_category(site, visit):
+    page = visit.open(site / "overview.html")
+    page.fill("#search-input", "yescarta")            # a synonym
+    page.click("#search button[type=submit]")
+    assert page.evaluate("explorer.network.getSelectedNodes()") == ["axicabtagene-ciloleucel"]
+    centre = page.evaluate("explorer.network.getViewPosition()")
+    node = page.evaluate("explorer.network.getPosition('axicabtagene-ciloleucel')")
+    assert abs(centre["x"] - node["x"]) < 1 and abs(centre["y"] - node["y"]) < 1
+    assert visit.panel().startswith("Axicabtagene ciloleucel")
+    page.uncheck("#legend input[data-category=biomarker]")
+    hidden = page.evaluate("explorer.nodes.get({filter: n => n.hidden}).map(n => n.category)")
+    assert hidden and set(hidden) == {"biomarker"}
+    visit.assert_clean()
+
+
+def test_index_search_jumps_to_a_page_or_the_focused_overview(site, visit):
+    page = visit.open(site / "index.html", graph=False)
+    page.fill("#search-input", "cd19 negative relapse")
+    page.click("#search button[type=submit]")
+    page.wait_for_url("**/cd19-negative-relapse.html")
+    visit.open(site / "index.html", graph=False)
+    page.fill("#search-input", "Yescarta")
+    page.click("#search button[type=submit]")
+    page.wait_for_url("**/overview.html#axicabtagene-ciloleucel")
+    page.wait_for_function("window.explorer && window.explorer.ready")
+    assert page.evaluate("explorer.network.getSelectedNodes()") == ["axicabtagene-ciloleucel"]
+    visit.assert_clean()
+
+
+def test_index_questions_degrade_gracefully_when_opened_as_a_file(site, visit):
+    page = visit.open(site / "index.html", graph=False)
+    page.fill("form[data-api=strategies] input[name=text]", "CD19-negative relapse")
+    page.click("form[data-api=strategies] button")
+    assert "cartkg serve" in page.inner_text("#answer")
+    assert len(visit.requests) == 1
+    visit.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    """A built copy of the mini fixture whose mechanism group is labelled with a script."""
+    from kg.build import build
+    from kg.paths import project_paths
+    tmp = tmp_path_factory.mktemp("hostile")
+    root = make_project(tmp, FIXTURE / "curation")
+    entities = root / "ontology" / "curation" / "entities" / "entities.yaml"
+    text = entities.read_text(encoding="utf-8")
+    text = text.replace("label: Mini mechanism group", f"label: 'Mini {XSS} group'")
+    text = text.replace("definition: A mechanism for tests.",
+                        "definition: 'A mechanism </script><img src=x onerror=alert(2)> & co.'")
+    entities.write_text(text, encoding="utf-8")
+    build(project_paths(root), reasoner="owlrl", quiet=True)
+    out = tmp / "site"
+    r = run_cli("explore", "--focus", "mini loss", "--output", str(out), home=root)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_hostile_labels_are_shown_as_text_and_never_run(hostile_site, visit, shots):
+    page = visit.open(hostile_site / "mini-group.html")
+    assert page.title().startswith(f"Mechanism family: Mini {XSS} group")
+    assert page.inner_text("h1") == f"Mechanism family: Mini {XSS} group"
+    assert page.evaluate("document.scripts.length") == 3     # vis, data, explorer
+    assert page.locator("img").count() == 0
+    _click_node(page, "mini-group")
+    assert visit.panel().startswith(f"Mini {XSS} group")
+    _click_node(page, "mini-mechanism")
+    assert "A mechanism </script><img src=x onerror=alert(2)> & co." in visit.panel()
+    page.screenshot(path=str(shots / "hostile.png"))
+    for name in ("index.html", "focus-mini-mechanism.html"):
+        visit.open(hostile_site / name, graph=name != "index.html")
+    assert f"Mini {XSS} group" in page.inner_text("body")
+    visit.assert_clean()
+
+
+def test_output_is_deterministic(built_project, site, tmp_path):
+    again = tmp_path / "again"
+    r = run_cli("explore", "--focus", "Yescarta", "--depth", "1", "--output", str(again),
+                home=built_project, env={"PYTHONHASHSEED": "1"})
+    assert r.returncode == 0, r.stderr
+    for folder in ("", "figures"):
+        names = sorted(p.name for p in (site / folder).iterdir() if p.is_file())
+        assert names == sorted(p.name for p in (again / folder).iterdir() if p.is_file())
+        match, mismatch, errors = filecmp.cmpfiles(site / folder, again / folder, names,
+                                                   shallow=False)
+        assert (mismatch, errors) == ([], [])
+    shutil.rmtree(again)
+
+
+def test_unknown_focus_exits_1_with_closest_names(built_project, tmp_path):
+    r = run_cli("explore", "--focus", "no such entity zzz", "--output", str(tmp_path),
+                home=built_project)
+    assert r.returncode == 1 and "no entity matches" in r.stderr
