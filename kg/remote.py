@@ -1,16 +1,58 @@
 """A remote SPARQL 1.1 endpoint as a store (``--endpoint URL``), over the SPARQL Protocol.
 
-Bindings are sent as a VALUES block of serialised terms, never spliced into the query text.
+Bindings are sent as a trailing VALUES block of serialised terms (``Term.n3()``), never spliced
+into the query text; a term that cannot be written safely (an IRI with characters IRIs may not
+hold, a malformed language tag, a blank node, a bad variable name) is refused. The trailing
+VALUES block joins with the solutions of the whole query pattern, so a bound variable must be
+in scope there: not one hidden inside a sub-query or aggregated away by GROUP BY.
+
+>>> values_block({"e": Term.iri("https://w3id.org/cartkg/entity/cd19"),
+...               "l": Term.literal('say "hi"', lang="en")})
+'\\nVALUES (?e ?l) { (<https://w3id.org/cartkg/entity/cd19> "say \\\\"hi\\\\""@en) }\\n'
+>>> values_block({"e": Term.iri("http://x> } ; DROP ALL ; <y")})
+Traceback (most recent call last):
+...
+kg.store.QueryError: cannot bind ?e: 'http://x> } ; DROP ALL ; <y' is not a valid IRI
 """
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 
 from kg.errors import RuntimeProblem
 from kg.store import QueryError, Result, Term, _with_prefixes
+
+IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*$")
+LANG = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
+VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+
+def _checked(name: str, term: Term) -> str:
+    problem = None
+    if not VARNAME.match(name):
+        problem = "not a plain variable name"
+    elif term.type == "bnode":
+        problem = "a blank node cannot be sent to another store"
+    elif term.type == "uri" and not IRI.match(term.value):
+        problem = f"{term.value!r} is not a valid IRI"
+    elif term.type == "literal" and term.lang and not LANG.match(term.lang):
+        problem = f"{term.lang!r} is not a language tag"
+    elif term.type == "literal" and term.datatype and not IRI.match(term.datatype):
+        problem = f"datatype {term.datatype!r} is not a valid IRI"
+    if problem:
+        raise QueryError(f"cannot bind ?{name}: {problem}")
+    return term.n3()
+
+
+def values_block(bindings: dict[str, Term]) -> str:
+    """A trailing VALUES clause binding each variable to its term."""
+    terms = [_checked(name, term) for name, term in bindings.items()]
+    names = " ".join(f"?{name}" for name in bindings)
+    return f"\nVALUES ({names}) {{ ({' '.join(terms)}) }}\n"
 
 
 class RemoteStore:
@@ -27,22 +69,36 @@ class RemoteStore:
         return Term(kind, j["value"], j.get("datatype"), j.get("xml:lang"))
 
     def query(self, sparql: str, bindings: dict[str, Term] | None = None) -> Result:
-        if bindings:
-            raise QueryError("bindings are not supported against a remote endpoint yet")
-        body = urllib.parse.urlencode({"query": _with_prefixes(sparql)}).encode()
+        text = _with_prefixes(sparql) + (values_block(bindings) if bindings else "")
+        body = urllib.parse.urlencode({"query": text}).encode()
         req = urllib.request.Request(self.endpoint, data=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/sparql-results+json"})
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                doc = json.loads(resp.read().decode("utf-8"))
+                ctype = resp.headers.get("Content-Type", "")
+                data = resp.read()
         except urllib.error.HTTPError as exc:
             raise QueryError(f"{self.endpoint} answered {exc.code}: "
                              f"{exc.read().decode('utf-8', 'replace')[:500]}") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise RuntimeProblem(f"cannot reach {self.endpoint}: {exc}") from exc
+        if ctype.startswith(("application/n-triples", "text/plain")):
+            return self._graph(data)
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise QueryError(f"{self.endpoint} did not answer SPARQL JSON ({ctype})") from exc
         if "boolean" in doc:
             return Result("ask", boolean=bool(doc["boolean"]))
         variables = doc["head"].get("vars", [])
         rows = [{k: self._term(v) for k, v in b.items()} for b in doc["results"]["bindings"]]
         return Result("select", variables=variables, rows=rows)
+
+    @staticmethod
+    def _graph(data: bytes) -> Result:
+        import pyoxigraph as ox
+        from kg.store import OxigraphStore
+        triples = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        return Result("graph", triples=[(OxigraphStore._term(t.subject),
+                                         OxigraphStore._term(t.predicate),
+                                         OxigraphStore._term(t.object)) for t in triples])

@@ -133,7 +133,9 @@ class OxigraphStore:
             return Term.iri(t.value)
         if isinstance(t, ox.BlankNode):
             return Term("bnode", t.value)
-        return Term.literal(t.value, t.datatype.value if t.datatype else None, t.language)
+        if t.language:  # SPARQL JSON: xml:lang, and no rdf:langString datatype
+            return Term.literal(t.value, None, t.language)
+        return Term.literal(t.value, t.datatype.value if t.datatype else None)
 
     @staticmethod
     def _native(t: Term):
