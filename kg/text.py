@@ -6,6 +6,8 @@
 True
 >>> lookup_key("TNF-α") == lookup_key("tnf alpha")
 True
+>>> lookup_key("age >= 60") == lookup_key("Age ≥ 60")
+True
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import unicodedata
 
 _WS = re.compile(r"\s+")
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa"}
-_SYMBOLS = {"≥": " ge ", "≤": " le ", ">": " gt ", "<": " lt ", "+": " pos ", "%": " pct "}
+_SYMBOLS = {">=": " ge ", "<=": " le ", "≥": " ge ", "≤": " le ", ">": " gt ", "<": " lt ",
+            "+": " pos ", "%": " pct "}
 
 
 def normalise_whitespace(text: str) -> str:
