@@ -130,4 +130,17 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
         st.run("write exports", publish)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if write_store:
+        st.run("figures", _figures, paths)
     return report
+
+
+def _figures(paths: ProjectPaths) -> None:
+    """Redraw exports/figures/*.png (shown in README) from the new store."""
+    import logging
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    from kg.explore import ExplorerGraph, all_pages
+    from kg.explore_figures import write_figures
+    from kg.store import open_store
+    graph = ExplorerGraph(open_store("oxigraph", paths))
+    write_figures(graph, all_pages(graph), paths.exports / "figures")
