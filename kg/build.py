@@ -96,7 +96,7 @@ def _changelog(paths: ProjectPaths, new_nt) -> str | None:
 
 
 def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
-          write_store: bool = True) -> BuildReport:
+          write_store: bool = True, figures: bool = True) -> BuildReport:
     from kg.exports import render_exports, write_atomically
     from kg.store import OxigraphStore
 
@@ -130,7 +130,7 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
         st.run("write exports", publish)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    if write_store:
+    if write_store and figures:
         st.run("figures", _figures, paths)
     return report
 

@@ -30,7 +30,8 @@ def _store(args):
 def cmd_build(args) -> int:
     from kg.build import build
     from kg.paths import project_paths
-    report = build(project_paths(), reasoner=args.reasoner, quiet=args.quiet)
+    report = build(project_paths(), reasoner=args.reasoner, quiet=args.quiet,
+                   figures=not args.no_figures)
     for note in report.notes:
         print(f"[build] note: {note}", file=sys.stderr)
     total = sum(report.timings.values())
@@ -426,6 +427,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--reasoner", default="auto", choices=["auto", "hermit", "owlrl", "none"],
                    help="auto: HermiT when Java is present, else pure-Python OWL RL")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    c.add_argument("--no-figures", action="store_true",
+                   help="skip redrawing exports/figures/*.png")
 
     c = command("sparql", cmd_sparql, "run a SPARQL query (text or file)", json_flag=False)
     c.add_argument("query", metavar="QUERY_OR_FILE")

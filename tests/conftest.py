@@ -24,7 +24,7 @@ def built_project(tmp_path_factory) -> Path:
     from kg.build import build
     from kg.paths import project_paths
     root = make_project(tmp_path_factory.mktemp("built"))
-    build(project_paths(root), quiet=True)
+    build(project_paths(root), quiet=True, figures=False)
     return root
 
 

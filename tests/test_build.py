@@ -12,8 +12,9 @@ from kg.paths import project_paths
 def test_two_builds_give_identical_exports(tmp_path):
     """One build in this process, one in a fresh process (another hash seed)."""
     a, b = make_project(tmp_path / "a"), make_project(tmp_path / "b")
-    build(project_paths(a), quiet=True)
-    result = run_cli("build", "--quiet", home=b, env={"PYTHONHASHSEED": "12345"})
+    build(project_paths(a), quiet=True, figures=False)
+    result = run_cli("build", "--quiet", "--no-figures", home=b,
+                     env={"PYTHONHASHSEED": "12345"})
     assert result.returncode == 0, result.stderr
     names = [*FILES, "README.md"]
     match, mismatch, errors = filecmp.cmpfiles(a / "exports", b / "exports", names, shallow=False)
@@ -32,7 +33,7 @@ def test_committed_exports_match_their_sources():
 
 def test_invalid_sources_exit_1_and_leave_exports_and_store_intact(tmp_path):
     root = make_project(tmp_path)
-    build(project_paths(root), quiet=True)
+    build(project_paths(root), quiet=True, figures=False)
     before = {p.name: p.read_bytes() for p in (root / "exports").iterdir() if p.is_file()}
     store_files = sorted(p.name for p in (root / "exports" / "store").iterdir())
     src = root / "ontology" / "curation" / "sources" / "xu2023.yaml"

@@ -46,7 +46,7 @@ def add(root: Path, *extra: str, quote="Dual-targeted CAR-T cells reduced relaps
 
 def test_round_trip(mini_project):
     from kg.build import build
-    build(project_paths(mini_project), quiet=True)
+    build(project_paths(mini_project), quiet=True, figures=False)
     old_exports = mini_project / "old-exports"
     shutil.copytree(mini_project / "exports", old_exports, ignore=shutil.ignore_patterns("store"))
 
