@@ -99,6 +99,6 @@ class RemoteStore:
         import pyoxigraph as ox
         from kg.store import OxigraphStore
         triples = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-        return Result("graph", triples=[(OxigraphStore._term(t.subject),
-                                         OxigraphStore._term(t.predicate),
-                                         OxigraphStore._term(t.object)) for t in triples])
+        return Result("graph", triples=[(OxigraphStore.term(t.subject),
+                                         OxigraphStore.term(t.predicate),
+                                         OxigraphStore.term(t.object)) for t in triples])

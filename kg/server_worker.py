@@ -97,7 +97,7 @@ class CachedStore(OxigraphStore):
 def _term(node) -> Term:
     """A pyoxigraph term as a Term; a language-tagged string keeps no datatype, so that it is
     written as the SPARQL results formats have it."""
-    term = OxigraphStore._term(node)
+    term = OxigraphStore.term(node)
     return replace(term, datatype=None) if term.lang else term
 
 

@@ -127,7 +127,8 @@ class OxigraphStore:
         del store
 
     @staticmethod
-    def _term(t) -> Term:
+    def term(t) -> Term:
+        """A pyoxigraph term as a backend-neutral Term."""
         import pyoxigraph as ox
         if isinstance(t, ox.NamedNode):
             return Term.iri(t.value)
@@ -159,10 +160,10 @@ class OxigraphStore:
             return Result("ask", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = [v.value for v in res.variables]
-            rows = [{n: self._term(sol[n]) for n in names if sol[n] is not None} for sol in res]
+            rows = [{n: self.term(sol[n]) for n in names if sol[n] is not None} for sol in res]
             return Result("select", variables=names, rows=rows)
-        return Result("graph", triples=[(self._term(t.subject), self._term(t.predicate),
-                                         self._term(t.object)) for t in res])
+        return Result("graph", triples=[(self.term(t.subject), self.term(t.predicate),
+                                         self.term(t.object)) for t in res])
 
 
 class RdflibStore:
