@@ -94,13 +94,6 @@ class CachedStore(OxigraphStore):
                        triples=list(hit.triples))
 
 
-def _term(node) -> Term:
-    """A pyoxigraph term as a Term; a language-tagged string keeps no datatype, so that it is
-    written as the SPARQL results formats have it."""
-    term = OxigraphStore.term(node)
-    return replace(term, datatype=None) if term.lang else term
-
-
 class Worker:
     def __init__(self, store, spec: StoreSpec, max_rows: int, writable: bool = False):
         self.store, self.max_rows = store, max_rows
@@ -127,7 +120,7 @@ class Worker:
             if len(rows) >= self.max_rows:
                 truncated = True
                 break
-            rows.append({n: _term(sol[n]) for n in names if sol[n] is not None})
+            rows.append({n: OxigraphStore.term(sol[n]) for n in names if sol[n] is not None})
         return Result("select", variables=names, rows=rows), truncated
 
     def _triples(self, triples) -> tuple[list, bool]:
