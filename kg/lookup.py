@@ -73,7 +73,11 @@ def _score(query: str, name: str, is_label: bool) -> float:
     q_tokens, n_tokens = set(q.split()), set(n.split())
     if q_tokens <= n_tokens:
         return 0.5 + 0.3 * len(q_tokens) / len(n_tokens)
-    ratio = difflib.SequenceMatcher(None, q, n).ratio()
+    matcher = difflib.SequenceMatcher(None, q, n)
+    # real_quick_ratio and quick_ratio are cheap upper bounds of ratio: skip hopeless names
+    if matcher.real_quick_ratio() < 0.8 or matcher.quick_ratio() < 0.8:
+        return 0.0
+    ratio = matcher.ratio()
     return 0.6 * ratio if ratio >= 0.8 else 0.0
 
 
