@@ -1,0 +1,263 @@
+"""Figure 5: requests per second and p99 latency under 16 concurrent loopback clients for three
+competency questions, against ``cartkg serve``, rdflib-endpoint (uvicorn) and the Oxigraph
+server binary, all serving the same graph on 127.0.0.1.
+
+    python benchmarks/bench_endpoint.py serve-rdflib GRAPH.nt PORT   # the rdflib-endpoint app
+"""
+from __future__ import annotations
+
+import http.client
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from figures import Figure, fmt
+from project_copy import env_for
+from timing import free_port, percentile
+
+CLIENTS = 16
+QUESTIONS = ("antigen-negative-mechanisms-and-solutions", "poor-long-term-biomarkers",
+             "multi-mechanism-strategies")
+PATH = "/sparql"
+
+
+@dataclass
+class Load:
+    ok: int = 0
+    errors: int = 0
+    single_p50_ms: float | None = None     # latency with one client, nothing queued
+    fresh_p50_ms: float | None = None      # …opening a new connection for every request
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def p99_ms(self) -> float | None:
+        return percentile(self.latencies, 99) * 1000 if self.latencies else None
+
+
+def query_text(spec: dict) -> str:
+    """The question as one self-contained query: PREFIX lines, parameters as a VALUES clause."""
+    from kg.store import Term, _with_prefixes
+    text = _with_prefixes(spec["query"]).rstrip()
+    for var, iri in spec["bindings"].items():
+        text += f"\nVALUES ?{var} {{ {Term.iri(iri).n3()} }}"
+    return text
+
+
+def hammer(port: int, query: str, seconds: float, clients: int = CLIENTS,
+           keep_alive: bool = True) -> Load:
+    """``clients`` threads, each with a keep-alive connection (or a new connection per
+    request), for ``seconds``."""
+    target = PATH + "?" + urllib.parse.urlencode({"query": query})
+    headers = {"Accept": "application/sparql-results+json"}
+    out, lock = Load(), threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def client():
+        conn, lat, ok, err = None, [], 0, 0
+        while time.monotonic() < stop:
+            t = time.perf_counter()
+            try:
+                conn = conn or http.client.HTTPConnection("127.0.0.1", port,
+                                                          timeout=seconds + 5)
+                conn.request("GET", target, headers=headers)
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status == 200 and body:
+                    ok += 1
+                    lat.append(time.perf_counter() - t)
+                else:
+                    err += 1
+                if not keep_alive or resp.will_close:
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException):
+                err += 1
+                if conn:
+                    conn.close()
+                conn = None
+        if conn:
+            conn.close()
+        with lock:
+            out.ok += ok
+            out.errors += err
+            out.latencies += lat
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(seconds + 60)
+    out.seconds = time.monotonic() - start
+    return out
+
+
+def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    q = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", f"{PATH}?{q}",
+                         headers={"Accept": "application/sparql-results+json"})
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"no answer on port {port} within {timeout:g} s")
+
+
+class Server:
+    """One server subprocess on 127.0.0.1, stopped (by its pid) on exit."""
+
+    def __init__(self, cmd: list[str], port: int, env: dict | None = None, log: Path | None = None):
+        self.port = port
+        self.log = open(log, "w") if log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=self.log,
+                                     stdin=subprocess.DEVNULL)
+
+    def __enter__(self):
+        try:
+            wait_ready(self.port, self.proc)
+        except Exception:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if self.log is not subprocess.DEVNULL:
+            self.log.close()
+
+
+def servers(project: Path, nt: Path, workdir: Path):
+    """(name, factory) for each server under test; factories start it on a free port."""
+    from bench_coldstart import cartkg
+    oxigraph = shutil.which("oxigraph")
+
+    def ours():
+        p = free_port()
+        return Server([cartkg(), "serve", "--port", str(p)], p, env_for(project),
+                      workdir / "serve.log")
+
+    def rdflib_endpoint():
+        p = free_port()
+        return Server([sys.executable, __file__, "serve-rdflib", str(nt), str(p)], p,
+                      log=workdir / "rdflib-endpoint.log")
+
+    def native():
+        p, loc = free_port(), workdir / "oxigraph-server"
+        if not loc.exists():
+            subprocess.run([oxigraph, "load", "--location", str(loc), "--file", str(nt)],
+                           check=True, capture_output=True, timeout=300)
+        return Server([oxigraph, "serve-read-only", "--location", str(loc), "--bind",
+                       f"127.0.0.1:{p}"], p, log=workdir / "oxigraph.log")
+
+    return [("cartkg serve", ours), ("rdflib-endpoint", rdflib_endpoint),
+            ("oxigraph server", native if oxigraph else None)]
+
+
+def run(paths, project: Path, workdir: Path, quick: bool, log=print):
+    from bench_cq import question_specs
+    if not (Path(paths.root) / "kg" / "server.py").exists() and not _has_serve():
+        return [Figure("endpoint", None, "", note="kg/server.py has no serve()")], []
+    seconds = 2.0 if quick else 10.0
+    specs = {q["name"]: q for q in question_specs(paths) if q["name"] in QUESTIONS}
+    results: dict[str, dict[str, Load | str]] = {}
+    nt = project / "exports" / "cartkg.nt"
+    for name, factory in servers(project, nt, workdir):
+        results[name] = {}
+        if factory is None:
+            results[name] = {q: "not installed" for q in QUESTIONS}
+            continue
+        log(f"[bench] endpoint: {name}")
+        try:
+            with factory() as srv:
+                for q in QUESTIONS:
+                    text = query_text(specs[q])
+                    hammer(srv.port, text, 0.5)                          # warm-up
+                    res = results[name][q] = hammer(srv.port, text, seconds)
+                    for attr, keep in (("single_p50_ms", True), ("fresh_p50_ms", False)):
+                        one = hammer(srv.port, text, 0.5 if quick else 2.0, 1, keep)
+                        setattr(res, attr, percentile(one.latencies, 50) * 1000
+                                if one.latencies else None)
+        except Exception as exc:                                         # noqa: BLE001
+            results[name] = {q: f"failed: {exc}" for q in QUESTIONS}
+    return _figures(results, seconds)
+
+
+def _has_serve() -> bool:
+    try:
+        from kg.server import serve  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def _figures(results, seconds):
+    figs, rows = [], []
+    ours, rdf, nat = (results.get(k, {}) for k in ("cartkg serve", "rdflib-endpoint",
+                                                    "oxigraph server"))
+    val = lambda r, attr: getattr(r, attr) if isinstance(r, Load) else None  # noqa: E731
+    for q in QUESTIONS:
+        o, r, n = ours.get(q), rdf.get(q), nat.get(q)
+        note = "; ".join(f"{k}: {v}" for k, v in (("cartkg", o), ("rdflib-endpoint", r),
+                                                    ("oxigraph", n)) if isinstance(v, str))
+        figs.append(Figure(f"endpoint.{q}.rps", val(o, "rps"), "req/s", val(r, "rps"),
+                           "rdflib-endpoint", higher_is_better=True,
+                           target="≥ 10× rdflib-endpoint",
+                           checks=[("ratio", ">=", 10)], note=note))
+        figs.append(Figure(f"endpoint.{q}.rps-vs-native", val(o, "rps"), "req/s", val(n, "rps"),
+                           "oxigraph server", higher_is_better=True, target="≥ 0.5× native",
+                           checks=[("ratio", ">=", 0.5)], note=note))
+        figs.append(Figure(f"endpoint.{q}.p99", val(o, "p99_ms"), "ms", val(r, "p99_ms"),
+                           "rdflib-endpoint", note=note))
+        for name, res in (("cartkg serve", o), ("rdflib-endpoint", r), ("oxigraph server", n)):
+            if isinstance(res, Load):
+                p50 = percentile(res.latencies, 50) * 1000 if res.latencies else None
+                rows.append(f"| {q} | {name} | {res.ok} | {res.errors} | {fmt(res.rps)} "
+                            f"| {fmt(p50)} | {fmt(res.p99_ms)} | {fmt(res.single_p50_ms)} "
+                            f"| {fmt(res.fresh_p50_ms)} |")
+            else:
+                rows.append(f"| {q} | {name} | – | – | – | – | – | – | {res} |")
+    detail = "\n".join([f"### SPARQL endpoints: {CLIENTS} keep-alive clients for {seconds:g} s "
+                        "per question (GET /sparql, JSON results; parameters as VALUES)", "",
+                        "| question | server | answered | errors | req/s | p50 ms | p99 ms "
+                        "| 1 client p50 ms | 1 client, new connection each, p50 ms |",
+                        "|---|---|---|---|---|---|---|---|---|", *rows])
+    return figs, [detail]
+
+
+def serve_rdflib(nt: str, port: int) -> None:
+    import rdflib
+    import uvicorn
+    from rdflib_endpoint import SparqlEndpoint
+    app = SparqlEndpoint(graph=rdflib.Graph().parse(nt, format="nt"), path=PATH,
+                         public_url=f"http://127.0.0.1:{port}{PATH}")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "serve-rdflib":
+        serve_rdflib(sys.argv[2], int(sys.argv[3]))
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,94 @@
+"""Evidence for the targets a run missed: where the time goes in the slow part, measured
+(not guessed) at the end of the run. Each function returns a markdown section."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from figures import fmt
+from project_copy import env_for
+from timing import median
+
+
+def cq_profile(paths, specs: list[dict], runs: int = 20) -> str:
+    """Per question: the kg.store call vs the bare engine on disk and in memory, and, for the
+    questions with parameters, the engine with the parameters as a VALUES clause instead of
+    pyoxigraph ``substitutions``."""
+    import pyoxigraph as ox
+    from kg.store import OxigraphStore, Term, _with_prefixes, ensure_disk_store
+    disk = OxigraphStore.open(ensure_disk_store(paths))
+    memory = OxigraphStore.in_memory(paths.exports / "cartkg.nt")
+
+    def p50(fn) -> float:
+        fn()
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        return median(times) * 1000
+
+    def engine(store, text, subs=None):
+        return lambda: sum(1 for _ in store._store.query(text, substitutions=subs))
+
+    rows = []
+    for q in specs:
+        text = _with_prefixes(q["query"])
+        terms = {k: Term.iri(v) for k, v in q["bindings"].items()}
+        subs = {ox.Variable(k): ox.NamedNode(v) for k, v in q["bindings"].items()} or None
+        values = text.rstrip() + "".join(f"\nVALUES ?{k} {{ {t.n3()} }}" for k, t in terms.items())
+        cells = [p50(lambda: disk.query(q["query"], terms)), p50(engine(disk, text, subs)),
+                 p50(engine(memory, text, subs))]
+        cells.append(p50(engine(disk, values)) if subs else None)
+        rows.append(f"| {q['name']} | " + " | ".join(fmt(c) for c in cells) + " |")
+    return "\n".join([
+        f"Competency questions on the built graph, p50 of {runs} runs in ms: the project's "
+        "`OxigraphStore.query` on the on-disk store; the bare pyoxigraph query on disk and in "
+        "memory (rows iterated, no conversion); and, for questions with parameters, the bare "
+        "query on disk with the parameters bound by a trailing `VALUES` clause instead of "
+        "`substitutions`.", "",
+        "| question | kg.store, disk | engine, disk | engine, memory | engine, disk, VALUES |",
+        "|---|---|---|---|---|", *rows])
+
+
+BUILD_PROFILE = """
+import cProfile, pstats, io, sys
+from kg.build import build
+from kg.paths import project_paths
+prof = cProfile.Profile()
+prof.runcall(build, project_paths(), reasoner="none", quiet=True)
+s = io.StringIO()
+st = pstats.Stats(prof, stream=s).sort_stats("cumulative")
+st.print_stats(r"(kg/|rdflib/plugins/sparql/evaluate|pyshacl/shapes_graph|serializer)", 25)
+print(s.getvalue())
+"""
+
+
+def build_profile(project: Path) -> str:
+    """cProfile of ``build(reasoner="none")`` on the project copy, top functions."""
+    out = subprocess.run([sys.executable, "-c", BUILD_PROFILE], env=env_for(project),
+                         capture_output=True, text=True, timeout=600)
+    lines = [ln for ln in out.stdout.splitlines() if ln.strip()]
+    start = next((i for i, ln in enumerate(lines) if "ncalls" in ln), 0)
+    body = [ln for ln in lines[start:start + 26]]
+    return "\n".join(["cProfile of `build(paths, reasoner=\"none\")` (cumulative seconds, "
+                      "project and the heaviest library functions):", "", "```",
+                      *body, "```"])
+
+
+def import_profile(project: Path, args: list[str]) -> str:
+    """``python -X importtime`` of a cold command: the slowest imports (cumulative µs)."""
+    from bench_coldstart import cartkg
+    out = subprocess.run([sys.executable, "-X", "importtime", cartkg(), *args],
+                         env=env_for(project), capture_output=True, text=True, timeout=120)
+    rows = []
+    for ln in out.stderr.splitlines():
+        parts = ln.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    rows.sort(reverse=True)
+    return "\n".join(["Slowest imports of `cartkg " + " ".join(args) + "` (`-X importtime`, "
+                      "cumulative ms):", "", "| ms | module |", "|---|---|",
+                      *[f"| {us / 1000:.0f} | `{name.strip()}` |" for us, name in rows[:12]]])
