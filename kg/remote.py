@@ -17,42 +17,14 @@ kg.store.QueryError: cannot bind ?e: 'http://x> } ; DROP ALL ; <y' is not a vali
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 
 from kg.errors import RuntimeProblem
-from kg.store import QueryError, Result, Term, _with_prefixes
+from kg.store import QueryError, Result, Term, _with_prefixes, values_block
 
-IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*$")
-LANG = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
-VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
-
-
-def _checked(name: str, term: Term) -> str:
-    problem = None
-    if not VARNAME.match(name):
-        problem = "not a plain variable name"
-    elif term.type == "bnode":
-        problem = "a blank node cannot be sent to another store"
-    elif term.type == "uri" and not IRI.match(term.value):
-        problem = f"{term.value!r} is not a valid IRI"
-    elif term.type == "literal" and term.lang and not LANG.match(term.lang):
-        problem = f"{term.lang!r} is not a language tag"
-    elif term.type == "literal" and term.datatype and not IRI.match(term.datatype):
-        problem = f"datatype {term.datatype!r} is not a valid IRI"
-    if problem:
-        raise QueryError(f"cannot bind ?{name}: {problem}")
-    return term.n3()
-
-
-def values_block(bindings: dict[str, Term]) -> str:
-    """A trailing VALUES clause binding each variable to its term."""
-    terms = [_checked(name, term) for name, term in bindings.items()]
-    names = " ".join(f"?{name}" for name in bindings)
-    return f"\nVALUES ({names}) {{ ({' '.join(terms)}) }}\n"
 
 
 class RemoteStore:
@@ -69,7 +41,7 @@ class RemoteStore:
         return Term(kind, j["value"], j.get("datatype"), j.get("xml:lang"))
 
     def query(self, sparql: str, bindings: dict[str, Term] | None = None) -> Result:
-        text = _with_prefixes(sparql) + (values_block(bindings) if bindings else "")
+        text = _with_prefixes(sparql) + values_block(bindings)
         body = urllib.parse.urlencode({"query": text}).encode()
         req = urllib.request.Request(self.endpoint, data=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})

@@ -18,6 +18,7 @@ formatting strings into the query.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,20 +85,40 @@ class Result:
         return [r[var].value for r in self.rows if var in r]
 
 
+IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*$")
+LANG = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
+VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _checked(name: str, term: Term) -> str:
+    problem = None
+    if not VARNAME.match(name):
+        problem = "not a plain variable name"
+    elif term.type == "bnode":
+        problem = "a blank node cannot be bound by value"
+    elif term.type == "uri" and not IRI.match(term.value):
+        problem = f"{term.value!r} is not a valid IRI"
+    elif term.type == "literal" and term.lang and not LANG.match(term.lang):
+        problem = f"{term.lang!r} is not a language tag"
+    elif term.type == "literal" and term.datatype and not IRI.match(term.datatype):
+        problem = f"datatype {term.datatype!r} is not a valid IRI"
+    if problem:
+        raise QueryError(f"cannot bind ?{name}: {problem}")
+    return term.n3()
+
+
 def values_block(bindings: dict[str, Term] | None) -> str:
-    """A trailing VALUES clause binding each variable to one term (empty without bindings).
+    """A trailing VALUES clause binding each variable to its term (empty without bindings);
+    a term that cannot be written safely is refused.
 
     >>> values_block({"e": Term.iri("https://w3id.org/cartkg/entity/cd19")}).strip()
     'VALUES (?e) { (<https://w3id.org/cartkg/entity/cd19>) }'
     """
     if not bindings:
         return ""
-    for name, term in bindings.items():
-        if not name.isidentifier() or term.type == "bnode" or (
-                term.type == "uri" and any(c in term.value for c in '<>"{}|^`\\ \n')):
-            raise QueryError(f"cannot bind ?{name} to {term.value!r}")
-    names = " ".join(f"?{n}" for n in bindings)
-    return f"\nVALUES ({names}) {{ ({' '.join(t.n3() for t in bindings.values())}) }}"
+    terms = [_checked(name, term) for name, term in bindings.items()]
+    names = " ".join(f"?{name}" for name in bindings)
+    return f"\nVALUES ({names}) {{ ({' '.join(terms)}) }}\n"
 
 
 def _with_prefixes(query: str) -> str:
