@@ -86,7 +86,7 @@ class ExplorerGraph:
 
     def __init__(self, store):
         self.store = store
-        index = entity_index(store)
+        self.index = index = entity_index(store)
         self.entities = {slug(iri): rec for iri, rec in sorted(index.items())}
         self.id_of = {iri: slug(iri) for iri in index}
         self.evidence = {i["id"]: i for i in evidence_items(store)}
@@ -179,8 +179,9 @@ def phenotype_page(g: ExplorerGraph, phenotype: str) -> Page:
     iri = g.entities[phenotype]["iri"]
     text = g.label(phenotype)
     nodes, edges = {phenotype}, set()
-    answers = [(a["iri"], a["explanation"]) for a in mechanisms(g.store, text)]
-    answers += [(a["iri"], a["explanation"]) for a in strategies(g.store, text)]
+    answers = [(a["iri"], a["explanation"]) for a in mechanisms(g.store, text, index=g.index)]
+    answers += [(a["iri"], a["explanation"])
+                for a in strategies(g.store, text, index=g.index)]
     for answer_iri, steps in answers:
         nodes.add(g.id_of[answer_iri])
         for step in steps:

@@ -81,10 +81,11 @@ def _score(query: str, name: str, is_label: bool) -> float:
     return 0.6 * ratio if ratio >= 0.8 else 0.0
 
 
-def lookup(store, text: str, limit: int = 10) -> list[dict]:
-    """Entities matching ``text``, best first (each with a ``score`` from 0 to 1)."""
+def lookup(store, text: str, limit: int = 10, index: dict | None = None) -> list[dict]:
+    """Entities matching ``text``, best first (each with a ``score`` from 0 to 1). Pass the
+    ``entity_index`` when the caller already has it."""
     scored = []
-    for rec in entity_index(store).values():
+    for rec in (index or entity_index(store)).values():
         best = max([_score(text, rec["label"], True)] +
                    [_score(text, s, False) for s in rec["synonyms"]])
         if best > 0:
@@ -93,19 +94,21 @@ def lookup(store, text: str, limit: int = 10) -> list[dict]:
     return [{**rec, "score": round(score, 3)} for score, _, rec in scored[:limit]]
 
 
-def closest_names(store, text: str, n: int = 5) -> list[str]:
-    names = [name for rec in entity_index(store).values()
+def closest_names(store, text: str, n: int = 5, index: dict | None = None) -> list[str]:
+    names = [name for rec in (index or entity_index(store)).values()
              for name in [rec["label"], *rec["synonyms"]]]
     keyed = {lookup_key(x): x for x in names}
     return [keyed[k] for k in difflib.get_close_matches(lookup_key(text), list(keyed), n, 0.4)]
 
 
-def resolve(store, text: str, categories: set[str] | None = None) -> dict:
+def resolve(store, text: str, categories: set[str] | None = None,
+            index: dict | None = None) -> dict:
     """The one entity ``text`` names; NoMatch (exit 1) when none or several fit equally."""
-    matches = [m for m in lookup(store, text, limit=20)
+    index = index or entity_index(store)
+    matches = [m for m in lookup(store, text, limit=20, index=index)
                if categories is None or m["category"] in categories]
     if not matches:
-        raise NoMatch(f"no entity matches {text!r}", closest_names(store, text))
+        raise NoMatch(f"no entity matches {text!r}", closest_names(store, text, index=index))
     if len(matches) > 1 and matches[0]["score"] == matches[1]["score"]:
         raise NoMatch(f"{text!r} is ambiguous", [m["label"] for m in matches[:5]
                                                   if m["score"] == matches[0]["score"]])

@@ -117,10 +117,11 @@ def mechanism_iris(store, root: dict) -> set[str]:
     return found | beneath
 
 
-def mechanisms(store, text: str, include_drafts: bool = False) -> list[dict]:
+def mechanisms(store, text: str, include_drafts: bool = False,
+               index: dict | None = None) -> list[dict]:
     """``cartkg mechanisms TEXT``: the mechanisms TEXT names and all beneath or linked to them."""
-    index = entity_index(store)
-    root = resolve(store, text)
+    index = index or entity_index(store)
+    root = resolve(store, text, index=index)
     graph = EdgeGraph(store)
     found = mechanism_iris(store, root)
     items = evidence_items(store, include_drafts=include_drafts)
@@ -148,13 +149,14 @@ def _support(evidence: list[dict]) -> tuple:
     return (len(sources), len(evidence), best_study)
 
 
-def strategies(store, text: str, include_drafts: bool = False) -> list[dict]:
+def strategies(store, text: str, include_drafts: bool = False,
+               index: dict | None = None) -> list[dict]:
     """``cartkg strategies TEXT``: strategies addressing any mechanism beneath or linked to
     TEXT — or a broader mechanism those are a kind of, since a strategy proposed against a
     class of mechanisms applies to each kind of it — best supported first, each with the
     mechanisms it addresses, the explanation chain and the evidence."""
-    index = entity_index(store)
-    root = resolve(store, text)
+    index = index or entity_index(store)
+    root = resolve(store, text, index=index)
     graph = EdgeGraph(store)
     found = mechanism_iris(store, root)
     found |= {r["up"].value for r in store.query(ABOVE).rows if r["m"].value in found}
@@ -188,10 +190,10 @@ def strategies(store, text: str, include_drafts: bool = False) -> list[dict]:
 
 
 def biomarkers(store, outcome: str | None = None, direction: str | None = None,
-               include_drafts: bool = False) -> list[dict]:
+               include_drafts: bool = False, index: dict | None = None) -> list[dict]:
     """``cartkg biomarkers``: biomarker→outcome associations with direction and statistics.
     ``outcome``: 'response' (short-term and failure phenotypes) or 'long-term'."""
-    index = entity_index(store)
+    index = index or entity_index(store)
     kinds: dict[str, set[str]] = {}
     for r in store.query(OUTCOME_KIND).rows:
         kinds.setdefault(r["o"].value, set()).add(r["kind"].value.rsplit("/", 1)[-1])
@@ -221,15 +223,16 @@ def assess(store, findings: list[str], include_drafts: bool = False) -> dict:
     """``cartkg assess``: for a patient's findings, the risk factors with their statistics,
     the mechanisms they point to and the strategies that apply, ranked by how many findings
     a strategy answers and then by support."""
-    resolved = [resolve(store, text) for text in findings]
-    risk = [b for b in biomarkers(store, include_drafts=include_drafts)
+    index = entity_index(store)
+    resolved = [resolve(store, text, index=index) for text in findings]
+    risk = [b for b in biomarkers(store, include_drafts=include_drafts, index=index)
             if b["iri"] in {r["iri"] for r in resolved}]
     merged: dict[str, dict] = {}
     mechs: dict[str, dict] = {}
     for text, root in zip(findings, resolved):
-        for m in mechanisms(store, text, include_drafts=include_drafts):
+        for m in mechanisms(store, text, include_drafts=include_drafts, index=index):
             mechs.setdefault(m["iri"], {**m, "findings": []})["findings"].append(root["label"])
-        for a in strategies(store, text, include_drafts=include_drafts):
+        for a in strategies(store, text, include_drafts=include_drafts, index=index):
             entry = merged.setdefault(a["iri"], {**a, "findings": [], "addresses": [],
                                                  "explanation": [], "evidence": []})
             entry["findings"].append(root["label"])
