@@ -129,6 +129,10 @@ def _with_prefixes(query: str) -> str:
                    if p not in declared) + query
 
 
+_TERMS: dict = {}          # pyoxigraph term -> Term, emptied when it reaches _TERMS_MAX
+_TERMS_MAX = 100_000
+
+
 class OxigraphStore:
     """Oxigraph, on disk (read-only) or in memory."""
 
@@ -165,7 +169,22 @@ class OxigraphStore:
 
     @staticmethod
     def term(t) -> Term:
-        """A pyoxigraph term as a backend-neutral Term."""
+        """A pyoxigraph term as a backend-neutral Term (remembered: answers repeat terms, and
+        building a Term costs more than the lookup).
+
+        >>> import pyoxigraph as ox
+        >>> OxigraphStore.term(ox.Literal("CD19", language="en"))
+        Term(type='literal', value='CD19', datatype=None, lang='en')
+        """
+        known = _TERMS.get(t)
+        if known is None:
+            if len(_TERMS) >= _TERMS_MAX:
+                _TERMS.clear()
+            known = _TERMS[t] = OxigraphStore._convert(t)
+        return known
+
+    @staticmethod
+    def _convert(t) -> Term:
         import pyoxigraph as ox
         if isinstance(t, ox.NamedNode):
             return Term.iri(t.value)
@@ -198,7 +217,8 @@ class OxigraphStore:
             return Result("ask", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = [v.value for v in res.variables]
-            rows = [{n: self.term(sol[n]) for n in names if sol[n] is not None} for sol in res]
+            term = self.term
+            rows = [{n: term(v) for n, v in zip(names, sol) if v is not None} for sol in res]
             return Result("select", variables=names, rows=rows)
         return Result("graph", triples=[(self.term(t.subject), self.term(t.predicate),
                                          self.term(t.object)) for t in res])
