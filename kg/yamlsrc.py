@@ -42,11 +42,12 @@ class Items(list):
         return self.lines[index] if index < len(self.lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+# libyaml's parser when PyYAML has it (ten times faster); its error messages are worded
+# differently, so a failed parse is repeated with the pure-Python parser for the message.
+_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _convert(node: yaml.Node, path: str, loader: _Loader):
+def _convert(node: yaml.Node, path: str, loader: yaml.SafeLoader):
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out = Node(path, line)
@@ -67,18 +68,26 @@ def _convert(node: yaml.Node, path: str, loader: _Loader):
     return loader.construct_object(node)
 
 
+def _compose(text: str, loader_class):
+    loader = loader_class(text)
+    try:
+        return loader, loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def load_text(text: str, path: str):
     """Parse YAML text; syntax errors become CurationError with the line."""
-    loader = _Loader(text)
     try:
-        root = loader.get_single_node()
+        try:
+            loader, root = _compose(text, _FAST)
+        except yaml.YAMLError:
+            loader, root = _compose(text, yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         raise CurationError(path, line, "", f"YAML syntax error: {getattr(exc, 'problem', exc)}",
                             "fix the indentation or quoting on that line") from None
-    finally:
-        loader.dispose()
     return None if root is None else _convert(root, path, loader)
 
 
