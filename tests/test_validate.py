@@ -8,7 +8,7 @@ from rdflib.namespace import RDF, RDFS
 from kg.compile import compile_graph
 from kg.curation import load_curation
 from kg.paths import project_paths
-from kg.validate import qc_problems, shacl_problems
+from kg.validate import flat_shapes, qc_problems, shacl_problems
 from kg.vocab import CKG, ENT, EVIDENCE, OIO
 
 PATHS = project_paths()
@@ -59,3 +59,39 @@ def test_shacl_catches_evidence_without_quote(graph):
     graph.remove((_u(EVIDENCE["xu2023-t1-age-of-patients"]), _u(CKG["quote"]), None))
     problems = shacl_problems(graph, PATHS)
     assert any("xu2023-t1-age-of-patients" in p.focus and "quote" in p.focus for p in problems)
+
+
+def _shacl_results(graph, shapes) -> list[tuple]:
+    import pyshacl
+    from rdflib.namespace import SH
+    _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
+    fields = (SH.focusNode, SH.resultPath, SH.sourceShape, SH.sourceConstraintComponent,
+              SH.value, SH.resultMessage)
+    return sorted(tuple(str(report.value(r, f)) for f in fields)
+                  for r in report.subjects(RDF.type, SH.ValidationResult))
+
+
+def test_flattened_shapes_give_the_same_results(graph):
+    """Every shape broken at least once: the flattened shapes report exactly the same."""
+    from rdflib import Graph
+    from rdflib.namespace import SKOS, XSD
+    ev, stat = _u(EVIDENCE["xu2023-t1-age-of-patients"]), _u(
+        EVIDENCE["jacoby2019-all-remission-blinatumomab-stat-1"])
+    graph.remove((_u(ENT["cd81"]), RDFS.label, None))
+    graph.add((_u(ENT["cd22"]), SKOS.definition, Literal("a second definition")))
+    graph.remove((_u(ENT["xu2023"]), _u(CKG["doi"]), None))
+    graph.add((_u(ENT["jacoby2019"]), _u(CKG["pmid"]), Literal("PMID 1")))
+    graph.remove((ev, _u(CKG["quote"]), None))
+    graph.set((ev, _u(CKG["evidenceSubject"]), _u(ENT["xu2023"])))
+    graph.set((ev, _u(CKG["knowledgeLevel"]), Literal("hearsay")))
+    graph.add((ev, _u(CKG["refNumber"]), Literal("0")))
+    graph.add((ev, _u(CKG["hasStatistic"]), _u(ENT["cd19"])))
+    graph.set((stat, _u(CKG["value"]), Literal("forty")))
+    graph.add((stat, _u(CKG["pValue"]), Literal("2", datatype=XSD.decimal)))
+    shapes = Graph().parse(PATHS.shapes, format="turtle")
+    expected = _shacl_results(graph, shapes)
+    assert {r[0].rsplit("/", 1)[-1] for r in expected} >= {
+        "cd81", "cd22", "xu2023", "jacoby2019", "xu2023-t1-age-of-patients",
+        "jacoby2019-all-remission-blinatumomab-stat-1"}
+    assert len(expected) >= 11
+    assert _shacl_results(graph, flat_shapes(shapes)) == expected
