@@ -16,7 +16,6 @@ from pathlib import Path
 import rdflib
 from rdflib.compare import to_canonical_graph
 
-from kg.compile import new_graph
 from kg.curation import Curation
 from kg.schema import load_schema
 from kg.paths import ProjectPaths
@@ -34,15 +33,6 @@ FILES = {
 }
 
 
-def sorted_graph(graph: rdflib.Graph) -> rdflib.Graph:
-    """A copy with canonical blank-node labels, triples inserted in sorted order."""
-    canon = to_canonical_graph(graph)
-    out = new_graph()
-    for t in sorted(canon, key=lambda t: tuple(x.n3() for x in t)):
-        out.add(t)
-    return out
-
-
 def curie(iri: str) -> str:
     for prefix, ns in PREFIXES.items():
         if iri.startswith(ns):
@@ -50,24 +40,40 @@ def curie(iri: str) -> str:
     return iri
 
 
-def _ntriples(graph: rdflib.Graph) -> str:
-    lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-    return "\n".join(sorted(set(line for line in lines if line.strip()))) + "\n"
+def _lines(graph: rdflib.Graph) -> set[str]:
+    return set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines())
 
 
-def _oxigraph_text(ntriples: str, fmt: str) -> str:
-    """Serialise sorted N-Triples with Oxigraph, which writes triples in the order given
-    (rdflib's Turtle/RDF-XML writers iterate sets, so their order depends on the hash seed)."""
+def canonical_ntriples(graph: rdflib.Graph) -> str:
+    """The graph's N-Triples lines, sorted and unique, with canonical blank-node labels.
+    rdflib.compare labels each blank node from the triples that hold blank nodes alone, so
+    only those few triples (OWL axioms) are canonicalised, and their lines swapped in."""
+    blank = rdflib.Graph()
+    for t in graph:
+        if any(isinstance(x, rdflib.BNode) for x in t):
+            blank.add(t)
+    lines = _lines(graph) - _lines(blank) | _lines(to_canonical_graph(blank))
+    return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
+
+
+def _parse(ntriples: str) -> list:
     import pyoxigraph as ox
-    triples = list(ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    return list(ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+
+
+def _oxigraph_text(triples: list, fmt: str) -> str:
+    """Serialise sorted triples (``_parse``) with Oxigraph, which writes them in the order
+    given (rdflib's Turtle/RDF-XML writers iterate sets, so their order depends on the hash
+    seed)."""
+    import pyoxigraph as ox
     kind = {"turtle": ox.RdfFormat.TURTLE, "xml": ox.RdfFormat.RDF_XML,
             "json-ld": ox.RdfFormat.JSON_LD}[fmt]
     prefixes = dict(PREFIXES) if fmt != "json-ld" else None
     return ox.serialize(triples, format=kind, prefixes=prefixes).decode("utf-8")
 
 
-def _jsonld(ntriples: str) -> str:
-    doc = json.loads(_oxigraph_text(ntriples, "json-ld"))
+def _jsonld(triples: list) -> str:
+    doc = json.loads(_oxigraph_text(triples, "json-ld"))
     nodes = doc.get("@graph", doc) if isinstance(doc, dict) else doc
     if isinstance(nodes, list):
         nodes.sort(key=lambda node: str(node.get("@id", "")))
@@ -151,18 +157,18 @@ def _readme(sizes: dict[str, str]) -> str:
 def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
                    paths: ProjectPaths) -> dict[str, str]:
     """All export files as name -> text, ready to be written."""
-    graph = sorted_graph(full)
-    inferred_graph = new_graph()
-    for t in sorted(inferred, key=lambda t: tuple(map(str, t))):
+    inferred_graph = rdflib.Graph()
+    for t in inferred:
         inferred_graph.add(t)
     nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
-    nt = _ntriples(graph)
+    nt = canonical_ntriples(full)
+    triples = _parse(nt)
     out = {
-        "cartkg.ttl": _oxigraph_text(nt, "turtle"),
+        "cartkg.ttl": _oxigraph_text(triples, "turtle"),
         "cartkg.nt": nt,
-        "cartkg.jsonld": _jsonld(nt),
-        "cartkg.owl": _oxigraph_text(nt, "xml"),
-        "inferred.ttl": _oxigraph_text(_ntriples(inferred_graph), "turtle"),
+        "cartkg.jsonld": _jsonld(triples),
+        "cartkg.owl": _oxigraph_text(triples, "xml"),
+        "inferred.ttl": _oxigraph_text(_parse(canonical_ntriples(inferred_graph)), "turtle"),
         "cartkg.graphml": _graphml(nodes, edges),
         "nodes.tsv": _tsv(nodes, ["id", "category", "type", "name", "synonym", "description", "xref"]),
         "edges.tsv": _tsv(edges, ["subject", "predicate", "object", "knowledge_level", "sources",
