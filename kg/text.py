@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa"}
@@ -25,9 +26,11 @@ def normalise_whitespace(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=16384)
 def lookup_key(text: str) -> str:
     """A key that ignores case, hyphens, punctuation and spacing, keeping meaning-bearing
-    symbols (≥, >, +, %) and Greek letters as words."""
+    symbols (≥, >, +, %) and Greek letters as words. Remembered: lookups score every entity
+    name against the query, again on every call."""
     text = unicodedata.normalize("NFKC", text).lower()
     for char, word in {**_GREEK, **_SYMBOLS}.items():
         text = text.replace(char, f" {word.strip()} " if char in _SYMBOLS else word)
