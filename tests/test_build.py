@@ -60,3 +60,14 @@ def test_owl_export_loads_in_owlready2(built_project):
     onto = world.get_ontology((built_project / "exports" / "cartkg.owl").as_uri()).load()
     assert any(c.name == "ResistanceMechanism" for c in onto.classes())
     assert len(list(onto.individuals())) > 100
+
+
+def test_graphml_export_reads_back_in_networkx():
+    import networkx as nx
+    exports = REPO / "exports"
+    g = nx.read_graphml(exports / "cartkg.graphml", force_multigraph=True)
+    rows = {name: (exports / name).read_text(encoding="utf-8").count("\n") - 1
+            for name in ("nodes.tsv", "edges.tsv")}
+    assert (g.number_of_nodes(), g.number_of_edges()) == (rows["nodes.tsv"], rows["edges.tsv"])
+    assert g.nodes["ent:cd19"]["label"] == "CD19"
+    assert all(isinstance(d["evidence_count"], int) for _, _, d in g.edges(data=True))
