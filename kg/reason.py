@@ -17,8 +17,10 @@ answers, filtered to the project's namespaces, so their outputs can be compared.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +85,25 @@ def _finish(engine: str, before: rdflib.Graph, after) -> Reasoning:
     return Reasoning(engine=engine, consistent=True, inferred=inferred, subclass_axioms=axioms)
 
 
+# HermiT runs a few seconds in a fresh JVM, too short for the optimising JIT compiler to pay
+# off: the quick compiler alone halves its time (3.3 -> 1.7 s). Options the user sets win.
+JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
+
+
+@contextmanager
+def _java_tool_options(options: str):
+    """Set JAVA_TOOL_OPTIONS (which owlready2's java picks up) for the duration."""
+    old = os.environ.get("JAVA_TOOL_OPTIONS")
+    os.environ["JAVA_TOOL_OPTIONS"] = f"{options} {old}" if old else options
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["JAVA_TOOL_OPTIONS"]
+        else:
+            os.environ["JAVA_TOOL_OPTIONS"] = old
+
+
 def _reason_hermit(graph: rdflib.Graph) -> Reasoning:
     import owlready2
 
@@ -92,7 +113,7 @@ def _reason_hermit(graph: rdflib.Graph) -> Reasoning:
         world = owlready2.World()
         onto = world.get_ontology(path.as_uri()).load()
         try:
-            with onto:
+            with onto, _java_tool_options(JVM_OPTIONS):
                 owlready2.sync_reasoner_hermit(world, infer_property_values=True, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError:
             return Reasoning(engine="hermit", consistent=False,
