@@ -55,6 +55,16 @@ RESULT_FORMATS = {
     "text/xml": _xml,
 }
 RESULT_TYPES = list(RESULT_FORMATS)
+# media type → (pyoxigraph QueryResultsFormat name, fewest bytes a result row takes in it)
+NATIVE_RESULTS = {
+    "application/sparql-results+json": ("JSON", 3),     # {} and a comma
+    "application/sparql-results+xml": ("XML", 17),      # <result></result>
+    "text/csv": ("CSV", 2),                             # an empty line
+    "text/tab-separated-values": ("TSV", 1),
+    "application/json": ("JSON", 3),
+    "application/xml": ("XML", 17),
+    "text/xml": ("XML", 17),
+}
 # media type → pyoxigraph RdfFormat name
 GRAPH_FORMATS = {
     "text/turtle": "TURTLE",

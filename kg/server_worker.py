@@ -9,13 +9,14 @@ headers). The process's address space is capped at ``memory_limit`` bytes.
 """
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
-from kg.server_formats import (GRAPH_TYPES, RESULT_FORMATS, RESULT_TYPES, content_type,
-                               negotiate, serialize_graph)
+from kg.server_formats import (GRAPH_TYPES, NATIVE_RESULTS, RESULT_FORMATS, RESULT_TYPES,
+                               content_type, negotiate, serialize_graph)
 from kg.server_sparql import PolicyError, add_using, check_query, check_update
 from kg.store import OxigraphStore, Result, Term
 from kg.vocab import PREFIXES
@@ -60,6 +61,22 @@ class Reply:
         """JSON laid out exactly as the CLI's ``--json`` prints it."""
         return cls(status, "application/json; charset=utf-8",
                    (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode())
+
+
+class BoundedBuffer(io.BytesIO):
+    """An in-memory file that refuses to grow past ``limit`` bytes (raises ``Full``)."""
+
+    class Full(Exception):
+        pass
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data) -> int:
+        if self.tell() + len(data) > self.limit:
+            raise self.Full
+        return super().write(data)
 
 
 class Memo:
@@ -131,16 +148,34 @@ class Worker:
             out.append(t)
         return out, False
 
-    def do_query(self, job: dict) -> Reply:
+    def _solutions(self, solutions, media: str, job: dict) -> tuple[bytes, bool]:
+        """The solutions as Oxigraph serialises them while the body is too short to hold more
+        than ``max_rows`` rows; past that, the query runs again and its first ``max_rows``
+        rows are serialised here."""
         import pyoxigraph as ox
-        check_query(job["query"])
+        fmt, row_bytes = NATIVE_RESULTS[media]
+        out = BoundedBuffer(row_bytes * self.max_rows)
+        try:
+            solutions.serialize(out, format=getattr(ox.QueryResultsFormat, fmt))
+            return out.getvalue(), False
+        except BoundedBuffer.Full:
+            result, truncated = self._rows(self._evaluate(job))
+            return RESULT_FORMATS[media](result).encode(), truncated
+
+    def _evaluate(self, job: dict):
+        import pyoxigraph as ox
         graphs = {}
         if job.get("default"):
             graphs["default_graph"] = [ox.NamedNode(g) for g in job["default"]]
         if job.get("named"):
             graphs["named_graphs"] = [ox.NamedNode(g) for g in job["named"]]
-        res = self.store.query(job["query"], base_iri=job.get("base"), prefixes=self.prefixes,
-                               **graphs)
+        return self.store.query(job["query"], base_iri=job.get("base"),
+                                prefixes=self.prefixes, **graphs)
+
+    def do_query(self, job: dict) -> Reply:
+        import pyoxigraph as ox
+        check_query(job["query"])
+        res = self._evaluate(job)
         graph = isinstance(res, ox.QueryTriples)
         media = negotiate(job.get("accept"), GRAPH_TYPES if graph else RESULT_TYPES)
         if media is None:
@@ -149,10 +184,11 @@ class Worker:
         if graph:
             triples, truncated = self._triples(res)
             body = serialize_graph(triples, media, self.prefixes)
+        elif isinstance(res, ox.QuerySolutions):
+            body, truncated = self._solutions(res, media, job)
         else:
-            result, truncated = self._rows(res) if isinstance(res, ox.QuerySolutions) \
-                else (Result("ask", boolean=bool(res)), False)
-            body = RESULT_FORMATS[media](result).encode()
+            body = RESULT_FORMATS[media](Result("ask", boolean=bool(res))).encode()
+            truncated = False
         headers = {"X-Result-Truncated": "true"} if truncated else {}
         if truncated:
             headers["X-Result-Limit"] = str(self.max_rows)
