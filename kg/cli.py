@@ -479,13 +479,28 @@ def parser() -> argparse.ArgumentParser:
 
     c = command("serve", _hook("kg.server", "serve"), "serve SPARQL 1.1 Protocol at /sparql, "
                 "the explorer at / and the question API at /api/ (read-only by default)",
-                json_flag=False)
-    c.add_argument("--host", default="127.0.0.1")
+                json_flag=False, store=False)
+    c.add_argument("--store", metavar="SETTING",
+                   help="oxigraph-memory (default): each worker holds the graph in memory, "
+                        "loaded from exports/cartkg.nt; oxigraph: answer from the on-disk "
+                        "store, for a graph larger than memory ($CARTKG_STORE is not read)")
+    c.add_argument("--endpoint", help=argparse.SUPPRESS)
+    c.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; requests must then name a "
+                        "local Host, against DNS rebinding)")
     c.add_argument("--port", type=int, default=8000)
     c.add_argument("--allow-update", action="store_true",
                    help="accept SPARQL Update (for a local curation server); off by default")
     c.add_argument("--timeout", type=float, default=10.0, help="per-query timeout in seconds")
     c.add_argument("--max-rows", type=int, default=10000, help="result-row cap")
+    c.add_argument("--workers", type=int, help="query worker processes, each holding a copy "
+                   "of the store (default: the number of CPUs, 2 to 4; 1 with --allow-update)")
+    c.add_argument("--memory-limit", type=int, default=2048, metavar="MB",
+                   help="address space per worker; a query needing more is stopped "
+                        "(default 2048; 0: no limit)")
+    c.add_argument("--max-connections", type=int, default=64, metavar="N",
+                   help="open client connections at once; more are closed with 503 "
+                        "(default 64)")
 
     c = command("push", _hook("kg.server", "push"), "load the built graph into a remote "
                 "SPARQL store (Graph Store Protocol or batched SPARQL Update)", store=False)

@@ -2,9 +2,11 @@
 
 ``serve`` answers the SPARQL 1.1 Protocol at ``/sparql`` (read-only unless ``--allow-update``),
 the query page at ``/query``, the question API at ``/api/…`` and the explorer at ``/``, bound
-to 127.0.0.1 by default. Every query runs in a worker process that is killed when it passes
-``--timeout``; answers stop at ``--max-rows`` (``X-Result-Truncated: true``). Queries can
-neither fetch (SERVICE, LOAD are refused) nor read files (FROM names only graphs in the store).
+to 127.0.0.1 by default. Every query runs in one of ``--workers`` processes, each holding the
+graph in memory (``--store oxigraph``: read from the on-disk store), killed when it passes
+``--timeout`` or ``--memory-limit``; answers stop at ``--max-rows`` (``X-Result-Truncated:
+true``). Queries can neither fetch (SERVICE, LOAD are refused) nor read files (FROM names only
+graphs in the store).
 
 ``push`` loads the built graph into a remote SPARQL store (``kg.server_push``).
 
@@ -32,9 +34,11 @@ __all__ = ["RunningServer", "Settings", "StoreSpec", "push", "serve", "start", "
 
 
 def store_spec(setting: str | None, paths: ProjectPaths) -> StoreSpec:
-    """The data a ``--store`` setting names, for the server's workers to open."""
+    """The data a ``--store`` setting names, for the server's workers to open. By default
+    (``oxigraph-memory``) each worker loads ``exports/cartkg.nt`` into memory, which answers
+    3–4× faster than ``oxigraph``, the on-disk store (for graphs larger than memory)."""
     from kg.store import STORE_SETTINGS, ensure_disk_store
-    setting = setting or os.environ.get("CARTKG_STORE") or "oxigraph"
+    setting = setting or "oxigraph-memory"
     if setting == "oxigraph":
         return StoreSpec(path=str(ensure_disk_store(paths)))
     nt = paths.exports / "cartkg.nt"
@@ -106,22 +110,28 @@ def serve(args) -> int:
         print("cartkg serve: --endpoint is not supported; serve answers from the local store",
               file=sys.stderr)
         return EXIT_RUNTIME
-    if args.timeout <= 0 or args.max_rows <= 0:
-        print("cartkg serve: --timeout and --max-rows must be positive", file=sys.stderr)
+    workers = max(2, min(4, os.cpu_count() or 2)) if args.workers is None else args.workers
+    if min(args.timeout, args.max_rows, workers, args.max_connections) <= 0 \
+            or args.memory_limit < 0:
+        print("cartkg serve: --timeout, --max-rows, --workers and --max-connections must be "
+              "positive, --memory-limit not negative", file=sys.stderr)
         return EXIT_RUNTIME
     paths = project_paths()
     ensure_explorer(paths, args.store)
     settings = Settings(timeout=args.timeout, max_rows=args.max_rows,
-                        allow_update=args.allow_update,
-                        workers=max(2, min(4, os.cpu_count() or 2)), verbose=True)
+                        allow_update=args.allow_update, workers=workers,
+                        memory_limit=args.memory_limit << 20,
+                        max_connections=args.max_connections, verbose=True)
     server = start(store_spec(args.store, paths), args.host, args.port, settings, paths)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"[serve] warning: listening on {args.host}, reachable from other machines",
               file=sys.stderr)
     mode = "updates allowed (kept in memory)" if args.allow_update else "read-only"
-    print(f"[serve] SPARQL endpoint {server.endpoint} ({mode}; {args.timeout:g} s per query, "
-          f"{args.max_rows} rows); query page {server.url}/query; API {server.url}/api/; "
-          "Ctrl+C stops", file=sys.stderr)
+    where = "from disk" if args.store == "oxigraph" and not args.allow_update \
+        else "graph in memory"
+    print(f"[serve] SPARQL endpoint {server.endpoint} ({mode}, {where}, {workers} workers; "
+          f"{args.timeout:g} s per query, {args.max_rows} rows); query page {server.url}/query; "
+          f"API {server.url}/api/; Ctrl+C stops", file=sys.stderr)
     signal.signal(signal.SIGTERM, _stop)
     try:
         while server.thread.is_alive():

@@ -5,14 +5,17 @@ pool (``kg.server_pool``), which enforces the time limit.
 
 Refused: updates unless the server allows them (403), a body over the cap (413), a content
 type the protocol does not define (415), text that is not UTF-8, a repeated ``query`` or
-``update`` parameter, a graph name that is not an absolute IRI (400).
+``update`` parameter, a graph name that is not an absolute IRI (400), a Host that is not local
+when the server listens on loopback (403), connections past ``max_connections`` (503).
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +32,9 @@ FORM, QUERY, UPDATE = ("application/x-www-form-urlencoded", "application/sparql-
 IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*$")
 HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$")
 DRAIN_LIMIT = 64 << 20     # read and drop at most this much of an oversized body
+BUSY = b"too many open connections; try again shortly\n"
+TOO_MANY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" \
+    b"Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n%s" % (len(BUSY), BUSY)
 SD_TYPES = [t for t in GRAPH_TYPES if t != "text/plain"]
 
 
@@ -39,7 +45,8 @@ class Settings:
     max_body: int = 1 << 20         # bytes per request body
     allow_update: bool = False
     workers: int = 2                # worker processes (1 when updates are allowed)
-    memory_limit: int = 2 << 30     # bytes of address space per worker process
+    memory_limit: int = 2 << 30     # bytes of address space per worker process (0: no cap)
+    max_connections: int = 64       # client connections open at once
     verbose: bool = False           # log every request to stderr
 
 
@@ -83,7 +90,18 @@ def _graphs(pairs, name: str) -> list[str]:
     return values
 
 
+def host_name(header: str) -> str:
+    """The host of a Host header, without the port: ``'[::1]:80'`` → ``'[::1]'``."""
+    header = header.strip().lower()
+    return header[:header.find("]") + 1] if header.startswith("[") else header.split(":")[0]
+
+
 class SparqlServer(ThreadingHTTPServer):
+    """Answers each connection on its own thread, up to ``settings.max_connections`` at once
+    (more are answered 503 and closed). Bound to a loopback address, it answers only requests
+    whose Host names a loopback address, so a web page whose name an attacker re-points to
+    127.0.0.1 (DNS rebinding) cannot read it."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
@@ -92,7 +110,31 @@ class SparqlServer(ThreadingHTTPServer):
                  explorer: Path):
         self.pool, self.settings = pool, settings
         self.competency, self.explorer = competency, explorer
+        self._slots = threading.BoundedSemaphore(settings.max_connections)
         super().__init__(address, Handler)
+        bound = self.server_address[0]
+        self.local_hosts = {"localhost", "127.0.0.1", "[::1]", bound, f"[{bound}]"} \
+            if ipaddress.ip_address(bound).is_loopback else None
+
+    def process_request(self, request, client_address) -> None:
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.sendall(TOO_MANY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def server_close(self) -> None:
         super().server_close()
@@ -129,6 +171,11 @@ class Handler(BaseHTTPRequestHandler):
             (self.headers.get("Content-Length") or "0").strip() == "0"
         url = urlsplit(self.path)
         try:
+            local = self.server.local_hosts
+            if local is not None and host_name(self.headers.get("Host") or "localhost") \
+                    not in local:
+                raise HttpError(403, f"this server answers requests for {', '.join(sorted(local))}"
+                                f", not {self.headers.get('Host')!r}")
             if url.path in ("/sparql", "/sparql/"):
                 reply = self._sparql(method, url)
             elif method not in ("GET", "HEAD"):

@@ -386,6 +386,81 @@ def test_row_cap_is_signalled(server):
     assert "x-result-truncated" not in headers
 
 
+@pytest.mark.parametrize("accept", RESULT_TYPES)
+def test_row_cap_counts_rows_in_every_format(server, accept):
+    """Oxigraph serialises answers that cannot exceed the cap; 101 empty rows (1 byte each in
+    TSV) are still cut at 100 and flagged."""
+    import pyoxigraph as ox
+    fmt = {"application/sparql-results+json": "JSON", "application/sparql-results+xml": "XML",
+           "text/csv": "CSV", "text/tab-separated-values": "TSV"}[accept]
+    for rows, filler in ((100, "UNDEF"), (101, "UNDEF"), (101, "1")):
+        query = f"SELECT ?x WHERE {{ VALUES ?x {{ {' '.join([filler] * rows)} }} }}"
+        status, headers, body = request(server, "GET", "/sparql?query=" + quote(query),
+                                        {"Accept": accept})
+        assert status == 200 and headers["content-type"].startswith(accept)
+        assert ("x-result-truncated" in headers) is (rows > 100)
+        if fmt == "CSV":               # Oxigraph does not parse CSV (it is lossy)
+            header, *lines = body.decode().split("\r\n")
+            assert header == "x" and lines[-1] == "" and len(lines) == 101
+            continue
+        parsed = ox.parse_query_results(body, getattr(ox.QueryResultsFormat, fmt))
+        assert [v.value for v in parsed.variables] == ["x"]
+        assert len(list(parsed)) == 100
+
+
+def test_native_results_match_the_stores_answer(server, store):
+    status, _, body = request(server, "GET", "/sparql?query=" + quote(SELECT))
+    got = json.loads(body)
+    assert got["head"]["vars"] == ["e", "label"]
+    assert got["results"]["bindings"] == [{k: v.as_json() for k, v in row.items()}
+                                          for row in store.query(SELECT).rows]
+
+
+# --- connections ----------------------------------------------------------------------------
+@pytest.mark.parametrize("host,expected", [
+    (None, 200), ("localhost", 200), ("127.0.0.1", 200), ("LOCALHOST:{port}", 200),
+    ("127.0.0.1:{port}", 200), ("[::1]:{port}", 200),
+    ("evil.example", 403), ("evil.example:{port}", 403), ("localhost.evil.example", 403),
+    ("127.0.0.1.nip.io:{port}", 403),
+])
+def test_host_header_must_be_local(server, host, expected):
+    """DNS rebinding: a page on another name re-pointed to 127.0.0.1 cannot use the server."""
+    u = urlsplit(server)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    try:
+        conn.putrequest("GET", "/sparql?query=ASK%7B%7D", skip_host=True)
+        if host is not None:
+            conn.putheader("Host", host.format(port=u.port))
+        conn.endheaders()
+        resp = conn.getresponse()
+        assert resp.status == expected, resp.read()
+    finally:
+        conn.close()
+    status, _, body = request(server, "GET", "/api/stats", {"Host": "evil.example"})
+    assert status == 403 and "error" in json.loads(body)
+
+
+def test_connections_beyond_the_cap_get_503(built_project):
+    with start(StoreSpec(), settings=Settings(max_connections=2)) as running:
+        u = urlsplit(running.url)
+        idle = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
+        try:
+            extra = socket.create_connection((u.hostname, u.port), timeout=10)
+            answer = extra.recv(4096)
+            extra.close()
+            assert answer.startswith(b"HTTP/1.1 503 ") and b"too many" in answer
+        finally:
+            for s in idle:
+                s.close()
+        for _ in range(50):             # the two slots are free again
+            try:
+                assert_alive(running.url)
+                break
+            except (AssertionError, OSError):
+                time.sleep(0.1)
+        assert ask(running.url)[0] == 200
+
+
 # --- pages, explorer and API ----------------------------------------------------------------
 @pytest.fixture
 def site(tmp_path, built_project):
@@ -514,18 +589,38 @@ def test_load_16_clients_for_20_seconds(server):
 
 
 # --- the CLI ------------------------------------------------------------------------------------
-def test_cartkg_serve_command(built_project):
+def _worker_limits(pid: int) -> list[str]:
+    """The 'Max address space' line of each worker process of server ``pid``."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [line for c in children for line in Path(f"/proc/{c}/limits").read_text().splitlines()
+            if line.startswith("Max address space")]
+
+
+@pytest.mark.parametrize("options,store_dir,workers,limit", [
+    ([], False, 2, str(2048 << 20)),
+    (["--store", "oxigraph", "--workers", "1", "--memory-limit", "0"], True, 1, "unlimited"),
+])
+def test_cartkg_serve_command(tmp_path, built_project, options, store_dir, workers, limit):
+    """By default each worker holds the graph in memory (no on-disk store is opened or
+    made); ``--store oxigraph`` answers from disk."""
+    import shutil
+    home = tmp_path / "home"
+    shutil.copytree(built_project, home, ignore=shutil.ignore_patterns("store"))
+    assert not (home / "exports" / "store").exists()
+    (home / "exports" / "explorer").mkdir(exist_ok=True)
+    (home / "exports" / "explorer" / "index.html").write_text("<html>explorer</html>")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port),
-                             "--timeout", "3"], cwd=REPO, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "CARTKG_HOME": str(built_project)})
+                             "--timeout", "3", *options], cwd=REPO, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "CARTKG_HOME": str(home),
+                                            "CARTKG_STORE": "oxigraph"})
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:
-                status, _, body = ask(base, timeout=5)
+                status, _, body = ask(base, "ASK { ?s a ckg:Strategy }", timeout=5)
                 break
             except OSError:
                 time.sleep(0.2)
@@ -533,8 +628,18 @@ def test_cartkg_serve_command(built_project):
         status, _, _ = request(base, "POST", "/sparql",
                                {"Content-Type": "application/sparql-update"}, b"CLEAR ALL")
         assert status == 403
+        assert (home / "exports" / "store").exists() is store_dir
+        assert [line.split()[3:5] for line in _worker_limits(proc.pid)] == \
+            [[limit, limit]] * workers
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert f"http://127.0.0.1:{port}/sparql" in err and "read-only" in err
+    assert ("from disk" if store_dir else "graph in memory") in err
+
+
+def test_store_spec_defaults_to_memory(built_project):
+    paths = project_paths(built_project)
+    assert store_spec(None, paths) == StoreSpec(graphs=((str(paths.exports / "cartkg.nt"), None),))
+    assert store_spec("oxigraph", paths) == StoreSpec(path=str(paths.store))
