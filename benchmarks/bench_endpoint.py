@@ -1,6 +1,8 @@
 """Figure 5: requests per second and p99 latency under 16 concurrent loopback clients for three
 competency questions, against ``cartkg serve``, rdflib-endpoint (uvicorn) and the Oxigraph
-server binary, all serving the same graph on 127.0.0.1.
+server binary, all serving the same graph on 127.0.0.1, each as its own defaults run it:
+``cartkg serve`` holds the graph in its workers' memory, rdflib-endpoint in an rdflib Graph,
+``oxigraph serve-read-only`` reads its on-disk (RocksDB) store.
 
     python benchmarks/bench_endpoint.py serve-rdflib GRAPH.nt PORT   # the rdflib-endpoint app
 """
