@@ -10,6 +10,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kg.errors import ValidationFailed
 from kg.paths import ProjectPaths
@@ -74,13 +75,15 @@ def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False):
     return cur, graph, inferred, report
 
 
-def _changelog(paths: ProjectPaths, new_nt) -> str | None:
+def _changelog(paths: ProjectPaths, new_nt: Path) -> str | None:
     """The new text of exports/CHANGELOG.md, or None when nothing changed."""
     from kg.diff import ENTITIES, EVIDENCE, changelog_entry, diff, is_empty, open_build
     path = paths.exports / "CHANGELOG.md"
     header = ("# Changelog of the built graph\n\nWritten by `cartkg build` from `cartkg diff` "
               "between the previous and the new build.\n\n")
     old_nt = paths.exports / "cartkg.nt"
+    if path.exists() and old_nt.exists() and old_nt.read_bytes() == new_nt.read_bytes():
+        return None     # the same graph: no need to compare the answers
     new = open_build(str(new_nt), paths)
     if not path.exists() or not old_nt.exists():
         counts = {k: len(new.query(q).rows) for k, q in (("entities", ENTITIES),
