@@ -20,6 +20,13 @@ def test_line_aware_yaml_reports_lines_and_duplicate_keys():
         load_text("a: 1\na: 2\n", "t.yaml")
 
 
+def test_yaml_syntax_errors_keep_their_line_and_wording():
+    """libyaml parses; a failure is re-parsed by PyYAML's own parser for its message."""
+    with pytest.raises(Exception, match=r"t.yaml:2: YAML syntax error: mapping values are not "
+                                        r"allowed here"):
+        load_text("a: 1\n b: 2\n", "t.yaml")
+
+
 def test_fixture_loads(mini_project):
     cur = load_curation(project_paths(mini_project))
     assert set(cur.entities) >= {"mini-mechanism", "mini-strategy"}
