@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 
 from kg.errors import RuntimeProblem
-from kg.store import QueryError, Result, Term, _with_prefixes, values_block
+from kg.store import QueryError, Result, Term, _with_prefixes, values_block, with_values
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -41,7 +41,7 @@ class RemoteStore:
         return Term(kind, j["value"], j.get("datatype"), j.get("xml:lang"))
 
     def query(self, sparql: str, bindings: dict[str, Term] | None = None) -> Result:
-        text = _with_prefixes(sparql) + values_block(bindings)
+        text = _with_prefixes(with_values(sparql, bindings))
         body = urllib.parse.urlencode({"query": text}).encode()
         req = urllib.request.Request(self.endpoint, data=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})

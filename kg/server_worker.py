@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from kg.server_formats import (GRAPH_TYPES, NATIVE_RESULTS, RESULT_FORMATS, RESULT_TYPES,
                                content_type, negotiate, serialize_graph)
 from kg.server_sparql import PolicyError, add_using, check_query, check_update
-from kg.store import OxigraphStore, Result, Term
+from kg.store import OxigraphStore, Result, Term, with_values
 from kg.vocab import PREFIXES
 
 
@@ -210,12 +210,11 @@ class Worker:
 
     def do_examples(self, job: dict) -> Reply:
         """The competency questions of ``job["folder"]``, each parameter bound to the entity
-        its default text names (a trailing VALUES block), so every example runs as is."""
+        its default text names (a VALUES block), so every example runs as is."""
         from pathlib import Path
 
         from kg.errors import NoMatch
         from kg.lookup import resolve
-        from kg.remote import values_block
         from kg.server_pages import competency_examples
         examples = competency_examples(Path(job["folder"]))
         for ex in examples:
@@ -225,7 +224,7 @@ class Worker:
             except NoMatch:
                 continue
             if bound:
-                ex["query"] = ex["query"].rstrip() + "\n" + values_block(bound).lstrip()
+                ex["query"] = with_values(ex["query"], bound)
         return Reply.json(200, examples)
 
 
