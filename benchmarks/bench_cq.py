@@ -1,5 +1,7 @@
-"""Figure 1: every competency question on the embedded Oxigraph store (on disk) against
-rdflib's in-memory graph, both loaded from the same N-Triples file."""
+"""Figure 1: every competency question on the embedded Oxigraph store in memory (as
+``cartkg serve`` holds the graph) against rdflib's in-memory graph, both loaded from the same
+N-Triples file; the on-disk Oxigraph store the commands open by default is measured beside
+them (figures ``cq.disk.*`` and a column of the detail table)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +31,7 @@ def question_specs(paths, bindings: dict[str, str] | None = None) -> list[dict]:
 
 
 def limits(backend: str, quick: bool) -> Limits:
-    if backend == "oxigraph":
+    if backend.startswith("oxigraph"):
         return Limits(runs=100, min_runs=50, budget_s=2 if quick else 5, timeout_s=30)
     return Limits(runs=50, min_runs=3, budget_s=0.5 if quick else 6.0,
                   timeout_s=3 if quick else 20)
@@ -39,7 +41,8 @@ def run(paths, workdir: Path, quick: bool) -> tuple[list[Figure], list[str]]:
     nt = paths.exports / "cartkg.nt"
     triples = sum(1 for _ in open(nt, encoding="utf-8"))
     specs = question_specs(paths)
-    ox = run_graph("oxigraph", nt, triples, specs, limits("oxigraph", quick), workdir)
+    ox = run_graph("oxigraph-memory", nt, triples, specs, limits("oxigraph", quick), workdir)
+    disk = run_graph("oxigraph", nt, triples, specs, limits("oxigraph", quick), workdir)
     rl = run_graph("rdflib", nt, triples, specs, limits("rdflib", quick), workdir)
     figs = []
     for q in specs:
@@ -50,8 +53,9 @@ def run(paths, workdir: Path, quick: bool) -> tuple[list[Figure], list[str]]:
                            checks=[("value", "<=", TARGET_MS), ("ratio", ">=", TARGET_SPEEDUP)],
                            note=note))
     figs += summary(ox, rl, "cq.all", "≤ 2 ms", TARGET_MS)
+    figs += summary(disk, rl, "cq.disk", "", None, speedup_target=False)
     return figs, [detail_table(f"Competency questions on the built graph ({triples} triples)",
-                               ox, rl)]
+                               ox, rl, disk)]
 
 
 def _note(o, r) -> str:
@@ -97,17 +101,21 @@ def _p50_cell(t) -> str:
     return f"> {t.timed_out * 1000:,.0f} (cut off)" if t.timed_out else fmt(t.p(50))
 
 
-def detail_table(title: str, ox: GraphRun, rl: GraphRun | None) -> str:
+def detail_table(title: str, ox: GraphRun, rl: GraphRun | None,
+                 disk: GraphRun | None = None) -> str:
     lines = [f"### {title}", "",
-             f"Oxigraph (on disk): loaded in {ox.load_s or 0:.2f} s, peak RSS "
+             f"Oxigraph in memory: loaded in {ox.load_s or 0:.2f} s, peak RSS "
              f"{ox.peak_rss_kb / 1024:.0f} MB; *engine ms*: the bare pyoxigraph query "
              "and its rows, without kg.store's conversion to Terms." + (
+                 f" Oxigraph on disk: loaded in {disk.load_s or 0:.2f} s, peak RSS "
+                 f"{disk.peak_rss_kb / 1024:.0f} MB." if disk else "") + (
                  f" rdflib: loaded in {rl.load_s or 0:.2f} s, peak RSS "
                  f"{rl.peak_rss_kb / 1024:.0f} MB." if rl else ""), "",
-             "| question | rows | Oxigraph runs | p50 ms | p95 ms | engine ms | rdflib runs "
-             "| rdflib p50 ms | rdflib p95 ms | speedup (p50) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| question | rows | Oxigraph runs | p50 ms | p95 ms | engine ms | on disk p50 ms "
+             "| rdflib runs | rdflib p50 ms | rdflib p95 ms | speedup (p50) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, o in ox.queries.items():
+        d = disk.queries.get(name) if disk else None
         r = rl.queries.get(name) if rl else None
         cut = r is not None and r.timed_out
         r50 = _p50_cell(r) if r else "–"
@@ -115,7 +123,7 @@ def detail_table(title: str, ox: GraphRun, rl: GraphRun | None) -> str:
         rows = o.rows if o.rows is not None else (o.error or "–")
         lines.append(f"| {name} | {rows} | {len(o.times)} "
                      f"| {_p50_cell(o)} | {fmt(o.p(95)) if o.times else '–'} "
-                     f"| {fmt(o.engine_ms)} "
+                     f"| {fmt(o.engine_ms)} | {_p50_cell(d) if d else '–'} "
                      f"| {len(r.times) if r else '–'} | {r50} "
                      f"| {fmt(r.p(95)) if r and not cut else '–'} "
                      f"| {(('≥ ' if cut else '') + fmt(sp) + '×') if sp else '–'} |")

@@ -1,8 +1,10 @@
 """Figure 5: requests per second and p99 latency under 16 concurrent loopback clients for three
 competency questions, against ``cartkg serve``, rdflib-endpoint (uvicorn) and the Oxigraph
-server binary, all serving the same graph on 127.0.0.1, each as its own defaults run it:
-``cartkg serve`` holds the graph in its workers' memory, rdflib-endpoint in an rdflib Graph,
-``oxigraph serve-read-only`` reads its on-disk (RocksDB) store.
+server binary, all serving the same graph on 127.0.0.1 from memory: ``cartkg serve`` holds the
+graph in its workers' memory (its default), rdflib-endpoint in an rdflib Graph, and ``oxigraph
+serve`` without ``--location`` in its in-memory store (the graph POSTed to ``/store`` first);
+the native target compares with that one. ``oxigraph serve-read-only`` on its on-disk
+(RocksDB) store is measured too, for reference.
 
     python benchmarks/bench_endpoint.py serve-rdflib GRAPH.nt PORT   # the rdflib-endpoint app
 """
@@ -47,12 +49,11 @@ class Load:
 
 
 def query_text(spec: dict) -> str:
-    """The question as one self-contained query: PREFIX lines, parameters as a VALUES clause."""
-    from kg.store import Term, _with_prefixes
-    text = _with_prefixes(spec["query"]).rstrip()
-    for var, iri in spec["bindings"].items():
-        text += f"\nVALUES ?{var} {{ {Term.iri(iri).n3()} }}"
-    return text
+    """The question as one self-contained query: PREFIX lines, parameters in a VALUES block
+    (as kg.store binds them)."""
+    from kg.store import Term, _with_prefixes, with_values
+    return _with_prefixes(with_values(spec["query"], {var: Term.iri(iri) for var, iri
+                                                      in spec["bindings"].items()}))
 
 
 def hammer(port: int, query: str, seconds: float, clients: int = CLIENTS,
@@ -122,11 +123,24 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
     raise RuntimeError(f"no answer on port {port} within {timeout:g} s")
 
 
+def post_graph(port: int, nt: Path) -> None:
+    """Load ``nt`` into the default graph of a server speaking the Graph Store protocol."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    conn.request("POST", "/store?default", body=nt.read_bytes(),
+                 headers={"Content-Type": "application/n-triples"})
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    if resp.status not in (200, 201, 204):
+        raise RuntimeError(f"loading {nt.name} into the server answered {resp.status}")
+
+
 class Server:
     """One server subprocess on 127.0.0.1, stopped (by its pid) on exit."""
 
-    def __init__(self, cmd: list[str], port: int, env: dict | None = None, log: Path | None = None):
-        self.port = port
+    def __init__(self, cmd: list[str], port: int, env: dict | None = None, log: Path | None = None,
+                 data: Path | None = None):
+        self.port, self.data = port, data       # data: N-Triples to POST to /store once up
         self.log = open(log, "w") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=self.log,
                                      stdin=subprocess.DEVNULL)
@@ -134,6 +148,8 @@ class Server:
     def __enter__(self):
         try:
             wait_ready(self.port, self.proc)
+            if self.data:
+                post_graph(self.port, self.data)
         except Exception:
             self.__exit__()
             raise
@@ -167,6 +183,11 @@ def servers(project: Path, nt: Path, workdir: Path):
                       log=workdir / "rdflib-endpoint.log")
 
     def native():
+        p = free_port()
+        return Server([oxigraph, "serve", "--bind", f"127.0.0.1:{p}"], p,
+                      log=workdir / "oxigraph-memory.log", data=nt)
+
+    def native_disk():
         p, loc = free_port(), workdir / "oxigraph-server"
         if not loc.exists():
             subprocess.run([oxigraph, "load", "--location", str(loc), "--file", str(nt)],
@@ -175,7 +196,8 @@ def servers(project: Path, nt: Path, workdir: Path):
                        f"127.0.0.1:{p}"], p, log=workdir / "oxigraph.log")
 
     return [("cartkg serve", ours), ("rdflib-endpoint", rdflib_endpoint),
-            ("oxigraph server", native if oxigraph else None)]
+            ("oxigraph server", native if oxigraph else None),
+            ("oxigraph server, disk", native_disk if oxigraph else None)]
 
 
 def run(paths, project: Path, workdir: Path, quick: bool, log=print):
@@ -233,7 +255,8 @@ def _figures(results, seconds):
                            checks=[("ratio", ">=", 0.5)], note=note))
         figs.append(Figure(f"endpoint.{q}.p99", val(o, "p99_ms"), "ms", val(r, "p99_ms"),
                            "rdflib-endpoint", note=note))
-        for name, res in (("cartkg serve", o), ("rdflib-endpoint", r), ("oxigraph server", n)):
+        for name in results:
+            res = results[name].get(q)
             if isinstance(res, Load):
                 p50 = percentile(res.latencies, 50) * 1000 if res.latencies else None
                 rows.append(f"| {q} | {name} | {res.ok} | {res.errors} | {fmt(res.rps)} "

@@ -9,7 +9,10 @@ the remaining questions. The child reports one JSON line per event on stdout.
 Backends (the project's own store classes from ``kg.store``, so the timings include turning
 results into ``Term`` rows, as every command does):
 
-- ``oxigraph``: ``pyoxigraph.Store(DIR).bulk_load`` into an on-disk store in a temp dir;
+- ``oxigraph-memory``: ``pyoxigraph.Store().bulk_load`` in memory, as ``cartkg serve`` holds
+  the graph (and ``--store oxigraph-memory``);
+- ``oxigraph``: ``pyoxigraph.Store(DIR).bulk_load`` into an on-disk store in a temp dir, as
+  the commands open it by default;
 - ``rdflib``: ``rdflib.Graph().parse(..., format="nt")`` in memory.
 """
 from __future__ import annotations
@@ -77,8 +80,9 @@ def run_graph(backend: str, nt: Path, triples: int, questions: list[dict], limit
               workdir: Path) -> GraphRun:
     """Load ``nt`` with ``backend`` and time each question ({name, query, bindings}) there.
 
-    Oxigraph loads in one child and answers in others that open the store read-only, so a
-    question cut off costs a restart, not a reload; rdflib reloads in every child."""
+    On-disk Oxigraph loads in one child and answers in others that open the store read-only,
+    so a question cut off costs a restart, not a reload; the in-memory backends reload in
+    every child."""
     out = GraphRun(backend, triples)
     store = workdir / f"store-{backend}-{nt.stem}"
     todo, attempt, loaded = list(questions), 0, False
@@ -195,6 +199,12 @@ def _child(spec_path: str) -> None:
         del native
         emit(event="loaded", seconds=loaded - start, optimize_s=time.perf_counter() - loaded)
         store = OxigraphStore.open(Path(spec["store"]))      # read-only, as every command
+    elif spec["backend"] == "oxigraph-memory":
+        import pyoxigraph as ox
+        native = ox.Store()
+        native.bulk_load(path=spec["nt"], format=ox.RdfFormat.N_TRIPLES)
+        store = OxigraphStore(native)
+        emit(event="loaded", seconds=time.perf_counter() - start)
     else:
         import rdflib
         store = RdflibStore(rdflib.Graph().parse(spec["nt"], format="nt"))
@@ -214,8 +224,8 @@ def _child(spec_path: str) -> None:
                 times.append(time.perf_counter() - t)
         except QueryError as exc:
             error = str(exc)[:300]
-        engine = _engine_ms(store, q["query"], bindings) if times and spec["backend"] == \
-            "oxigraph" else None
+        engine = _engine_ms(store, q["query"], bindings) if times and isinstance(
+            store, OxigraphStore) else None
         emit(event="query", name=q["name"], times=times, rows=rows, error=error, engine_ms=engine)
 
 
@@ -230,15 +240,14 @@ def _peak_rss_kb() -> int:
 
 
 def _engine_ms(store, query: str, bindings: dict) -> float:
-    """Median of 3 runs of the bare pyoxigraph query, iterating its rows without conversion."""
-    import pyoxigraph as ox
-    from kg.store import _with_prefixes
-    text = _with_prefixes(query)
-    subs = {ox.Variable(k): store._native(v) for k, v in bindings.items()} or None
+    """Median of 3 runs of the bare pyoxigraph query (parameters bound as kg.store binds
+    them), iterating its rows without conversion."""
+    from kg.store import _with_prefixes, with_values
+    text = _with_prefixes(with_values(query, bindings))
     times = []
     for _ in range(3):
         t = time.perf_counter()
-        for _row in store._store.query(text, substitutions=subs):
+        for _row in store._store.query(text):
             pass
         times.append(time.perf_counter() - t)
     return sorted(times)[1] * 1000
