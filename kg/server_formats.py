@@ -13,6 +13,7 @@ True
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 from kg.sparqlout import to_csv, to_json, to_tsv
@@ -122,6 +123,11 @@ def _quality(ranges, offer: str) -> float:
 def negotiate(header: str | None, offers: list[str]) -> str | None:
     """The offer the client prefers (ties go to the earlier offer); the first offer when
     there is no Accept header; None when the client accepts none of them."""
+    return _negotiate(header, tuple(offers))
+
+
+@lru_cache(maxsize=256)     # clients send the same few Accept headers again and again
+def _negotiate(header: str | None, offers: tuple[str, ...]) -> str | None:
     ranges = parse_accept(header)
     if not ranges:
         return offers[0]

@@ -2,15 +2,17 @@
 
 The server runs every query, update and question-API call in such a process so that a query
 running past its time limit can be stopped for real (the process is killed and replaced).
-Run as ``python -m kg.server_worker FD``: the jobs arrive as pickled messages over the
-connection on file descriptor FD, first ``(StoreSpec, writable, max_rows, memory_limit)``,
-then one job at a time, each answered with a ``Reply`` (status, content type, body and extra
-headers). The process's address space is capped at ``memory_limit`` bytes.
+Run as ``python -m kg.server_worker FD``: the jobs arrive as ``Frames`` (length-prefixed
+pickles) over the stream socket on file descriptor FD, first ``(StoreSpec, writable,
+max_rows, memory_limit)``, then one job at a time, each answered with a ``Reply`` (status,
+content type, body and extra headers). The process's address space is capped at ``memory_limit`` bytes.
 """
 from __future__ import annotations
 
 import io
 import json
+import pickle
+import socket
 import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -61,6 +63,44 @@ class Reply:
         """JSON laid out exactly as the CLI's ``--json`` prints it."""
         return cls(status, "application/json; charset=utf-8",
                    (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode())
+
+
+class Frames:
+    """Pickled messages over a stream socket, each preceded by its length (4 bytes).
+
+    >>> a, b = socket.socketpair()
+    >>> Frames(a).send({"op": "query"}); Frames(b).recv()
+    {'op': 'query'}
+    """
+
+    def __init__(self, sock: socket.socket):
+        self.sock, self.buf = sock, bytearray()
+
+    def send(self, obj) -> None:
+        data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+        self.sock.sendall(len(data).to_bytes(4, "big") + data)
+
+    def feed(self, data: bytes):
+        """Add received bytes; the message they complete, else None."""
+        self.buf += data
+        if len(self.buf) < 4:
+            return None
+        end = 4 + int.from_bytes(self.buf[:4], "big")
+        if len(self.buf) < end:
+            return None
+        message = pickle.loads(self.buf[4:end])
+        del self.buf[:end]
+        return message
+
+    def recv(self):
+        """The next message, waiting for it (EOFError when the other side has gone)."""
+        message = self.feed(b"")
+        while message is None:
+            data = self.sock.recv(1 << 18)
+            if not data:
+                raise EOFError
+            message = self.feed(data)
+        return message
 
 
 class BoundedBuffer(io.BytesIO):
@@ -229,8 +269,7 @@ class Worker:
 
 
 def main(argv: list[str]) -> int:
-    from multiprocessing.connection import Connection
-    conn = Connection(int(argv[1]))
+    conn = Frames(socket.socket(fileno=int(argv[1])))
     spec, writable, max_rows, memory_limit = conn.recv()
     if memory_limit:    # past it an allocation fails and the process ends: the query stops
         import resource
@@ -250,7 +289,10 @@ def main(argv: list[str]) -> int:
             reply = worker.handle(job)
         except Exception as exc:  # an unexpected failure answers 500, the worker goes on
             reply = Reply.text(500, f"internal error: {type(exc).__name__}: {exc}")
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:     # the server has gone
+            return 0
 
 
 if __name__ == "__main__":

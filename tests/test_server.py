@@ -643,3 +643,66 @@ def test_store_spec_defaults_to_memory(built_project):
     paths = project_paths(built_project)
     assert store_spec(None, paths) == StoreSpec(graphs=((str(paths.exports / "cartkg.nt"), None),))
     assert store_spec("oxigraph", paths) == StoreSpec(path=str(paths.store))
+
+
+# --- the HTTP layer on raw sockets ------------------------------------------------------------
+def _raw(base: str, data: bytes, until_closed: bool = True, timeout: float = 10) -> bytes:
+    u = urlsplit(base)
+    with socket.create_connection((u.hostname, u.port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                assert not until_closed, out
+                return out
+            if not chunk:
+                return out
+            out += chunk
+
+
+def test_pipelined_requests_are_answered_in_order(server):
+    ask_ = "GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    post = ("POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/sparql-query"
+            "\r\nContent-Length: 30\r\n\r\nASK { ?s a ckg:NothingAtAll }\n")
+    out = _raw(server, (ask_ + post + ask_.replace("1.1\r\n", "1.1\r\nConnection: close\r\n"))
+               .encode())
+    answers = out.split(b"HTTP/1.1 ")[1:]
+    assert [a[:3] for a in answers] == [b"200"] * 3
+    assert [json.loads(a.split(b"\r\n\r\n", 1)[1])["boolean"] for a in answers] == \
+        [True, False, True]
+    assert answers[-1].count(b"Connection: close") == 1
+
+
+@pytest.mark.parametrize("head,status", [
+    (b"GARBAGE\r\n\r\n", 400), (b"GET /sparql HTTP/2.0\r\n\r\n", 505),
+    (b"GET /sparql HTTP/x.y\r\n\r\n", 400), (b"BREW /sparql HTTP/1.1\r\n\r\n", 501),
+    (b"GET /sparql HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414),
+])
+def test_unparsable_requests_are_answered_and_closed(server, head, status):
+    out = _raw(server, head)
+    assert out.startswith(b"HTTP/1.1 %d " % status) and b"Connection: close" in out
+    assert_alive(server)
+
+
+def test_http_10_closes_and_expect_continue_and_drained_413_keep_alive(server):
+    out = _raw(server, b"GET /sparql?query=ASK%7B%7D HTTP/1.0\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 200 ") and out.endswith(b"}")
+    u = urlsplit(server)
+    with socket.create_connection((u.hostname, u.port), timeout=10) as s:
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/"
+                  b"sparql-query\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n")
+        assert s.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(b"ASK {}")
+        first = s.recv(4096)
+        assert first.startswith(b"HTTP/1.1 200 ") and b"Connection: close" not in first
+        big = (1 << 20) + 10          # over the 1 MB cap, dropped; the connection goes on
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/"
+                  b"sparql-query\r\nContent-Length: %d\r\n\r\n" % big + b" " * big +
+                  b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nConnection: close\r\n\r\n")
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+    assert out.startswith(b"HTTP/1.1 413 ") and b"HTTP/1.1 200 " in out
