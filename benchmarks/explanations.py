@@ -42,8 +42,10 @@ C2 (now `-XX:TieredStopAtLevel=1`), and the PNG figures (now `--no-figures`).
 (per-question table in *Details*). A question that filters or aggregates evidence items
 (`evidence-per-source`, `poor-long-term-biomarkers`, `hazard-ratios`,
 `mechanisms-in-both-reviews`, `favourable-response-biomarkers`) touches tens of thousands of
-them: Oxigraph's in-memory store costs about 0.5 µs per row scanned and 1–3 µs per row joined,
-so 50–200 ms at 1M; *engine ms* ≈ *p50 ms*, so the time is in the engine, not in Python. The
+them, and `unaddressed-mechanisms` checks every mechanism and each mechanism above it for a
+strategy: Oxigraph's in-memory store costs about 0.5 µs per row scanned and 1–3 µs per row
+joined, so 50–200 ms at 1M; *engine ms* ≈ *p50 ms*, so the time is in the engine, not in
+Python. The
 path questions, which took seconds to over 30 s, are now single property paths walked from the
 bound parameter (`strategies-for-phenotype` 3–4 s → ~30 ms at 1M).
 

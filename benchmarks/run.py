@@ -6,7 +6,7 @@ Groups, in order: cq (competency questions, Oxigraph vs rdflib), coldstart (two 
 build (with and without the reasoner, on a temp copy of the project), scale (synthetic graphs
 of 10k…5M triples), endpoint (cartkg serve vs rdflib-endpoint vs the Oxigraph server),
 explorer (whole-graph page in headless Chromium). ``--quick`` stops the scale group at 100k
-and shortens the loops (about 3 minutes; the full run takes about 15).
+and shortens the loops (about 3 minutes; the full run takes about 10).
 
 Prints a table (figure, value, unit, baseline, ratio, target, met?) or, with ``--json``, one
 JSON object mapping each figure's name to {"value", "unit", "baseline", "ratio", "target", …}.
