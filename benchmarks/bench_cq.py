@@ -31,7 +31,7 @@ def question_specs(paths, bindings: dict[str, str] | None = None) -> list[dict]:
 
 
 def limits(backend: str, quick: bool) -> Limits:
-    if backend.startswith("oxigraph"):
+    if backend == "oxigraph":
         return Limits(runs=100, min_runs=50, budget_s=2 if quick else 5, timeout_s=30)
     return Limits(runs=50, min_runs=3, budget_s=0.5 if quick else 6.0,
                   timeout_s=3 if quick else 20)

@@ -200,10 +200,7 @@ def _child(spec_path: str) -> None:
         emit(event="loaded", seconds=loaded - start, optimize_s=time.perf_counter() - loaded)
         store = OxigraphStore.open(Path(spec["store"]))      # read-only, as every command
     elif spec["backend"] == "oxigraph-memory":
-        import pyoxigraph as ox
-        native = ox.Store()
-        native.bulk_load(path=spec["nt"], format=ox.RdfFormat.N_TRIPLES)
-        store = OxigraphStore(native)
+        store = OxigraphStore.in_memory(Path(spec["nt"]))
         emit(event="loaded", seconds=time.perf_counter() - start)
     else:
         import rdflib

@@ -219,15 +219,6 @@ class OxigraphStore:
             return Term.literal(t.value, None, t.language)
         return Term.literal(t.value, t.datatype.value if t.datatype else None)
 
-    @staticmethod
-    def _native(t: Term):
-        import pyoxigraph as ox
-        if t.type == "uri":
-            return ox.NamedNode(t.value)
-        if t.lang:
-            return ox.Literal(t.value, language=t.lang)
-        return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype) if t.datatype else None)
-
     def query(self, sparql: str, bindings: dict[str, Term] | None = None) -> Result:
         import pyoxigraph as ox
         try:
