@@ -16,7 +16,12 @@ reasoner), so every competency question in ``queries/cq/`` runs on them and find
   with endpoints drawn by preferential attachment, so degrees are heavy-tailed;
 - evidence items for the relations with quotes, sections, reference numbers, review status,
   context (disease, product, trial), direction, negation, ``conflictsWith`` links and
-  statistics (HR, OR, rates with both arms, p-values, cohort sizes).
+  statistics (counts, rates with both arms, cut-offs, p-values, HR, OR… in the proportions of
+  the built graph, with cohort sizes);
+- the summaries the build derives from the evidence (``ckg:mentionedIn``,
+  ``ckg:predictsFavourable``/``predictsUnfavourable``, each publication's
+  ``ckg:evidenceItemCount`` and ``ckg:citedReferenceCount``) and the reasoner's
+  ``ckg:AddressedMechanism`` classification.
 
 Nothing is held in memory but entity ids and the hierarchy, so 5 million triples stream out in
 well under a minute. Output is deterministic for a size and seed.
@@ -155,7 +160,10 @@ WORDS = {
     "publication": ["review", "cohort", "trial report"],
     "other": ["microorganism", "technique", "assay"],
 }
-MEASURES = ["HR", "OR", "rate", "median", "p-value", "cut-off", "count"]
+# statistic measure → its count among the 92 statistics of the built graph (2026-11-21)
+MEASURES = {"count": 33, "cut-off": 14, "rate": 14, "range": 8, "proportion": 8, "median": 7,
+            "p-value": 4, "fold change": 2, "OR": 1, "HR": 1}
+DIRECTED = {"favourable": "predictsFavourable", "unfavourable": "predictsUnfavourable"}
 STUDY_TYPES = ["clinical trial", "retrospective cohort", "prospective cohort",
                "observational study", "case report", "preclinical", "in vitro"]
 
@@ -226,6 +234,12 @@ class Generator:
         self.seen_edges: set[tuple[str, str, str]] = set()
         self.predict_evidence: list[str] = []
         self.n_evidence = 0
+        self.mentioned: set[tuple[str, str]] = set()      # (entity, publication)
+        self.directed: set[tuple[str, str, str]] = set()  # (biomarker, property, outcome)
+        self.items: dict[str, int] = {}                    # publication → evidence items
+        self.cited: dict[str, set[str]] = {}               # publication → reference numbers
+        self.addressed: set[str] = set()                   # mechanisms a strategy addresses
+        self.mechanisms: list[str] = []
 
     # ------------------------------------------------------------------ entities
     def pick(self, category: str) -> str:
@@ -251,6 +265,8 @@ class Generator:
             w.t(s, DEFINITION, _lit(definition))
         self.label[local] = label
         self.pool[category].append(local)
+        if category == "mechanism":
+            self.mechanisms.append(local)
         self.degree.setdefault(local, 0)
         self.summary.entities[category] = self.summary.entities.get(category, 0) + 1
         return s
@@ -371,24 +387,39 @@ class Generator:
             w.t(e, _iri(V, "quote"), _lit(quote))
             section = f"Section {rnd.randint(1, 9)} > Part {rnd.randint(1, 5)}"
             w.t(e, _iri(V, "section"), _lit(section))
-            for ref in sorted({rnd.randint(1, 120) for _ in range(1 + int(rnd.expovariate(1.2)))}):
+            refs = sorted({rnd.randint(1, 120) for _ in range(1 + int(rnd.expovariate(1.2)))})
+            for ref in refs:
                 w.t(e, _iri(V, "refNumber"), _lit(str(ref)))
+            self.items[src] = self.items.get(src, 0) + 1
+            self.cited.setdefault(src, set()).update(map(str, refs))
+            for entity in (s, o):
+                if (entity, src) not in self.mentioned:
+                    self.mentioned.add((entity, src))
+                    w.t(_iri(ENT, entity), _iri(V, "mentionedIn"), _iri(ENT, src))
             status = rnd.choices(["accepted", "draft", "needs-work"], [93, 5, 2])[0]
             w.t(e, _iri(V, "reviewStatus"), _lit(status))
             level = rnd.choice(["primary-study", "review-statement"])
             w.t(e, _iri(V, "knowledgeLevel"), _lit(level))
             if rnd.random() < 0.3:
                 w.t(e, _iri(V, "studyType"), _lit(rnd.choice(STUDY_TYPES)))
+            direction = None
             if rel == "predicts" or rnd.random() < 0.1:
-                w.t(e, _iri(V, "direction"), _lit(rnd.choice(["favourable", "unfavourable"])))
+                direction = rnd.choice(["favourable", "unfavourable"])
+                w.t(e, _iri(V, "direction"), _lit(direction))
             for prop, cat, p in (("aboutDisease", "disease", 0.27),
                                  ("aboutProduct", "therapy", 0.25), ("aboutTrial", "trial", 0.04)):
                 if self.pool[cat] and rnd.random() < p:
                     w.t(e, _iri(V, prop), _iri(ENT, self.pick(cat)))
             if rnd.random() < 0.01:
                 w.t(e, _iri(V, "population"), _lit(rnd.choice(["paediatric", "adult", "mixed"])))
-            if rnd.random() < 0.02:
+            negated = rnd.random() < 0.02
+            if negated:
                 w.t(e, _iri(V, "negated"), _lit("true", "boolean"))
+            if rel == "predicts" and direction and status == "accepted" and not negated:
+                edge = (s, DIRECTED[direction], o)
+                if edge not in self.directed:
+                    self.directed.add(edge)
+                    w.t(_iri(ENT, s), _iri(V, edge[1]), _iri(ENT, o))
             if rnd.random() < 0.16:
                 for pos in range(1, 2 + (rnd.random() < 0.3)):
                     self.statistic(w, e, f"syn-{self.n_evidence}-stat-{pos}", pos)
@@ -403,7 +434,7 @@ class Generator:
     def statistic(self, w: _Writer, e: str, local: str, pos: int) -> None:
         rnd = self.rnd
         st = _iri(EVI, local)
-        measure = rnd.choice(MEASURES)
+        measure = rnd.choices(list(MEASURES), list(MEASURES.values()))[0]
         value = round(rnd.lognormvariate(0.5, 0.8), 2)
         w.t(e, _iri(V, "hasStatistic"), st)
         w.t(st, RDF_TYPE, INDIVIDUAL)
@@ -437,11 +468,25 @@ class Generator:
         self._touch(s, dcat)
         self._touch(o, rcat)
         w.t(_iri(ENT, s), _iri(V, rel), _iri(ENT, o))
+        if rel == "addresses":
+            self.addressed.add(o)
         if inverse:
             w.t(_iri(ENT, o), _iri(V, inverse), _iri(ENT, s))
         self.summary.relations += 1
         if rnd.random() < 0.9:
             self.evidence(w, s, rel, o)
+
+    def summaries(self, w: _Writer) -> None:
+        """What the build derives once all evidence is in: per-publication counts, and the
+        reasoner's AddressedMechanism (addressed itself, or a kind of an addressed mechanism)."""
+        for src in sorted(set(self.pool["publication"])):
+            w.t(_iri(ENT, src), _iri(V, "evidenceItemCount"),
+                _lit(str(self.items.get(src, 0)), "integer"))
+            w.t(_iri(ENT, src), _iri(V, "citedReferenceCount"),
+                _lit(str(len(self.cited.get(src, ()))), "integer"))
+        for m in sorted(self.mechanisms):
+            if m in self.addressed or self.ancestors.get(m, frozenset()) & self.addressed:
+                w.t(_iri(ENT, m), RDF_TYPE, _iri(V, "AddressedMechanism"))
 
     def run(self, out) -> Summary:
         w = _Writer(out)
@@ -460,6 +505,7 @@ class Generator:
         while w.lines < self.target and guard:
             self.relation(w)
             guard -= 1
+        self.summaries(w)
         w.flush()
         degrees = sorted(self.degree.values())
         self.summary.triples = w.lines

@@ -4,6 +4,8 @@ Every evidence item becomes an ``ckg:EvidenceItem`` individual with its quote, r
 statistics and context; every accepted evidence item also asserts its edge
 ``subject predicate object`` between the entities, so SPARQL users can query the plain graph
 and follow ``ckg:evidenceSubject``/``ckg:evidenceObject`` to the evidence behind an edge.
+A few summaries of the evidence are derived here too (``_add_summaries``), so that questions
+over large graphs look them up instead of scanning every evidence item.
 IRIs are derived from curated ids only, so two builds give the same graph.
 
 >>> g = compile_graph(project_paths(), load_curation(project_paths()))
@@ -131,6 +133,32 @@ def _add_evidence(g: rdflib.Graph, cur: Curation) -> None:
             g.add((URIRef(ENT[ev.subject]), _ckg(ev.predicate), URIRef(ENT[ev.object])))
 
 
+DIRECTED = {"favourable": "predictsFavourable", "unfavourable": "predictsUnfavourable"}
+
+
+def _add_summaries(g: rdflib.Graph, cur: Curation) -> None:
+    """Facts derived from the evidence items, each defined in the ontology as derived:
+
+    - ``entity ckg:mentionedIn publication`` for the subject and object of every item;
+    - ``biomarker ckg:predictsFavourable|predictsUnfavourable outcome`` for accepted, not
+      negated ``predicts`` items with that direction;
+    - ``publication ckg:evidenceItemCount n ; ckg:citedReferenceCount k``.
+    """
+    items: dict[str, int] = {s: 0 for s in cur.sources}
+    refs: dict[str, set[str]] = {s: set() for s in cur.sources}
+    for ev in cur.evidence:
+        items[ev.source] = items.get(ev.source, 0) + 1
+        refs.setdefault(ev.source, set()).update(ev.refs)
+        for entity in (ev.subject, ev.object):
+            g.add((URIRef(ENT[entity]), _ckg("mentionedIn"), URIRef(ENT[ev.source])))
+        if ev.predicate == "predicts" and ev.direction in DIRECTED and \
+                ev.status == "accepted" and not ev.negated:
+            g.add((URIRef(ENT[ev.subject]), _ckg(DIRECTED[ev.direction]), URIRef(ENT[ev.object])))
+    for source, n in items.items():
+        g.add((URIRef(ENT[source]), _ckg("evidenceItemCount"), Literal(n)))
+        g.add((URIRef(ENT[source]), _ckg("citedReferenceCount"), Literal(len(refs[source]))))
+
+
 def _add_provenance(g: rdflib.Graph, node: URIRef, ev: Evidence) -> None:
     """PROV-O: who added the item and when; each review as a prov:Activity that used it."""
     if ev.curator:
@@ -158,10 +186,12 @@ def new_graph() -> rdflib.Graph:
 
 
 def compile_graph(paths: ProjectPaths, cur: Curation) -> rdflib.Graph:
-    """The asserted graph: ontology + entities + sources + evidence + evidence-backed edges."""
+    """The asserted graph: ontology + entities + sources + evidence + evidence-backed edges,
+    and the summaries derived from the evidence."""
     g = new_graph()
     g.parse(paths.ontology, format="turtle")
     _add_entities(g, cur)
     _add_sources(g, cur)
     _add_evidence(g, cur)
+    _add_summaries(g, cur)
     return g
