@@ -38,21 +38,20 @@ C2 (now `-XX:TieredStopAtLevel=1`), and the PNG figures (now `--no-figures`).
 """,
     "scale": """\
 **Why.** The synthetic graphs grow every part of the schema together: at 1M triples there are
-~17k entities and ~49k evidence items, and many questions return hundreds to thousands of rows
-(per-question table in *Details*). A question that filters or aggregates evidence items
-(`evidence-per-source`, `poor-long-term-biomarkers`, `hazard-ratios`,
-`mechanisms-in-both-reviews`, `favourable-response-biomarkers`) touches tens of thousands of
-them, and `unaddressed-mechanisms` checks every mechanism and each mechanism above it for a
-strategy: Oxigraph's in-memory store costs about 0.5 µs per row scanned and 1–3 µs per row
-joined, so 50–200 ms at 1M; *engine ms* ≈ *p50 ms*, so the time is in the engine, not in
-Python. The
-path questions, which took seconds to over 30 s, are now single property paths walked from the
-bound parameter (`strategies-for-phenotype` 3–4 s → ~30 ms at 1M).
+~17k entities and ~46k evidence items, and several questions return one to four thousand rows
+(per-question table in *Details*). Oxigraph's in-memory store costs ~0.5 µs per row scanned,
+~3 µs per lookup (a label, a type check) and ~3 µs per row for `ORDER BY` on labels, so a
+sorted, labelled answer of 3,000 rows takes 20–40 ms; *engine ms* ≈ *p50 ms*, so the time is
+in the engine, not in Python. Fixed earlier: the questions that scanned or aggregated every
+evidence item (`evidence-per-source`, `poor-long-term-biomarkers`,
+`mechanisms-in-both-reviews`, `favourable-response-biomarkers`, `unaddressed-mechanisms`;
+50–130 ms at 1M) look up the summaries the build derives from the evidence
+(`ckg:derivedFromEvidence` properties, `ckg:AddressedMechanism`), and the path questions
+(seconds) walk one property path from the bound parameter.
 
-**Fix.** Precompute the aggregates at build time (counts per source, the set of mechanisms each
-review describes) as VoID-style statistics, and page long answers (`LIMIT`/`OFFSET`) in the
-commands and the API, which never show thousands of rows at once. The load rate scales with
-cores: `bulk_load` parses and sorts the index permutations in parallel.
+**Fix.** Page long answers (`LIMIT`/`OFFSET`) in the commands and the API, which never show
+thousands of rows at once. The load rate scales with cores: `bulk_load` parses and sorts the
+index permutations in parallel.
 """,
     "endpoint": """\
 **Why.** All servers and the load generator (16 Python client threads) share two cores, so
