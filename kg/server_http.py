@@ -48,6 +48,8 @@ METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 MAX_LINE = 65536            # bytes in the request line or a header line
 MAX_HEADERS = 100
 IDLE_SECONDS = 60           # a client may stay silent this long mid-request or between requests
+LOG_FLUSH_SECONDS = 0.2    # access-log lines are written out at least this often…
+LOG_FLUSH_LINES = 256      # …or as soon as this many are waiting
 
 
 @dataclass
@@ -157,6 +159,7 @@ class SparqlServer:
         self.loop = asyncio.new_event_loop()
         self._stopped = threading.Event()
         self._date = (0, "")
+        self._log: list[str] = []       # access-log lines not yet written (see log_request)
 
     def date(self) -> str:
         """The Date header's value, made once a second."""
@@ -173,13 +176,31 @@ class SparqlServer:
             server = loop.run_until_complete(loop.create_server(
                 lambda: Connection(self), sock=self.socket, backlog=128))
             loop.call_later(1, self._sweep)
+            loop.call_later(LOG_FLUSH_SECONDS, self._flush_log_soon)
             loop.run_forever()
             server.close()
             for conn in list(self.connections):
                 conn.transport.abort()
             loop.run_until_complete(asyncio.sleep(0))
         finally:
+            self.flush_log()
             self._stopped.set()
+
+    def log_request(self, line: str) -> None:
+        """Queue an access-log line; lines reach stderr in order, in one write per
+        LOG_FLUSH_SECONDS (or per LOG_FLUSH_LINES), not one write per request."""
+        self._log.append(line)
+        if len(self._log) >= LOG_FLUSH_LINES:
+            self.flush_log()
+
+    def flush_log(self) -> None:
+        if self._log:
+            sys.stderr.write("".join(self._log))
+            self._log.clear()
+
+    def _flush_log_soon(self) -> None:
+        self.flush_log()
+        self.loop.call_later(LOG_FLUSH_SECONDS, self._flush_log_soon)
 
     def _sweep(self) -> None:
         """Close connections silent for IDLE_SECONDS while no job of theirs runs."""
@@ -368,7 +389,8 @@ class Connection(asyncio.Protocol):
             out.append(reply.body)
         self.transport.write(b"".join(out))
         if self.server.settings.verbose:
-            sys.stderr.write(f"[serve] {self.peer} \"{ex.requestline}\" {reply.status} -\n")
+            self.server.log_request(
+                f"[serve] {self.peer} \"{ex.requestline}\" {reply.status} -\n")
         if close:
             self.closing = True
             self.transport.close()
@@ -434,6 +456,7 @@ class Exchange:
 
     def crashed(self, exc: Exception) -> Reply:
         import traceback
+        self.server.flush_log()
         traceback.print_exception(exc, file=sys.stderr)
         return Reply.text(500, f"internal error: {type(exc).__name__}: {exc}")
 

@@ -639,6 +639,23 @@ def test_cartkg_serve_command(tmp_path, built_project, options, store_dir, worke
     assert ("from disk" if store_dir else "graph in memory") in err
 
 
+def test_access_log_keeps_every_request_in_order_and_is_written_promptly(capsys):
+    """Lines are batched (one write per 0.2 s or 256 lines) but none is lost or reordered, a
+    lone request is logged within a second, and what is waiting is written at shutdown."""
+    with start(StoreSpec(), settings=Settings(verbose=True, workers=1)) as server:
+        for n in range(300):
+            status, _, _ = request(server.url, "GET", f"/sparql?query=ASK%7B%7D&n={n}")
+            assert status == 200
+        time.sleep(1)
+        lines = [line for line in capsys.readouterr().err.splitlines() if "/sparql?" in line]
+        assert [line.split("&n=")[1].split()[0] for line in lines] == [str(n) for n in range(300)]
+        request(server.url, "GET", "/sparql?query=ASK%7B%7D&n=lone")
+        time.sleep(1)
+        assert "&n=lone HTTP/1.1\" 200 -" in capsys.readouterr().err
+        request(server.url, "GET", "/sparql?query=ASK%7B%7D&n=last")
+    assert "&n=last HTTP/1.1\" 200 -" in capsys.readouterr().err
+
+
 def test_store_spec_defaults_to_memory(built_project):
     paths = project_paths(built_project)
     assert store_spec(None, paths) == StoreSpec(graphs=((str(paths.exports / "cartkg.nt"), None),))
