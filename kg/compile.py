@@ -12,6 +12,8 @@ IRIs are derived from curated ids only, so two builds give the same graph.
 >>> from rdflib import URIRef
 >>> (URIRef(ENT["cd19-gene-mutation"]), URIRef(CKG["kindOf"]), URIRef(ENT["antigen-epitope-alteration"])) in g
 True
+>>> int(g.value(URIRef(ENT["xu2023"]), URIRef(CKG["evidenceItemCount"]))) > 300
+True
 """
 from __future__ import annotations
 
