@@ -51,9 +51,9 @@ class Load:
 def query_text(spec: dict) -> str:
     """The question as one self-contained query: PREFIX lines, parameters in a VALUES block
     (as kg.store binds them)."""
-    from kg.store import Term, _with_prefixes, with_values
-    return _with_prefixes(with_values(spec["query"], {var: Term.iri(iri) for var, iri
-                                                      in spec["bindings"].items()}))
+    from kg.store import Term, query_text
+    return query_text(spec["query"], {var: Term.iri(iri) for var, iri
+                                      in spec["bindings"].items()})
 
 
 def hammer(port: int, query: str, seconds: float, clients: int = CLIENTS,

@@ -15,7 +15,7 @@ from timing import median
 def cq_profile(paths, specs: list[dict], runs: int = 20) -> str:
     """Per question: the kg.store call and the bare engine (rows iterated, no conversion to
     Terms), in memory and on disk, parameters bound as kg.store binds them."""
-    from kg.store import OxigraphStore, Term, _with_prefixes, ensure_disk_store, with_values
+    from kg.store import OxigraphStore, Term, ensure_disk_store, query_text
     stores = {"memory": OxigraphStore.in_memory(paths.exports / "cartkg.nt"),
               "disk": OxigraphStore.open(ensure_disk_store(paths))}
 
@@ -34,7 +34,7 @@ def cq_profile(paths, specs: list[dict], runs: int = 20) -> str:
     rows = []
     for q in specs:
         terms = {k: Term.iri(v) for k, v in q["bindings"].items()}
-        text = _with_prefixes(with_values(q["query"], terms))
+        text = query_text(q["query"], terms)
         cells = [f(store) for store in stores.values()
                  for f in (lambda st: p50(lambda: st.query(q["query"], terms)),
                            lambda st: p50(engine(st, text)))]

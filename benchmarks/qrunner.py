@@ -239,8 +239,8 @@ def _peak_rss_kb() -> int:
 def _engine_ms(store, query: str, bindings: dict) -> float:
     """Median of 3 runs of the bare pyoxigraph query (parameters bound as kg.store binds
     them), iterating its rows without conversion."""
-    from kg.store import _with_prefixes, with_values
-    text = _with_prefixes(with_values(query, bindings))
+    from kg.store import query_text
+    text = query_text(query, bindings)
     times = []
     for _ in range(3):
         t = time.perf_counter()

@@ -1,10 +1,10 @@
 """A remote SPARQL 1.1 endpoint as a store (``--endpoint URL``), over the SPARQL Protocol.
 
-Bindings are sent as a trailing VALUES block of serialised terms (``Term.n3()``), never spliced
-into the query text; a term that cannot be written safely (an IRI with characters IRIs may not
-hold, a malformed language tag, a blank node, a bad variable name) is refused. The trailing
-VALUES block joins with the solutions of the whole query pattern, so a bound variable must be
-in scope there: not one hidden inside a sub-query or aggregated away by GROUP BY.
+Bindings are sent as a VALUES block of serialised terms (``Term.n3()``), never spliced into
+the query text; a term that cannot be written safely (an IRI with characters IRIs may not
+hold, a malformed language tag, a blank node, a bad variable name) is refused. The block is
+placed first in the outer WHERE group (``kg.store.with_values``), so a bound variable must be
+in scope there: not one hidden inside a sub-query.
 
 >>> values_block({"e": Term.iri("https://w3id.org/cartkg/entity/cd19"),
 ...               "l": Term.literal('say "hi"', lang="en")})
@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 
 from kg.errors import RuntimeProblem
-from kg.store import QueryError, Result, Term, _with_prefixes, values_block, with_values
+from kg.store import QueryError, Result, Term, query_text, values_block
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
@@ -41,7 +41,7 @@ class RemoteStore:
         return Term(kind, j["value"], j.get("datatype"), j.get("xml:lang"))
 
     def query(self, sparql: str, bindings: dict[str, Term] | None = None) -> Result:
-        text = _with_prefixes(with_values(sparql, bindings))
+        text = query_text(sparql, bindings)
         body = urllib.parse.urlencode({"query": text}).encode()
         req = urllib.request.Request(self.endpoint, data=body, headers={
             "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})

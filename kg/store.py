@@ -108,8 +108,8 @@ def _checked(name: str, term: Term) -> str:
 
 
 def values_block(bindings: dict[str, Term] | None) -> str:
-    """A trailing VALUES clause binding each variable to its term (empty without bindings);
-    a term that cannot be written safely is refused.
+    """A VALUES clause binding each variable to its term (empty without bindings); a term
+    that cannot be written safely is refused. ``with_values`` places it in a query.
 
     >>> values_block({"e": Term.iri("https://w3id.org/cartkg/entity/cd19")}).strip()
     'VALUES (?e) { (<https://w3id.org/cartkg/entity/cd19>) }'
@@ -144,6 +144,17 @@ def with_values(query: str, bindings: dict[str, Term] | None) -> str:
         if not query[line_start:match.start()].lstrip().startswith("#"):
             return query[:match.end()] + block + query[match.end():]
     return query + block
+
+
+def query_text(sparql: str, bindings: dict[str, Term] | None = None) -> str:
+    """The text an engine is given for ``sparql``: the parameters bound by ``with_values``
+    and the project's prefixes declared.
+
+    >>> text = query_text("ASK { ?e a ckg:Strategy }", {"e": Term.iri("urn:x")})
+    >>> text.startswith("PREFIX"), text.splitlines()[-2:]
+    (True, ['ASK { ?e a ckg:Strategy }', 'VALUES (?e) { (<urn:x>) }'])
+    """
+    return _with_prefixes(with_values(sparql, bindings))
 
 
 def _with_prefixes(query: str) -> str:
@@ -224,7 +235,7 @@ class OxigraphStore:
         try:
             # A VALUES block of serialised terms at the head of WHERE: Oxigraph joins it
             # first, where `substitutions` are applied after the join (5-11x slower).
-            res = self._store.query(_with_prefixes(with_values(sparql, bindings)))
+            res = self._store.query(query_text(sparql, bindings))
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, RuntimeError, ValueError) as exc:
