@@ -299,8 +299,8 @@ class Connection(asyncio.Protocol):
             self._next()
 
     def _request(self):
-        """``(method, target, version, headers, body)`` of the next whole request in the
-        buffer, None until it has all arrived; answers a malformed one with a 4xx/5xx."""
+        """``(method, target, request line, headers, body, close)`` of the next whole request
+        in the buffer, None until it has all arrived; answers a malformed one with a 4xx/5xx."""
         buf = self.buf
         while buf[:2] == b"\r\n" or buf[:1] == b"\n":
             del buf[:1 if buf[:1] == b"\n" else 2]

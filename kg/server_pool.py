@@ -48,7 +48,7 @@ class WorkerProcess:
         child.close()
         self.frames = Frames(self.sock)
         self.frames.send((spec, writable, max_rows, memory_limit))
-        self.done = self.timer = None       # the running job's callback and time limit
+        self.job = self.done = self.timer = None   # the running job, its callback, its limit
 
     def wait_ready(self) -> "WorkerProcess":
         try:
@@ -130,7 +130,8 @@ class WorkerPool:
         self._release(w)
 
     def _release(self, w: WorkerProcess) -> None:
-        while self._waiting:
+        """Give ``w`` the longest-waiting job, or make it idle."""
+        if self._waiting:
             job, done, timer = self._waiting.popleft()
             timer.cancel()
             return self._start(w, job, done)

@@ -5,7 +5,8 @@ running past its time limit can be stopped for real (the process is killed and r
 Run as ``python -m kg.server_worker FD``: the jobs arrive as ``Frames`` (length-prefixed
 pickles) over the stream socket on file descriptor FD, first ``(StoreSpec, writable,
 max_rows, memory_limit)``, then one job at a time, each answered with a ``Reply`` (status,
-content type, body and extra headers). The process's address space is capped at ``memory_limit`` bytes.
+content type, body and extra headers). The process's address space is capped at
+``memory_limit`` bytes.
 """
 from __future__ import annotations
 
