@@ -15,9 +15,9 @@ TARGET_MS, TARGET_SPEEDUP = 2.0, 20.0
 
 def question_specs(paths, bindings: dict[str, str] | None = None) -> list[dict]:
     """Every question of ``queries/cq`` with its parameters bound: to ``bindings`` (name →
-    IRI) when given, else resolved from the default texts by ``kg.cq.bindings_for``."""
-    from kg.cq import bindings_for, load_cqs
-    from kg.store import open_store
+    IRI) when given, else resolved from the default texts by ``kg.answers.cq.bindings_for``."""
+    from kg.answers.cq import bindings_for, load_cqs
+    from kg.store.local import open_store
     cqs = load_cqs(paths)
     store = None if bindings is not None else open_store("oxigraph-memory", paths)
     out = []
@@ -106,7 +106,7 @@ def detail_table(title: str, ox: GraphRun, rl: GraphRun | None,
     lines = [f"### {title}", "",
              f"Oxigraph in memory: loaded in {ox.load_s or 0:.2f} s, peak RSS "
              f"{ox.peak_rss_kb / 1024:.0f} MB; *engine ms*: the bare pyoxigraph query "
-             "and its rows, without kg.store's conversion to Terms." + (
+             "and its rows, without kg.store.local's conversion to Terms." + (
                  f" Oxigraph on disk: loaded in {disk.load_s or 0:.2f} s, peak RSS "
                  f"{disk.peak_rss_kb / 1024:.0f} MB." if disk else "") + (
                  f" rdflib: loaded in {rl.load_s or 0:.2f} s, peak RSS "

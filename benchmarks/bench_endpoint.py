@@ -50,8 +50,8 @@ class Load:
 
 def query_text(spec: dict) -> str:
     """The question as one self-contained query: PREFIX lines, parameters in a VALUES block
-    (as kg.store binds them)."""
-    from kg.store import Term, query_text
+    (as kg.store.local binds them)."""
+    from kg.store.local import Term, query_text
     return query_text(spec["query"], {var: Term.iri(iri) for var, iri
                                       in spec["bindings"].items()})
 
@@ -203,7 +203,7 @@ def servers(project: Path, nt: Path, workdir: Path):
 def run(paths, project: Path, workdir: Path, quick: bool, log=print):
     from bench_cq import question_specs
     if not (Path(paths.root) / "kg" / "server.py").exists() and not _has_serve():
-        return [Figure("endpoint", None, "", note="kg/server.py has no serve()")], []
+        return [Figure("endpoint", None, "", note="kg/server/run.py has no serve()")], []
     seconds = 2.0 if quick else 10.0
     specs = {q["name"]: q for q in question_specs(paths) if q["name"] in QUESTIONS}
     results: dict[str, dict[str, Load | str]] = {}
@@ -231,7 +231,7 @@ def run(paths, project: Path, workdir: Path, quick: bool, log=print):
 
 def _has_serve() -> bool:
     try:
-        from kg.server import serve  # noqa: F401
+        from kg.server.run import serve  # noqa: F401
         return True
     except ImportError:
         return False

@@ -22,12 +22,12 @@ BLANK = ("<!doctype html><title>blank</title><script>addEventListener('load', fu
          "{ window.readyAt = performance.now(); });</script><p>blank</p>")
 
 
-KG_LAYOUT_MAX = 1500     # above this kg.explore_layout takes minutes: see spiral() below
+KG_LAYOUT_MAX = 1500     # above this kg.explorer.layout takes minutes: see spiral() below
 
 
 def spiral(nodes: list[str]) -> dict[str, tuple[int, int]]:
     """Fixed positions on a sunflower spiral: as many pixels per node as the force layout,
-    for pages too large for kg.explore_layout within the benchmark's time."""
+    for pages too large for kg.explorer.layout within the benchmark's time."""
     import math
     golden = math.pi * (3 - math.sqrt(5))
     return {n: (round(60 * math.sqrt(i) * math.cos(i * golden)),
@@ -36,13 +36,13 @@ def spiral(nodes: list[str]) -> dict[str, tuple[int, int]]:
 
 def synthetic_overview(nodes: int, out: Path) -> tuple[Path, str]:
     """An overview page of a synthetic graph with about ``nodes`` entities, rendered by
-    kg.explore (ExplorerGraph, overview_page, write_site); positions from kg.explore_layout's
+    kg.explorer.graph (ExplorerGraph, overview_page, write_site); positions from kg.explorer.layout's
     force layout (without label decluttering, which is quadratic) up to KG_LAYOUT_MAX nodes,
     else from spiral()."""
-    from kg.explore import ExplorerGraph, overview_page
-    from kg.explore_html import write_site
-    from kg.explore_layout import layout
-    from kg.store import OxigraphStore
+    from kg.explorer.graph import ExplorerGraph, overview_page
+    from kg.explorer.html import write_site
+    from kg.explorer.layout import layout
+    from kg.store.local import OxigraphStore
     nt = out.with_suffix(".nt")
     synthetic.generate(nodes * synthetic.TRIPLES_PER_ENTITY, nt)
     start = time.perf_counter()
@@ -72,7 +72,7 @@ def time_to_interactive(browser, url: str, expr: str, runs: int, timeout_ms: int
 
 def run(project: Path, workdir: Path, quick: bool, log=print):
     if not (Path(__file__).resolve().parent.parent / "kg" / "explore.py").exists():
-        return [Figure("explorer", None, "", note="kg/explore.py is missing")], []
+        return [Figure("explorer", None, "", note="kg/explorer/graph.py is missing")], []
     if not CHROMIUM.exists():
         return [Figure("explorer", None, "", note=f"{CHROMIUM} is not installed")], []
     from playwright.sync_api import sync_playwright

@@ -39,10 +39,10 @@ def rdflib_limits(label: str, quick: bool) -> Limits:
 
 
 def check_bindings(paths, nt: Path) -> str:
-    """The generator's anchors are what kg.cq.bindings_for resolves the default texts to."""
-    from kg.store import OxigraphStore
+    """The generator's anchors are what kg.answers.cq.bindings_for resolves the default texts to."""
+    from kg.store.local import OxigraphStore
     store = OxigraphStore.in_memory(nt)
-    from kg.cq import bindings_for, load_cqs
+    from kg.answers.cq import bindings_for, load_cqs
     bad = [f"{cq.name}:{k}" for cq in load_cqs(paths).values()
            for k, t in bindings_for(store, cq).items() if t.value != synthetic.PARAMETERS[k]]
     return "match" if not bad else "DIFFER for " + ", ".join(bad)
@@ -70,7 +70,7 @@ def run(paths, workdir: Path, quick: bool, log=print) -> tuple[list[Figure], lis
         if label == "10k":
             details.append(f"Parameters of the questions on the synthetic graphs: the anchors "
                            f"the generator binds {check_bindings(paths, nt)} what "
-                           f"`kg.cq.bindings_for` resolves the default texts to (checked on 10k).")
+                           f"`kg.answers.cq.bindings_for` resolves the default texts to (checked on 10k).")
         log(f"[bench] scale {label}: Oxigraph (memory, disk) load + questions")
         ox = run_graph("oxigraph-memory", nt, s.triples, specs, ox_limits(label, quick), workdir)
         disk = run_graph("oxigraph", nt, s.triples, specs, ox_limits(label, quick), workdir)

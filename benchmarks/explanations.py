@@ -5,7 +5,7 @@ from __future__ import annotations
 
 WHY = {
     "cq": """\
-**Why.** The profile below separates the engine from kg.store's conversion of rows into
+**Why.** The profile below separates the engine from kg.store.local's conversion of rows into
 `Term`s, in memory and on disk. Causes found in earlier runs, all fixed in the code: the
 on-disk RocksDB store is 3–4× slower than the in-memory engine on these small queries (the
 figures use the in-memory store, as `cartkg serve` does; the disk column is beside them);
@@ -17,11 +17,11 @@ start from their most selective pattern and use `VALUES` or property paths inste
 now remembered). A question still over target here shows in which column its time goes.
 
 **Fix.** If *engine, memory* is over 2 ms, rewrite the question so that Oxigraph starts from
-its most selective pattern; if *kg.store* is far above *engine*, the conversion is the cost.
+its most selective pattern; if *kg.store.local* is far above *engine*, the conversion is the cost.
 """,
     "coldstart": """\
 **Why.** The slowest imports are listed below: a command pays for every module it imports
-before it answers; `kg.cli` must import only what the command needs.
+before it answers; `kg.cli.main` must import only what the command needs.
 
 **Fix.** Move heavy imports (rdflib, networkx, matplotlib, owlready2) inside the functions that
 need them, and keep `lookup`/`strategies` on pyoxigraph alone.

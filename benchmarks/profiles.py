@@ -13,9 +13,9 @@ from timing import median
 
 
 def cq_profile(paths, specs: list[dict], runs: int = 20) -> str:
-    """Per question: the kg.store call and the bare engine (rows iterated, no conversion to
-    Terms), in memory and on disk, parameters bound as kg.store binds them."""
-    from kg.store import OxigraphStore, Term, ensure_disk_store, query_text
+    """Per question: the kg.store.local call and the bare engine (rows iterated, no conversion to
+    Terms), in memory and on disk, parameters bound as kg.store.local binds them."""
+    from kg.store.local import OxigraphStore, Term, ensure_disk_store, query_text
     stores = {"memory": OxigraphStore.in_memory(paths.exports / "cartkg.nt"),
               "disk": OxigraphStore.open(ensure_disk_store(paths))}
 
@@ -43,13 +43,13 @@ def cq_profile(paths, specs: list[dict], runs: int = 20) -> str:
         f"Competency questions on the built graph, p50 of {runs} runs in ms: the project's "
         "`OxigraphStore.query` and the bare pyoxigraph query (rows iterated, no conversion), "
         "in memory and on disk.", "",
-        "| question | kg.store, memory | engine, memory | kg.store, disk | engine, disk |",
+        "| question | kg.store.local, memory | engine, memory | kg.store.local, disk | engine, disk |",
         "|---|---|---|---|---|", *rows])
 
 
 BUILD_PROFILE = """
 import cProfile, pstats, io, sys
-from kg.build import build
+from kg.build.pipeline import build
 from kg.paths import project_paths
 prof = cProfile.Profile()
 prof.runcall(build, project_paths(), reasoner="none", quiet=True)

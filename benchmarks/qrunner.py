@@ -6,7 +6,7 @@ the parent's pages from before ``exec``), and a question that runs past its time
 off by killing the child (recorded as a lower bound), after which a fresh child goes on with
 the remaining questions. The child reports one JSON line per event on stdout.
 
-Backends (the project's own store classes from ``kg.store``, so the timings include turning
+Backends (the project's own store classes from ``kg.store.local``, so the timings include turning
 results into ``Term`` rows, as every command does):
 
 - ``oxigraph-memory``: ``pyoxigraph.Store().bulk_load`` in memory, as ``cartkg serve`` holds
@@ -180,7 +180,7 @@ def _tail(f) -> str:
 def _child(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     limits = Limits(**spec["limits"])
-    from kg.store import OxigraphStore, QueryError, RdflibStore, Term
+    from kg.store.local import OxigraphStore, QueryError, RdflibStore, Term
 
     def emit(**ev):
         print(json.dumps({**ev, "hwm_kb": _peak_rss_kb()}), flush=True)
@@ -237,9 +237,9 @@ def _peak_rss_kb() -> int:
 
 
 def _engine_ms(store, query: str, bindings: dict) -> float:
-    """Median of 3 runs of the bare pyoxigraph query (parameters bound as kg.store binds
+    """Median of 3 runs of the bare pyoxigraph query (parameters bound as kg.store.local binds
     them), iterating its rows without conversion."""
-    from kg.store import query_text
+    from kg.store.local import query_text
     text = query_text(query, bindings)
     times = []
     for _ in range(3):

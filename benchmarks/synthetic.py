@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRIPLES_PER_ENTITY = 60          # one entity per ~60 triples, as in the built graph (13k / 302)
 
 # Each parameter of queries/cq/*.rq bound to the anchor its default text names (checked against
-# kg.cq.bindings_for by the benchmark on the smallest graph).
+# kg.answers.cq.bindings_for by the benchmark on the smallest graph).
 PARAMETERS = {
     "disease": ENT + "b-all", "group": ENT + "t-cell-failure",
     "root": ENT + "cd19-negative-relapse", "phenotype": ENT + "cd19-negative-relapse",

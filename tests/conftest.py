@@ -21,7 +21,7 @@ def project_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory) -> Path:
     """The real curation sources, built once (HermiT) into a temporary copy."""
-    from kg.build import build
+    from kg.build.pipeline import build
     from kg.paths import project_paths
     root = make_project(tmp_path_factory.mktemp("built"))
     build(project_paths(root), quiet=True, figures=False)
@@ -31,5 +31,5 @@ def built_project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def store(built_project):
     from kg.paths import project_paths
-    from kg.store import open_store
+    from kg.store.local import open_store
     return open_store("oxigraph", project_paths(built_project))

@@ -4,8 +4,8 @@ from __future__ import annotations
 import filecmp
 
 from projectcopy import REPO, make_project, run_cli
-from kg.build import build, prepare
-from kg.exports import FILES, render_exports
+from kg.build.pipeline import build, prepare
+from kg.build.exports import FILES, render_exports
 from kg.paths import project_paths
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from projectcopy import run_cli
-from kg.coverage import coverage, sentences
+from kg.curation.coverage import coverage, sentences
 from kg.paths import project_paths
 
 

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from projectcopy import REPO, run_cli
-from kg import questions
-from kg.cq import bindings_for, load_cqs, run_cq
+from kg.answers import questions
+from kg.answers.cq import bindings_for, load_cqs, run_cq
 from kg.paths import project_paths
-from kg.store import open_store
+from kg.store.local import open_store
 
 CQS = load_cqs(project_paths(REPO))
 MANIFEST = yaml.safe_load((REPO / "queries" / "cq" / "manifest.yaml").read_text())
@@ -61,7 +61,7 @@ TWIN_TEXTS = ["CD19-negative relapse", "CD19-positive relapse", "T-cell failure"
 def test_question_commands_equal_their_sparql_twin(store, name, twin, text):
     cq = CQS[name]
     if twin["param"] == "phenotype":
-        from kg.lookup import resolve
+        from kg.answers.lookup import resolve
         if resolve(store, text)["category"] != "outcome":
             pytest.skip("this query takes a phenotype")
     sparql = {r[twin["column"]] for r in run_cq(store, cq, {twin["param"]: text})}

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projectcopy import FIXTURE, REPO, run_cli
-from kg.curate import CurationInput, add_evidence
+from kg.curation.write import CurationInput, add_evidence
 from kg.errors import KgError
 from kg.paths import project_paths
 
@@ -45,7 +45,7 @@ def add(root: Path, *extra: str, quote="Dual-targeted CAR-T cells reduced relaps
 
 
 def test_round_trip(mini_project):
-    from kg.build import build
+    from kg.build.pipeline import build
     build(project_paths(mini_project), quiet=True, figures=False)
     old_exports = mini_project / "old-exports"
     shutil.copytree(mini_project / "exports", old_exports, ignore=shutil.ignore_patterns("store"))
@@ -171,7 +171,7 @@ def test_malformed_values_never_change_the_sources(mini_project, field, value):
         assert snapshot(mini_project) == before
     else:
         # the value happened to be valid: the item was written and validates
-        from kg.curation import load_curation
+        from kg.curation.sources import load_curation
         load_curation(paths)
         for rel, data in before.items():
             (mini_project / rel).write_bytes(data)
@@ -180,7 +180,7 @@ def test_malformed_values_never_change_the_sources(mini_project, field, value):
 def test_a_writer_killed_before_rename_leaves_the_old_file(tmp_path):
     target = tmp_path / "sources.yaml"
     target.write_text("old contents\n")
-    code = ("from pathlib import Path; from kg.exports import write_atomically; "
+    code = ("from pathlib import Path; from kg.build.exports import write_atomically; "
             f"write_atomically(Path({str(target)!r}), 'new contents\\n' * 100000)")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,
                             env={**os.environ, "CARTKG_FAULT_DELAY": "30"})

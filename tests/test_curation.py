@@ -7,10 +7,10 @@ import re
 import pytest
 
 from projectcopy import run_cli
-from kg.curation import load_curation
+from kg.curation.sources import load_curation
 from kg.errors import CurationErrors
 from kg.paths import project_paths
-from kg.yamlsrc import load_text
+from kg.curation.yamlsrc import load_text
 
 
 def test_line_aware_yaml_reports_lines_and_duplicate_keys():

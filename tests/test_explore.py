@@ -205,7 +205,7 @@ def test_index_questions_degrade_gracefully_when_opened_as_a_file(site, visit):
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
     """A built copy of the mini fixture whose mechanism group is labelled with a script."""
-    from kg.build import build
+    from kg.build.pipeline import build
     from kg.paths import project_paths
     tmp = tmp_path_factory.mktemp("hostile")
     root = make_project(tmp, FIXTURE / "curation")

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from projectcopy import SHARED
-from kg.curation import load_curation
+from kg.curation.sources import load_curation
 from kg.paths import project_paths
 from kg.text import lookup_key
 

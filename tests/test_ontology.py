@@ -43,7 +43,7 @@ def test_object_properties_declare_domain_or_range():
 
 
 def test_lookup_does_not_import_rdflib_or_the_reasoner():
-    code = ("import sys; from kg.cli import main; main(['lookup', 'CD19', '--json']); "
+    code = ("import sys; from kg.cli.main import main; main(['lookup', 'CD19', '--json']); "
             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('rdflib', 'owlready2', 'pyshacl', 'owlrl'))), file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True,

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from projectcopy import run_cli
-from kg.questions import biomarkers, mechanisms, strategies
+from kg.answers.questions import biomarkers, mechanisms, strategies
 
 XU_TABLE1_SOLUTIONS = {
     "Nature of the CAR costimulatory domain": "Incorporating a 4-1BB costimulatory domain",
@@ -52,7 +52,7 @@ def test_explanation_steps_are_edges_of_the_graph(store):
 
 
 def _iri(value):
-    from kg.store import Term
+    from kg.store.local import Term
     return Term.iri(value)
 
 
@@ -88,7 +88,7 @@ def test_biomarkers_filters(store):
 
 
 def test_assess_patient_profile(built_project, store):
-    from kg.questions import assess
+    from kg.answers.questions import assess
     findings = ["TP53 alteration", "TMTV > 80 mL", "CD19-negative relapse"]
     answer = assess(store, findings)
     hr = [s for b in answer["risk_factors"] for s in b["statistics"] if s["measure"] == "HR"]

@@ -5,10 +5,10 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 
-from kg.compile import compile_graph
-from kg.curation import load_curation
+from kg.build.compile import compile_graph
+from kg.curation.sources import load_curation
 from kg.paths import project_paths
-from kg.reason import java_available, reason
+from kg.build.reason import java_available, reason
 from kg.vocab import CKG, ENT
 
 PATHS = project_paths()

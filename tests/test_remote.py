@@ -19,9 +19,9 @@ import pytest
 from projectcopy import REPO, run_cli
 
 from kg.paths import project_paths
-from kg.remote import RemoteStore
-from kg.server import Settings, StoreSpec, start, store_spec
-from kg.store import QueryError, Term
+from kg.store.remote import RemoteStore
+from kg.server.run import Settings, StoreSpec, start, store_spec
+from kg.store.local import QueryError, Term
 from kg.vocab import ENT
 
 CQ_FILES = sorted((REPO / "queries" / "cq").glob("*.rq"))
@@ -99,7 +99,7 @@ def test_competency_questions_remote_as_embedded(oxigraph, store, built_project,
     block remotely, substitution embedded), gives the same rows."""
     if path is None:
         pytest.skip("no competency questions in queries/cq yet")
-    cq = pytest.importorskip("kg.cq")
+    cq = pytest.importorskip("kg.answers.cq")
     question = cq.load_cqs(project_paths(built_project)).get(path.stem)
     if question is None:
         pytest.skip(f"{path.name} was added after this test session built the project")
@@ -172,7 +172,7 @@ def test_push_by_sparql_update_into_cartkg_serve(built_project, store):
 
 def test_blank_node_groups_stay_in_one_batch(built_project):
     import pyoxigraph as ox
-    from kg.server_push import batches
+    from kg.store.push import batches
     triples = list(ox.parse(path=str(Path(built_project) / "exports" / "cartkg.nt"),
                             format=ox.RdfFormat.N_TRIPLES))
     where: dict[str, set[int]] = {}

@@ -29,7 +29,7 @@ from rdflib.collection import Collection
 from projectcopy import REPO, SHARED, run_cli
 
 from kg.paths import project_paths
-from kg.server import Settings, StoreSpec, start, store_spec
+from kg.server.run import Settings, StoreSpec, start, store_spec
 
 W3C = SHARED / "w3c-sparql-protocol"
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.store import QueryError, Term, open_store
+from kg.store.local import QueryError, Term, open_store
 
 QUERIES = [
     "SELECT ?m WHERE { ?m ckg:kindOf ent:antigen-negative-relapse-mechanisms } ORDER BY ?m",

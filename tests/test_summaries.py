@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from projectcopy import REPO
-from kg.store import OxigraphStore
+from kg.store.local import OxigraphStore
 
 # each derived fact, and the same fact computed from the evidence items
 PAIRS = {

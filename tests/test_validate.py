@@ -5,10 +5,10 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from kg.compile import compile_graph
-from kg.curation import load_curation
+from kg.build.compile import compile_graph
+from kg.curation.sources import load_curation
 from kg.paths import project_paths
-from kg.validate import flat_shapes, qc_problems, shacl_problems
+from kg.build.validate import flat_shapes, qc_problems, shacl_problems
 from kg.vocab import CKG, ENT, EVIDENCE, OIO
 
 PATHS = project_paths()

@@ -1,0 +1,2 @@
+"""Answers from the store: lookup, evidence items, the clinical questions and the
+competency questions."""

@@ -1,0 +1,121 @@
+"""Evidence items as the JSON records of INTERFACE.md (``cartkg evidence``).
+
+>>> from kg.store.local import open_store
+>>> items = evidence_items(open_store("oxigraph-memory"), source="10.2991/chi.d.190219.001")
+>>> all(i["source"] == "10.2991/chi.d.190219.001" and i["quote"] for i in items)
+True
+"""
+from __future__ import annotations
+
+from kg.store.local import Term
+
+ITEMS = """
+SELECT ?ev ?s ?sl ?p ?pl ?o ?ol ?doi ?quote ?section ?level ?direction ?study ?status ?population
+       ?negated
+WHERE {
+  ?ev a ckg:EvidenceItem ; ckg:evidenceSubject ?s ; ckg:assertsRelation ?p ;
+      ckg:evidenceObject ?o ; ckg:fromSource ?src ; ckg:quote ?quote ;
+      ckg:knowledgeLevel ?level ; ckg:reviewStatus ?status .
+  ?s rdfs:label ?sl . ?o rdfs:label ?ol . ?p rdfs:label ?pl .
+  OPTIONAL { ?src ckg:doi ?doi }
+  OPTIONAL { ?ev ckg:section ?section }
+  OPTIONAL { ?ev ckg:direction ?direction }
+  OPTIONAL { ?ev ckg:studyType ?study }
+  OPTIONAL { ?ev ckg:population ?population }
+  OPTIONAL { ?ev ckg:negated ?negated }
+}"""
+REFS = "SELECT ?ev ?ref WHERE { ?ev a ckg:EvidenceItem ; ckg:refNumber ?ref }"
+CONTEXT = """
+SELECT ?ev ?kind ?label WHERE {
+  VALUES ?kind { ckg:aboutDisease ckg:aboutProduct ckg:aboutTrial }
+  ?ev ?kind ?x . ?x rdfs:label ?label .
+}"""
+CONFLICTS = "SELECT ?ev ?other WHERE { ?ev ckg:conflictsWith ?other }"
+STATS = """
+SELECT ?ev ?pos ?measure ?value ?comparator ?unit ?p ?pq ?n ?text ?arm ?carm WHERE {
+  ?ev ckg:hasStatistic ?st . ?st ckg:position ?pos ; ckg:measure ?measure ; ckg:value ?value ;
+      ckg:statisticText ?text .
+  OPTIONAL { ?st ckg:comparatorValue ?comparator }
+  OPTIONAL { ?st ckg:unit ?unit }
+  OPTIONAL { ?st ckg:pValue ?p }
+  OPTIONAL { ?st ckg:pQualifier ?pq }
+  OPTIONAL { ?st ckg:cohortSize ?n }
+  OPTIONAL { ?st ckg:arm ?arm }
+  OPTIONAL { ?st ckg:comparatorArm ?carm }
+}"""
+ABOUT = """
+SELECT DISTINCT ?ev ?about WHERE {
+  { ?ev ckg:evidenceSubject ?about } UNION { ?ev ckg:evidenceObject ?about }
+}"""
+CONTEXT_KEYS = {"aboutDisease": "disease", "aboutProduct": "product", "aboutTrial": "trial"}
+
+
+def _num(row: dict, key: str):
+    if key not in row:
+        return None
+    value = float(row[key].value)
+    return int(value) if value.is_integer() and key == "n" else value
+
+
+def evidence_items(store, source: str | None = None, about_iri: str | None = None,
+                   include_drafts: bool = False, ids: set[str] | None = None) -> list[dict]:
+    """Evidence items, optionally only from the source with DOI ``source``, only those whose
+    subject or object is ``about_iri``, or only those whose IRI is in ``ids``."""
+    if about_iri:
+        about = set(store.query(ABOUT, {"about": Term.iri(about_iri)}).values("ev"))
+        ids = about if ids is None else ids & about
+    items: dict[str, dict] = {}
+    for r in store.query(ITEMS).rows:
+        ev = r["ev"].value
+        if ids is not None and ev not in ids:
+            continue
+        doi = r["doi"].value if "doi" in r else None
+        if source and doi != source:
+            continue
+        if not include_drafts and r["status"].value != "accepted":
+            continue
+        items[ev] = {
+            "id": ev.rsplit("/", 1)[-1],
+            "subject": {"label": r["sl"].value, "iri": r["s"].value},
+            "predicate": {"label": r["pl"].value, "iri": r["p"].value},
+            "object": {"label": r["ol"].value, "iri": r["o"].value},
+            "source": doi, "refs": [], "quote": r["quote"].value,
+            "section": r["section"].value if "section" in r else "",
+            "statistics": [],
+            "context": {"disease": [], "product": [], "trial": [],
+                        "study_type": r["study"].value if "study" in r else None,
+                        "population": r["population"].value if "population" in r else None},
+            "direction": r["direction"].value if "direction" in r else None,
+            "level": r["level"].value, "status": r["status"].value, "conflicts_with": [],
+            "negated": "negated" in r and r["negated"].value == "true",
+            "iri": ev,
+        }
+    for r in store.query(REFS).rows:
+        if r["ev"].value in items:
+            items[r["ev"].value]["refs"].append(r["ref"].value)
+    for r in store.query(CONTEXT).rows:
+        if r["ev"].value in items:
+            items[r["ev"].value]["context"][CONTEXT_KEYS[r["kind"].value.rsplit("/", 1)[-1]]] \
+                .append(r["label"].value)
+    for r in store.query(CONFLICTS).rows:
+        if r["ev"].value in items:
+            items[r["ev"].value]["conflicts_with"].append(r["other"].value.rsplit("/", 1)[-1])
+    stats: dict[str, list] = {}
+    for r in store.query(STATS).rows:
+        if r["ev"].value in items:
+            stats.setdefault(r["ev"].value, []).append((int(r["pos"].value), {
+                "measure": r["measure"].value, "value": _num(r, "value"),
+                "comparator": _num(r, "comparator"),
+                "unit": r["unit"].value if "unit" in r else None,
+                "p_value": _num(r, "p"), "p_qualifier": r["pq"].value if "pq" in r else None,
+                "n": _num(r, "n"), "text": r["text"].value,
+                "arm": r["arm"].value if "arm" in r else None,
+                "comparator_arm": r["carm"].value if "carm" in r else None}))
+    for ev, rows in stats.items():
+        items[ev]["statistics"] = [s for _, s in sorted(rows, key=lambda t: t[0])]
+    for item in items.values():
+        item["refs"].sort(key=int)
+        for key in ("disease", "product", "trial"):
+            item["context"][key].sort()
+        item["conflicts_with"].sort()
+    return sorted(items.values(), key=lambda i: i["id"])

@@ -1,0 +1,238 @@
+"""Write the built graph to ``exports/`` in every format, deterministically.
+
+Blank nodes (only in OWL axioms) get canonical labels and triples are written in sorted order,
+so two builds of the same sources give byte-identical files.
+
+Files: cartkg.ttl, cartkg.nt, cartkg.jsonld, cartkg.owl (RDF/XML), inferred.ttl,
+cartkg.graphml, nodes.tsv, edges.tsv, README.md.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import rdflib
+from rdflib.compare import to_canonical_graph
+
+from kg.curation.sources import Curation
+from kg.curation.schema import load_schema
+from kg.paths import ProjectPaths
+from kg.vocab import CKG, ENT, EVIDENCE, PREFIXES
+
+FILES = {
+    "cartkg.ttl": "The whole graph (ontology, entities, evidence, asserted and inferred edges), Turtle.",
+    "cartkg.nt": "The same graph as sorted N-Triples; loaded into the store.",
+    "cartkg.jsonld": "The same graph as JSON-LD.",
+    "cartkg.owl": "The same graph as OWL in RDF/XML, for Protégé and OWL tools.",
+    "inferred.ttl": "Only the reasoner's inferences that the answers use.",
+    "cartkg.graphml": "Entities and their relations as a GraphML network (networkx).",
+    "nodes.tsv": "KGX-style node table: id, category, name, synonyms, description, xrefs.",
+    "edges.tsv": "KGX-style edge table: subject, predicate, object, sources, references, evidence.",
+}
+
+
+def curie(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _lines(graph: rdflib.Graph) -> set[str]:
+    return set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines())
+
+
+def canonical_ntriples(graph: rdflib.Graph) -> str:
+    """The graph's N-Triples lines, sorted and unique, with canonical blank-node labels.
+    rdflib.compare labels each blank node from the triples that hold blank nodes alone, so
+    only those few triples (OWL axioms) are canonicalised, and their lines swapped in."""
+    blank = rdflib.Graph()
+    for t in graph:
+        if any(isinstance(x, rdflib.BNode) for x in t):
+            blank.add(t)
+    lines = _lines(graph) - _lines(blank) | _lines(to_canonical_graph(blank))
+    return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
+
+
+def _parse(ntriples: str) -> list:
+    import pyoxigraph as ox
+    return list(ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+
+
+def _oxigraph_text(triples: list, fmt: str) -> str:
+    """Serialise sorted triples (``_parse``) with Oxigraph, which writes them in the order
+    given (rdflib's Turtle/RDF-XML writers iterate sets, so their order depends on the hash
+    seed)."""
+    import pyoxigraph as ox
+    kind = {"turtle": ox.RdfFormat.TURTLE, "xml": ox.RdfFormat.RDF_XML,
+            "json-ld": ox.RdfFormat.JSON_LD}[fmt]
+    prefixes = dict(PREFIXES) if fmt != "json-ld" else None
+    return ox.serialize(triples, format=kind, prefixes=prefixes).decode("utf-8")
+
+
+def _jsonld(triples: list) -> str:
+    doc = json.loads(_oxigraph_text(triples, "json-ld"))
+    nodes = doc.get("@graph", doc) if isinstance(doc, dict) else doc
+    if isinstance(nodes, list):
+        nodes.sort(key=lambda node: str(node.get("@id", "")))
+    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _edges(cur: Curation, inferred: set) -> list[dict]:
+    """Entity-to-entity edges with their evidence (asserted) or 'inferred'."""
+    by_edge: dict[tuple, list] = {}
+    for ev in cur.evidence:
+        if ev.status == "accepted":
+            by_edge.setdefault((ENT[ev.subject], CKG[ev.predicate], ENT[ev.object]), []).append(ev)
+    for e in cur.entities.values():
+        for parent in e.kind_of:
+            by_edge.setdefault((ENT[e.id], CKG["kindOf"], ENT[parent]), [])
+    rows = []
+    for (s, p, o), evs in sorted(by_edge.items()):
+        rows.append({"subject": s, "predicate": p, "object": o, "knowledge_level": "asserted",
+                     "sources": sorted({cur.sources[e.source].doi or e.source for e in evs}),
+                     "refs": sorted({f"{e.source}:{r}" for e in evs for r in e.refs}),
+                     "evidence": sorted(e.id for e in evs)})
+    for s, p, o in sorted(inferred, key=lambda t: tuple(map(str, t))):
+        s, p, o = str(s), str(p), str(o)
+        if s.startswith(ENT) and o.startswith(ENT) and p.startswith(CKG) \
+                and (s, p, o) not in by_edge:
+            rows.append({"subject": s, "predicate": p, "object": o, "knowledge_level": "inferred",
+                         "sources": [], "refs": [], "evidence": []})
+    return rows
+
+
+def _nodes(cur: Curation, paths: ProjectPaths) -> list[dict]:
+    schema = load_schema(paths.ontology)
+    rows = [{"id": ENT[e.id], "category": schema.category_of(e.type), "type": CKG[e.type],
+             "name": e.label, "synonym": e.synonyms, "description": e.definition,
+             "xref": [x.curie for x in e.xrefs]} for e in cur.entities.values()]
+    rows += [{"id": ENT[s.id], "category": "publication", "type": CKG["Publication"],
+              "name": s.title, "synonym": [], "description": f"doi:{s.doi}" if s.doi else "",
+              "xref": [x for x in (f"DOI:{s.doi}" if s.doi else "",
+                                   f"PMID:{s.pmid}" if s.pmid else "") if x]}
+             for s in cur.sources.values()]
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def _tsv(rows: list[dict], columns: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter="\t", lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(["|".join(curie(x) if x.startswith("http") else x for x in r[c])
+                    if isinstance(r[c], list) else curie(r[c]) if str(r[c]).startswith("http")
+                    else r[c] for c in columns])
+    return buf.getvalue()
+
+
+GRAPHML_KEYS = {"node": (("label", "string"), ("category", "string"), ("type", "string")),
+                "edge": (("predicate", "string"), ("knowledge_level", "string"),
+                         ("evidence_count", "long"), ("evidence", "string"))}
+GRAPHML_ROOT = {"xmlns": "http://graphml.graphdrawing.org/xmlns",
+                "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
+                "xsi:schemaLocation": "http://graphml.graphdrawing.org/xmlns "
+                                      "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"}
+
+
+def _graphml(nodes: list[dict], edges: list[dict]) -> str:
+    """The entity network as GraphML, written as networkx writes a MultiDiGraph, without
+    importing networkx and numpy (a quarter of a build without reasoner): nodes in order,
+    then edges grouped by source node, target and key in first-seen order."""
+    from xml.etree import ElementTree as ET
+
+    data = {curie(n["id"]): {"label": n["name"], "category": n["category"],
+                             "type": curie(n["type"])} for n in nodes}
+    adj: dict[str, dict] = {node: {} for node in data}    # source -> target -> key -> data
+    for e in edges:
+        s, o, key = curie(e["subject"]), curie(e["object"]), curie(e["predicate"])
+        adj.setdefault(s, {})
+        adj.setdefault(o, {})
+        adj[s].setdefault(o, {})[key] = {
+            "predicate": key, "knowledge_level": e["knowledge_level"],
+            "evidence_count": len(e["evidence"]), "evidence": "|".join(e["evidence"])}
+    root = ET.Element("graphml", GRAPHML_ROOT)
+    graph = ET.SubElement(root, "graph", edgedefault="directed")
+    keys: dict[str, str] = {}
+    for scope, used in (("node", nodes), ("edge", edges)):
+        for name, kind in GRAPHML_KEYS[scope] if used else ():
+            keys[name] = f"d{len(keys)}"
+            root.insert(0, ET.Element("key", {"id": keys[name], "for": scope,
+                                              "attr.name": name, "attr.type": kind}))
+
+    def add(tag: str, attrs: dict, values: dict) -> None:
+        element = ET.SubElement(graph, tag, attrs)
+        for name, value in values.items():
+            ET.SubElement(element, "data", key=keys[name]).text = str(value)
+
+    for node in adj:
+        add("node", {"id": node}, data.get(node, {}))
+    for s, targets in adj.items():
+        for o, by_key in targets.items():
+            for key, values in by_key.items():
+                add("edge", {"source": s, "target": o, "id": key}, values)
+    ET.indent(root)
+    root.tail = "\n"
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True).decode("utf-8")
+
+
+def _readme(sizes: dict[str, str]) -> str:
+    lines = ["# exports/", "",
+             "Generated by `cartkg build` from `ontology/` — do not edit; rebuild instead.",
+             "A test checks that these files match their sources.", "",
+             "| file | contents | size |", "| --- | --- | --- |"]
+    lines += [f"| `{name}` | {FILES[name]} | {sizes[name]} |" for name in FILES]
+    lines += ["", "The Oxigraph store (`store/`) is built here too but not committed; it is "
+              "recreated from `cartkg.nt` when missing.", ""]
+    return "\n".join(lines)
+
+
+def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
+                   paths: ProjectPaths) -> dict[str, str]:
+    """All export files as name -> text, ready to be written."""
+    inferred_graph = rdflib.Graph()
+    for t in inferred:
+        inferred_graph.add(t)
+    nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
+    nt = canonical_ntriples(full)
+    triples = _parse(nt)
+    out = {
+        "cartkg.ttl": _oxigraph_text(triples, "turtle"),
+        "cartkg.nt": nt,
+        "cartkg.jsonld": _jsonld(triples),
+        "cartkg.owl": _oxigraph_text(triples, "xml"),
+        "inferred.ttl": _oxigraph_text(_parse(canonical_ntriples(inferred_graph)), "turtle"),
+        "cartkg.graphml": _graphml(nodes, edges),
+        "nodes.tsv": _tsv(nodes, ["id", "category", "type", "name", "synonym", "description", "xref"]),
+        "edges.tsv": _tsv(edges, ["subject", "predicate", "object", "knowledge_level", "sources",
+                                  "refs", "evidence"]),
+    }
+    counts = {"cartkg.nt": f"{out['cartkg.nt'].count(chr(10))} triples",
+              "inferred.ttl": f"{len(inferred)} triples",
+              "nodes.tsv": f"{len(nodes)} nodes", "edges.tsv": f"{len(edges)} edges",
+              "cartkg.graphml": f"{len(nodes)} nodes, {len(edges)} edges"}
+    out["README.md"] = _readme({n: counts.get(n, f"{len(out[n].encode()) // 1024} KiB")
+                                for n in FILES})
+    return out
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file, fsync and rename: a reader (or a crash)
+    sees the old file or the new one, never a mix. CARTKG_FAULT_DELAY (seconds) pauses between
+    the fsync and the rename, so tests can kill a writer at the worst moment."""
+    import os
+    import time
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if os.environ.get("CARTKG_FAULT_DELAY"):
+            time.sleep(float(os.environ["CARTKG_FAULT_DELAY"]))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

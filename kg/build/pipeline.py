@@ -1,0 +1,149 @@
+"""``cartkg build``: curation sources + ontology → validate → reason → exports/ and the store.
+
+Nothing is written until every check has passed; then export files are replaced one by one
+atomically and the new store is swapped in by renaming, so a failed build leaves the previous
+store and exports as they were.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import ValidationFailed
+from kg.paths import ProjectPaths
+
+
+@dataclass
+class BuildReport:
+    timings: dict[str, float] = field(default_factory=dict)
+    triples: int = 0
+    inferred: int = 0
+    reasoner: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class _Stages:
+    """Times each stage and reports progress on stderr."""
+
+    def __init__(self, report: BuildReport, quiet: bool):
+        self.report, self.quiet = report, quiet
+
+    def run(self, name: str, fn, *args):
+        if not self.quiet:
+            print(f"[build] {name}…", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        out = fn(*args)
+        self.report.timings[name] = round(time.perf_counter() - start, 3)
+        return out
+
+
+def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False):
+    """Everything short of writing: returns (curation, full graph, inferred, report).
+    Raises CurationErrors or ValidationFailed (exit 1) when the sources are invalid."""
+    from kg.build.compile import compile_graph
+    from kg.curation.sources import load_curation
+    from kg.build.reason import reason
+    from kg.build.validate import qc_problems, shacl_problems
+
+    report = BuildReport()
+    st = _Stages(report, quiet)
+    cur = st.run("load curation", load_curation, paths)
+    graph = st.run("compile", compile_graph, paths, cur)
+    problems = st.run("shacl", shacl_problems, graph, paths)
+    problems += st.run("qc queries", qc_problems, graph, paths)
+    if problems:
+        raise ValidationFailed("validation failed:\n" + "\n".join(p.render() for p in problems))
+    inferred: set = set()
+    if reasoner != "none":
+        result = st.run(f"reason ({reasoner})", reason, graph, reasoner)
+        report.reasoner = result.engine
+        if result.message:
+            report.notes.append(result.message)
+        if not result.consistent:
+            raise ValidationFailed(result.message or "the graph is inconsistent")
+        if result.unsatisfiable:
+            raise ValidationFailed("unsatisfiable classes: " + ", ".join(result.unsatisfiable))
+        inferred = result.inferred
+        for t in inferred:
+            graph.add(t)
+    else:
+        report.notes.append("reasoning skipped: inferred facts are missing from this build")
+    report.triples, report.inferred = len(graph), len(inferred)
+    return cur, graph, inferred, report
+
+
+def _changelog(paths: ProjectPaths, new_nt: Path) -> str | None:
+    """The new text of exports/CHANGELOG.md, or None when nothing changed."""
+    from kg.build.diff import ENTITIES, EVIDENCE, changelog_entry, diff, is_empty, open_build
+    path = paths.exports / "CHANGELOG.md"
+    header = ("# Changelog of the built graph\n\nWritten by `cartkg build` from `cartkg diff` "
+              "between the previous and the new build.\n\n")
+    old_nt = paths.exports / "cartkg.nt"
+    if path.exists() and old_nt.exists() and old_nt.read_bytes() == new_nt.read_bytes():
+        return None     # the same graph: no need to compare the answers
+    new = open_build(str(new_nt), paths)
+    if not path.exists() or not old_nt.exists():
+        counts = {k: len(new.query(q).rows) for k, q in (("entities", ENTITIES),
+                                                          ("evidence items", EVIDENCE))}
+        return header + f"## baseline\n\n- " + ", ".join(
+            f"{v} {k}" for k, v in counts.items()) + "\n"
+    old_text = path.read_text(encoding="utf-8")
+    d = diff(open_build(str(old_nt), paths), new, paths)
+    if is_empty(d):
+        return None
+    body = old_text[len(header):] if old_text.startswith(header) else old_text
+    return header + changelog_entry(d) + "\n" + body
+
+
+def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
+          write_store: bool = True, figures: bool = True) -> BuildReport:
+    from kg.build.exports import render_exports, write_atomically
+    from kg.store.local import OxigraphStore
+
+    cur, graph, inferred, report = prepare(paths, reasoner, quiet)
+    st = _Stages(report, quiet)
+    files = st.run("render exports", render_exports, graph, inferred, cur, paths)
+    paths.exports.mkdir(parents=True, exist_ok=True)
+    staging = paths.exports / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        nt = staging / "cartkg.nt"
+        nt.write_text(files["cartkg.nt"], encoding="utf-8")
+        if write_store:
+            st.run("load store", OxigraphStore.create, staging / "store", nt)
+
+        changelog = st.run("changelog", _changelog, paths, nt)
+
+        def publish():
+            for name, text in files.items():
+                write_atomically(paths.exports / name, text)
+            if changelog is not None:
+                write_atomically(paths.exports / "CHANGELOG.md", changelog)
+            if write_store:
+                old = paths.exports / "store.old"
+                shutil.rmtree(old, ignore_errors=True)
+                if paths.store.exists():
+                    paths.store.rename(old)
+                (staging / "store").rename(paths.store)
+                shutil.rmtree(old, ignore_errors=True)
+        st.run("write exports", publish)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if write_store and figures:
+        st.run("figures", _figures, paths)
+    return report
+
+
+def _figures(paths: ProjectPaths) -> None:
+    """Redraw exports/figures/*.png (shown in README) from the new store."""
+    import logging
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    from kg.explorer.graph import ExplorerGraph, all_pages
+    from kg.explorer.figures import write_figures
+    from kg.store.local import open_store
+    graph = ExplorerGraph(open_store("oxigraph", paths))
+    write_figures(graph, all_pages(graph), paths.exports / "figures")

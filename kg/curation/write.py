@@ -1,0 +1,374 @@
+"""Curation commands that write the curation sources: register a paper, add evidence (one item
+or a TSV of them), review an item.
+
+Every operation builds the proposed file contents in memory, validates the whole curation with
+them (``load_curation(overrides=...)``: schema, references, quotes, statistics), and only then
+writes, each file atomically (temporary file, fsync, rename). A rejected input writes nothing.
+
+>>> parse_statistic("rate=65%/34%", "CR rates by Day 90 of 65% versus 34% in favor")
+{'measure': 'rate', 'value': 65, 'comparator': 34, 'unit': '%', 'text': '65%'}
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kg.curation.sources import (MEASURES, POPULATIONS, STUDY_TYPES, Curation, load_curation)
+from kg.errors import CurationError, CurationErrors, KgError
+from kg.build.exports import write_atomically
+from kg.paths import ProjectPaths
+from kg.curation.schema import CLASS_OF_CATEGORY, load_schema
+from kg.text import lookup_key
+
+ORCID = re.compile(r"^(?:https://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+MEASURE_ALIASES = {"hr": "HR", "or": "OR", "auc": "AUC", "cutoff": "cut-off"}
+NUMBER = r"[-+]?\d+(?:\.\d+)?"
+
+
+class CurationInput(KgError):
+    """Input that cannot be resolved or parsed (exit 1), with suggestions."""
+
+    exit_code = 1
+
+
+def orcid(text: str) -> str:
+    """The bare ORCID iD, checked with its ISO 7064 11,2 check digit.
+
+    >>> orcid("https://orcid.org/0000-0002-1825-0097")
+    '0000-0002-1825-0097'
+    """
+    m = ORCID.match(text.strip())
+    if not m:
+        raise CurationInput(f"curator {text!r} is not an ORCID iD like 0000-0002-1825-0097")
+    digits = m.group(1).replace("-", "")
+    total = 0
+    for d in digits[:-1]:
+        total = (total + int(d)) * 2
+    check = (12 - total % 11) % 11
+    if digits[-1] != ("X" if check == 10 else str(check)):
+        raise CurationInput(f"curator {text!r}: the ORCID check digit is wrong")
+    return m.group(1)
+
+
+def _number(text: str):
+    value = float(text)
+    return int(value) if value.is_integer() and "." not in text else value
+
+
+def parse_statistic(spec: str, quote: str) -> dict:
+    """``MEASURE=VALUE[unit][/COMPARATOR]`` (e.g. HR=4.35, rate=65%/34%, median=2.1/1.6days,
+    cut-off=80mL) into a statistic; ``text`` is the value as it appears in the quote."""
+    measure, sep, value = spec.partition("=")
+    measure = MEASURE_ALIASES.get(measure.strip().lower(), measure.strip())
+    if not sep or measure not in MEASURES:
+        raise CurationInput(f"statistic {spec!r}: write MEASURE=VALUE with MEASURE one of "
+                            f"{', '.join(MEASURES)} (e.g. HR=4.35, rate=65%/34%)")
+    m = re.fullmatch(rf"\s*({NUMBER})\s*([^/\d\s][^/]*)?(?:/\s*({NUMBER})\s*([^/\d\s].*)?)?\s*",
+                     value)
+    if not m:
+        raise CurationInput(f"statistic {spec!r}: the value must be a number, optionally with "
+                            "a unit and /comparator (e.g. 65%/34%)")
+    out = {"measure": measure, "value": _number(m.group(1))}
+    if m.group(3):
+        out["comparator"] = _number(m.group(3))
+    unit = (m.group(2) or m.group(4) or "").strip()
+    if unit:
+        out["unit"] = unit
+    shown = m.group(1) + (unit if unit == "%" else "")
+    if shown not in quote:
+        shown = m.group(1)
+    if shown not in quote:
+        raise CurationInput(f"statistic {spec!r}: {m.group(1)} does not appear in the quote")
+    out["text"] = shown
+    return out
+
+
+def apply_p_and_n(stats: list[dict], spec: str) -> bool:
+    """``p=0.02``, ``p<0.001`` and ``n=275`` qualify the statistic before them."""
+    m = re.fullmatch(rf"\s*(p|n)\s*([=<>])\s*({NUMBER})\s*", spec, re.IGNORECASE)
+    if not m:
+        return False
+    if not stats:
+        raise CurationInput(f"{spec!r} must follow the statistic it qualifies")
+    if m.group(1).lower() == "p":
+        stats[-1]["p_value"] = float(m.group(3))
+        stats[-1]["p_qualifier"] = m.group(2)
+    else:
+        stats[-1]["n"] = int(float(m.group(3)))
+    return True
+
+
+@dataclass
+class NewEntity:
+    text: str
+    category: str
+    definition: str
+
+
+@dataclass
+class Proposal:
+    """Proposed new contents of curation files, validated before any write."""
+
+    paths: ProjectPaths
+    files: dict[Path, str] = field(default_factory=dict)
+
+    def text_of(self, path: Path) -> str:
+        if path in self.files:
+            return self.files[path]
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+    def append(self, path: Path, block: str, header: str = "") -> None:
+        old = self.text_of(path)
+        base = old.rstrip("\n") + "\n\n" if old.strip() else header
+        self.files[path] = base + block
+
+    def validate(self) -> Curation:
+        return load_curation(self.paths, overrides=self.files)
+
+    def write(self) -> list[Path]:
+        """Validate, then write every file atomically; nothing is written when invalid."""
+        self.validate()
+        for path, text in self.files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, text)
+        return sorted(self.files)
+
+
+def _dump(item: dict) -> str:
+    return yaml.safe_dump([item], sort_keys=False, allow_unicode=True, width=100000)
+
+
+class Resolver:
+    """Entity ids from ids, IRIs, labels or synonyms of the curation sources."""
+
+    def __init__(self, cur: Curation):
+        self.cur = cur
+        self.names: dict[str, set[str]] = {}
+        for e in cur.entities.values():
+            for name in [e.id, e.label, *e.synonyms]:
+                self.names.setdefault(lookup_key(name), set()).add(e.id)
+
+    def __call__(self, text: str, what: str) -> str:
+        text = text.strip()
+        ident = text.rsplit("/", 1)[-1] if text.startswith("http") else text
+        if ident in self.cur.entities:
+            return ident
+        hits = self.names.get(lookup_key(text), set())
+        if len(hits) == 1:
+            return next(iter(hits))
+        import difflib
+        close = difflib.get_close_matches(lookup_key(text), list(self.names), 5, 0.6)
+        names = sorted({self.cur.entities[i].label for k in close for i in self.names[k]})
+        problem = "is ambiguous" if hits else "matches no entity"
+        hint = f"; did you mean: {', '.join(names)}" if names else ""
+        raise CurationInput(f"{what} {text!r} {problem}{hint} (or create it with "
+                            f"--new-{what} CATEGORY and --{what}-definition TEXT)")
+
+
+def _entity_block(paths: ProjectPaths, ident: str, new: NewEntity) -> tuple[Path, str]:
+    schema = load_schema(paths.ontology)
+    cls = CLASS_OF_CATEGORY.get(new.category, new.category)
+    if schema.category_of(cls) is None:
+        raise CurationInput(f"category {new.category!r} is unknown: use one of "
+                            f"{', '.join(CLASS_OF_CATEGORY)} or a class name")
+    if not new.definition.strip():
+        raise CurationInput(f"new entity {new.text!r} needs a definition")
+    folder = {"mechanism": "mechanisms", "strategy": "strategies", "biomarker": "biomarkers",
+              "therapy": "therapies", "gene": "genes", "disease": "diseases",
+              "trial": "trials", "cell-population": "cell-populations", "outcome": "outcomes",
+              "other": "other"}[schema.category_of(cls)]
+    block = _dump({"id": ident, "type": cls, "label": new.text.strip(),
+                   "definition": new.definition.strip()})
+    return paths.curation / "entities" / f"{folder}.yaml", block
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "item"
+
+
+def _source_file(paths: ProjectPaths, cur: Curation, source: str) -> tuple[str, Path]:
+    for s in cur.sources.values():
+        if source in (s.id, s.doi, s.pmid):
+            return s.id, paths.root / s.where.rsplit(":", 1)[0]
+    raise CurationInput(f"source {source!r} is not registered: use 'cartkg curate add-source' "
+                        f"first (known: {', '.join(sorted(cur.sources))})")
+
+
+def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, source: str,
+                     subject: str, predicate: str, object: str, quote: str, refs: list[int],
+                     statistics: list[str] = (), context: list[str] = (),
+                     curator: str | None = None, section: str | None = None,
+                     direction: str | None = None, level: str | None = None,
+                     new_entities: dict[str, NewEntity] | None = None,
+                     ident: str | None = None) -> str:
+    """Add one evidence item (and any new entities) to ``proposal``; returns its id."""
+    new_entities = new_entities or {}
+    resolve = Resolver(cur)
+    source_id, source_path = _source_file(paths, cur, source)
+    ids = {}
+    for role, text in (("subject", subject), ("object", object)):
+        if role in new_entities:
+            ids[role] = _slug(text)
+            path, block = _entity_block(paths, ids[role], new_entities[role])
+            proposal.append(path, block)
+        else:
+            ids[role] = resolve(text, role)
+    rel = load_schema(paths.ontology).relation(predicate)
+    if rel is None or rel.name == "conflictsWith":
+        raise CurationInput(f"predicate {predicate!r} is not a relation: use one of "
+                            + ", ".join(r for r in load_schema(paths.ontology).relations
+                                        if r != "conflictsWith"))
+    stats: list[dict] = []
+    for spec in statistics:
+        if not apply_p_and_n(stats, spec):
+            stats.append(parse_statistic(spec, quote))
+    ctx: dict = {}
+    for pair in context:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in ("disease", "product", "trial", "study_type", "population"):
+            raise CurationInput(f"context {pair!r}: write KEY=VALUE with KEY one of disease, "
+                                "product, trial, study_type, population")
+        if key in ("study_type", "population"):
+            allowed = STUDY_TYPES if key == "study_type" else POPULATIONS
+            if value.strip() not in allowed:
+                raise CurationInput(f"context {key} {value!r}: use one of {', '.join(allowed)}")
+            ctx[key] = value.strip()
+        else:
+            ctx.setdefault(key, []).append(resolve(value, key))
+    existing = {e.id for e in cur.evidence} | {
+        m for text in proposal.files.values() for m in re.findall(r"(?m)^- id: (\S+)", text)}
+    base = ident or f"{source_id}-{_slug(ids['subject'])}-{rel.name.lower()}-{_slug(ids['object'])}"
+    ident, n = base, 2
+    while ident in existing:
+        ident, n = f"{base}-{n}", n + 1
+    item = {"id": ident, "subject": ids["subject"], "predicate": rel.name,
+            "object": ids["object"], "refs": [int(r) for r in refs]}
+    if level:
+        item["level"] = level
+    if section:
+        item["section"] = section
+    item["quote"] = quote
+    if stats:
+        item["statistics"] = stats
+    if ctx:
+        item["context"] = ctx
+    if direction:
+        item["direction"] = direction
+    item["status"] = "draft"
+    if curator:
+        item["curator"] = orcid(curator)
+    item["added"] = datetime.date.today().isoformat()
+    proposal.append(source_path, _dump(item))
+    return ident
+
+
+def add_source(paths: ProjectPaths, *, ident: str, title: str, year: int, journal: str,
+               licence: str, doi: str | None = None, pmid: str | None = None,
+               authors: list[str] = (), text: str | None = None,
+               reference_count: int | None = None) -> Path:
+    """Register a paper in ``sources/<id>.yaml`` (validated, then written atomically)."""
+    path = paths.curation / "sources" / f"{ident}.yaml"
+    if path.exists():
+        raise CurationInput(f"{path.relative_to(paths.root)} already exists")
+    meta = {"id": ident, "doi": doi, "pmid": str(pmid) if pmid else None, "title": title,
+            "authors": list(authors), "year": year, "journal": journal, "licence": licence}
+    if text:
+        import os
+        meta["text"] = os.path.relpath(Path(text).resolve(), paths.root)
+    if reference_count:
+        meta["reference_count"] = reference_count
+    meta = {k: v for k, v in meta.items() if v not in (None, [], "")}
+    body = yaml.safe_dump({"source": meta}, sort_keys=False, allow_unicode=True, width=100000)
+    proposal = Proposal(paths, {path: body + "\nevidence:\n"})
+    proposal.write()
+    return path
+
+
+def add_evidence(paths: ProjectPaths, **kwargs) -> str:
+    cur = load_curation(paths)
+    proposal = Proposal(paths)
+    ident = propose_evidence(paths, cur, proposal, **kwargs)
+    proposal.write()
+    return ident
+
+
+TSV_COLUMNS = ("source", "subject", "predicate", "object", "quote", "refs")
+
+
+def import_tsv(paths: ProjectPaths, tsv: Path) -> list[str]:
+    """Add every row of ``tsv`` or none: each bad row is reported with its line number.
+    Columns: source, subject, predicate, object, quote, refs (comma-separated), and
+    optionally statistics and context (';'-separated), curator, section, direction, level."""
+    cur = load_curation(paths)
+    proposal = Proposal(paths)
+    problems, ids = [], []
+    with open(tsv, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        missing = [c for c in TSV_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise CurationErrors([CurationError(str(tsv), 1, ",".join(missing),
+                                                "missing columns", "header needs: "
+                                                + "\t".join(TSV_COLUMNS))])
+        for row in reader:
+            line = reader.line_num
+            try:
+                refs = [int(r) for r in re.split(r"[,\s]+", row["refs"] or "") if r]
+                ids.append(propose_evidence(
+                    paths, cur, proposal, source=row["source"], subject=row["subject"],
+                    predicate=row["predicate"], object=row["object"], quote=row["quote"],
+                    refs=refs,
+                    statistics=[s for s in (row.get("statistics") or "").split(";") if s.strip()],
+                    context=[c for c in (row.get("context") or "").split(";") if c.strip()],
+                    curator=row.get("curator") or None, section=row.get("section") or None,
+                    direction=row.get("direction") or None, level=row.get("level") or None))
+            except ValueError as exc:
+                problems.append(CurationError(str(tsv), line, "refs", str(exc),
+                                              "refs are whole numbers separated by commas"))
+            except CurationInput as exc:
+                problems.append(CurationError(str(tsv), line, "", str(exc)))
+    if problems:
+        raise CurationErrors(problems)
+    try:
+        proposal.write()
+    except CurationErrors as exc:
+        raise CurationErrors([CurationError(str(tsv), 0, "", f"row rejected by validation: "
+                                            f"{p.render()}") for p in exc.problems]) from exc
+    return ids
+
+
+def review(paths: ProjectPaths, ident: str, status: str, curator: str,
+           comment: str | None = None, date: str | None = None) -> Path:
+    """Record a review of evidence item ``ident`` and set its status."""
+    if status not in ("accepted", "rejected", "needs-work"):
+        raise CurationInput(f"status {status!r}: use accepted, rejected or needs-work")
+    who = orcid(curator)
+    cur = load_curation(paths)
+    item = next((e for e in cur.evidence if e.id == ident), None)
+    if item is None:
+        raise CurationInput(f"no evidence item {ident!r}")
+    path = paths.root / item.where.rsplit(":", 1)[0]
+    text = path.read_text(encoding="utf-8")
+    m = re.search(rf"(?m)^- id: {re.escape(ident)}\n(?:(?!- id: ).*\n?)*", text)
+    block = m.group(0).rstrip("\n")
+    block = re.sub(r"(?m)^  status: .*$\n?", "", block)
+    entry = {"curator": who, "status": status,
+             "date": date or datetime.date.today().isoformat()}
+    if comment:
+        entry["comment"] = comment
+    line = "    - " + yaml.safe_dump(entry, default_flow_style=True, allow_unicode=True,
+                                     width=100000).strip()
+    if re.search(r"(?m)^  reviews:", block):
+        block = block + "\n" + line
+    else:
+        block = block + "\n  reviews:\n" + line
+    block = block.replace("\n  reviews:", f"\n  status: {status}\n  reviews:", 1)
+    new_text = text[:m.start()] + block + "\n" + ("\n" if text[m.end():].strip() else "") \
+        + text[m.end():].lstrip("\n")
+    Proposal(paths, {path: new_text}).write()
+    return path

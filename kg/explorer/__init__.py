@@ -1,0 +1,1 @@
+"""The explorer's interactive pages and the static figures."""

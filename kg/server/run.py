@@ -1,0 +1,131 @@
+"""``cartkg serve`` and ``cartkg push``.
+
+``serve`` answers the SPARQL 1.1 Protocol at ``/sparql`` (read-only unless ``--allow-update``),
+the query page at ``/query``, the question API at ``/api/…`` and the explorer at ``/``, bound
+to 127.0.0.1 by default. Every query runs in one of ``--workers`` processes, each holding the
+graph in memory (``--store oxigraph``: read from the on-disk store), killed when it passes
+``--timeout`` or ``--memory-limit``; answers stop at ``--max-rows`` (``X-Result-Truncated:
+true``). Queries can neither fetch (SERVICE, LOAD are refused) nor read files (FROM names only
+graphs in the store).
+
+``push`` loads the built graph into a remote SPARQL store (``kg.store.push``).
+
+``start`` runs a server in a background thread, for tests and embedding:
+
+>>> import urllib.request
+>>> with start(StoreSpec()) as server:     # an empty store in memory
+...     urllib.request.urlopen(server.endpoint + "?query=ASK%7B?s%20?p%20?o%7D").read()
+b'{"head": {}, "boolean": false}'
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+from kg.errors import EXIT_OK, EXIT_RUNTIME, RuntimeProblem
+from kg.paths import ProjectPaths, project_paths
+from kg.server.protocol import Settings, SparqlServer
+from kg.server.pool import WorkerPool
+from kg.server.worker import StoreSpec
+
+__all__ = ["RunningServer", "Settings", "StoreSpec", "serve", "start", "store_spec"]
+
+
+def store_spec(setting: str | None, paths: ProjectPaths) -> StoreSpec:
+    """The data a ``--store`` setting names, for the server's workers to open. By default
+    (``oxigraph-memory``) each worker loads ``exports/cartkg.nt`` into memory, which answers
+    3–4× faster than ``oxigraph``, the on-disk store (for graphs larger than memory)."""
+    from kg.store.local import STORE_SETTINGS, ensure_disk_store
+    setting = setting or "oxigraph-memory"
+    if setting == "oxigraph":
+        return StoreSpec(path=str(ensure_disk_store(paths)))
+    nt = paths.exports / "cartkg.nt"
+    if setting in ("oxigraph-memory", "rdflib"):   # the server always evaluates with Oxigraph
+        if not nt.exists():
+            raise RuntimeProblem(f"{nt} is missing: run 'cartkg build' first")
+        return StoreSpec(graphs=((str(nt), None),))
+    raise RuntimeProblem(f"unknown store {setting!r}: use one of {', '.join(STORE_SETTINGS)}")
+
+
+class RunningServer:
+    """A server answering on a background thread; ``close()`` stops it and its workers."""
+
+    def __init__(self, httpd: SparqlServer):
+        self.httpd = httpd
+        host, port = httpd.server_address[:2]
+        self.url = f"http://{host}:{port}"
+        self.endpoint = self.url + "/sparql"
+        self.thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+    def __enter__(self) -> "RunningServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def start(spec: StoreSpec | None = None, host: str = "127.0.0.1", port: int = 0,
+          settings: Settings | None = None, paths: ProjectPaths | None = None) -> RunningServer:
+    """Serve ``spec`` (default: the project's store) on ``host:port`` (0: any free port)."""
+    paths = paths or project_paths()
+    settings = settings or Settings()
+    pool = WorkerPool(spec or store_spec(None, paths), settings.workers, settings.timeout,
+                      settings.max_rows, settings.allow_update, settings.memory_limit)
+    try:
+        httpd = SparqlServer((host, port), pool, settings, paths.competency,
+                             paths.exports / "explorer")
+    except OSError as exc:
+        pool.close()
+        raise RuntimeProblem(f"cannot listen on {host}:{port}: {exc}") from exc
+    return RunningServer(httpd)
+
+
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def ensure_explorer(paths, store_setting=None) -> None:
+    """Write the explorer pages (served at /) when they are missing, e.g. on a fresh clone."""
+    site = paths.exports / "explorer"
+    if (site / "index.html").exists():
+        return
+    from kg.explorer.graph import ExplorerGraph, all_pages
+    from kg.explorer.html import write_site
+    from kg.store.local import open_store
+    print("[serve] writing the explorer pages (first run)…", file=sys.stderr)
+    graph = ExplorerGraph(open_store(store_setting, paths))
+    write_site(graph, all_pages(graph), site)
+
+
+def serve(paths: ProjectPaths, settings: Settings, host: str = "127.0.0.1", port: int = 8000,
+          store_setting: str | None = None) -> int:
+    """Serve until Ctrl+C or SIGTERM; ``settings`` bound what each query may spend."""
+    ensure_explorer(paths, store_setting)
+    server = start(store_spec(store_setting, paths), host, port, settings, paths)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"[serve] warning: listening on {host}, reachable from other machines",
+              file=sys.stderr)
+    mode = "updates allowed (kept in memory)" if settings.allow_update else "read-only"
+    where = "from disk" if store_setting == "oxigraph" and not settings.allow_update \
+        else "graph in memory"
+    print(f"[serve] SPARQL endpoint {server.endpoint} ({mode}, {where}, {settings.workers} "
+          f"workers; {settings.timeout:g} s per query, {settings.max_rows} rows); query page "
+          f"{server.url}/query; API {server.url}/api/; Ctrl+C stops", file=sys.stderr)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while server.thread.is_alive():
+            server.thread.join(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("[serve] stopped", file=sys.stderr)
+    return EXIT_OK
