@@ -26,9 +26,13 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURIE_PREFIXES = ("HGNC", "NCIT", "MONDO", "CL", "CHEBI", "NCT", "DOID", "UBERON", "PR", "EFO",
                   "DRUGBANK", "UNII")
 XREF_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z]+):(?P<local>[A-Za-z0-9_.-]+)$")
-STUDY_TYPES = ("clinical trial", "retrospective cohort", "prospective cohort",
-               "observational study", "case report", "preclinical", "in vitro",
+STUDY_TYPES = ("randomised controlled trial", "single-arm trial", "clinical trial",
+               "prospective cohort", "retrospective cohort", "observational study",
+               "case report", "preclinical animal model", "preclinical", "in vitro",
                "review statement", "mixed")
+CERTAINTIES = ("stated", "hedged", "hypothesis", "not-yet-observed")
+DIRECTNESS = ("direct", "extrapolated")
+MODALITIES = ("car-t", "blinatumomab", "other")
 DIRECTIONS = ("favourable", "unfavourable", "neutral")
 LEVELS = ("primary-study", "review-statement")
 POPULATIONS = ("paediatric", "adult", "mixed")
@@ -104,6 +108,13 @@ class Evidence:
     negated: bool = False
     added: str | None = None
     reviews: list[dict] = field(default_factory=list)   # {curator, status, date, comment}
+    certainty: str | None = None           # stated | hedged | hypothesis | not-yet-observed
+    certainty_note: str | None = None      # why 'stated' stands although the quote hedges
+    directness: str | None = None          # direct | extrapolated
+    directness_note: str | None = None     # what the evidence is extrapolated from
+    conflict_reason: str | None = None     # why it conflicts with conflicts_with
+    modality: list[str] = field(default_factory=list)   # car-t | blinatumomab | other
+    setting: list[str] = field(default_factory=list)    # e.g. "after blinatumomab"
 
     @property
     def iri(self) -> str:
@@ -298,7 +309,12 @@ def _parse_statistic(node, quote: str, c: _Collector) -> Statistic | None:
 
 EVIDENCE_FIELDS = {"id", "subject", "predicate", "object", "refs", "quote", "section", "level",
                    "direction", "statistics", "context", "conflicts_with", "status", "curator",
-                   "negated", "comment", "added", "reviews"}
+                   "negated", "comment", "added", "reviews", "certainty", "certainty_note",
+                   "directness", "directness_note", "conflict_reason"}
+
+
+CONTEXT_FIELDS = ("disease", "product", "trial", "study_type", "population", "modality",
+                  "setting")
 
 
 def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -> Evidence | None:
@@ -352,9 +368,9 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
               "write context: {disease: [lbcl], study_type: retrospective cohort}")
         ctx = Node(node.path, node.line)
     for key in ctx:
-        if key not in ("disease", "product", "trial", "study_type", "population"):
+        if key not in CONTEXT_FIELDS:
             c.add(ctx, key, f"unknown context field {key!r}",
-                  "use disease, product, trial, study_type or population")
+                  "use one of: " + ", ".join(CONTEXT_FIELDS))
     statistics = []
     for i, s in enumerate(node.get("statistics") or []):
         if not isinstance(s, Node):
@@ -395,7 +411,23 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         trial=c.text_list(ctx, "trial"), study_type=c.choice(ctx, "study_type", STUDY_TYPES),
         population=c.choice(ctx, "population", POPULATIONS),
         conflicts_with=c.text_list(node, "conflicts_with"), status=status,
-        curator=c.text(node, "curator", False), where=node.where(), negated=negated)
+        curator=c.text(node, "curator", False), where=node.where(), negated=negated,
+        certainty=c.choice(node, "certainty", CERTAINTIES),
+        certainty_note=c.text(node, "certainty_note", False),
+        directness=c.choice(node, "directness", DIRECTNESS),
+        directness_note=c.text(node, "directness_note", False),
+        conflict_reason=c.text(node, "conflict_reason", False),
+        modality=[m for m in c.text_list(ctx, "modality") if _known(c, ctx, "modality", m, MODALITIES)],
+        setting=c.text_list(ctx, "setting"))
+
+
+def _known(c: _Collector, node: Node, key: str, value: str, allowed: tuple[str, ...]) -> bool:
+    """Whether ``value`` is one of ``allowed``; records the problem when not."""
+    if value in allowed:
+        return True
+    c.add(node, key, f"{key} {value!r} is not one of {', '.join(allowed)}",
+          f"use one of: {', '.join(allowed)}")
+    return False
 
 
 def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | None:
