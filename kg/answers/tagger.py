@@ -1,0 +1,139 @@
+"""Find every entity mention in a text: a dictionary tagger over the graph's labels and
+synonyms (and the extraction-noise forms the source texts contain), built on an Aho-Corasick
+automaton (pyahocorasick). One tagger serves ``cartkg ask`` and the curation assistant.
+
+Matching works on word tokens compared by ``lookup_key`` (case, hyphens and punctuation
+ignored), keeps the longest match at each place, never overlaps two mentions, and maps each
+mention back to its exact characters in the text. Short upper-case names ("ALL", "CR", "OS")
+match only when written in upper case, so the words "all" or "or" are not taken for them.
+
+>>> index = {"e:all": {"label": "B-cell acute lymphoblastic leukaemia", "iri": "e:all",
+...                    "category": "disease", "synonyms": ["ALL", "B-ALL"]},
+...          "e:cd19": {"label": "CD19", "iri": "e:cd19", "category": "gene", "synonyms": []},
+...          "e:neg": {"label": "CD19-negative relapse", "iri": "e:neg",
+...                    "category": "outcome", "synonyms": []}}
+>>> tagger = Tagger.from_index(index)
+>>> [(m.text, m.label) for m in tagger.tag("After all, a CD19 negative relapse of B-ALL.")]
+[('CD19 negative relapse', 'CD19-negative relapse'), ('B-ALL', 'B-cell acute lymphoblastic leukaemia')]
+>>> [m.text for m in tagger.tag("CDI19 loss in ALL")]
+['CDI19', 'ALL']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from kg.text import lookup_key
+
+_TOKEN = re.compile(r"[^\W_]+|[≥≤<>+%]", re.UNICODE)
+# Extraction noise seen in the PDF texts (shared/README.md): how a name can appear corrupted.
+# Each rule rewrites a part of a name into the form the extraction produced.
+NOISE_RULES: tuple[tuple[str, str], ...] = (
+    ("CD19", "CDI19"), ("IPI", "lPI"), ("≥", "2"), ("TSCM", "Tscys"), ("TSCM", "Tgcps"),
+    ("SCM", "scm"),
+)
+SHORT = 4            # names of at most this many characters must match their upper case
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int          # character offsets in the tagged text: text[start:end] is the mention
+    end: int
+    text: str
+    iri: str
+    label: str
+    category: str
+    name: str           # the label, synonym or noise form that matched
+
+    def as_json(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end, "iri": self.iri,
+                "label": self.label, "category": self.category, "matched": self.name}
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """Word tokens of ``text`` as (start, end, key); tokens without a key are dropped."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        key = lookup_key(m.group())
+        if key:
+            out.append((m.start(), m.end(), key))
+    return out
+
+
+def noise_variants(name: str) -> set[str]:
+    """The forms ``name`` can take in the extracted texts.
+
+    >>> sorted(noise_variants("CD19 loss"))
+    ['CDI19 loss']
+    """
+    return {name.replace(clean, noisy) for clean, noisy in NOISE_RULES if clean in name}
+
+
+def _strict(name: str) -> bool:
+    """Short all-capital names (ALL, CR, OS) must match their case exactly."""
+    compact = re.sub(r"[\W_]+", "", name)
+    return len(compact) <= SHORT and compact.isupper()
+
+
+class Tagger:
+    """An automaton over every name of every entity in an ``entity_index``."""
+
+    def __init__(self, automaton, strict: dict[str, set[str]]):
+        self._automaton = automaton
+        self._strict = strict         # key -> the exact-case surfaces allowed for that key
+
+    @classmethod
+    def from_index(cls, index: dict[str, dict]) -> "Tagger":
+        names: dict[str, dict[str, tuple]] = {}   # key -> iri -> (record, name)
+        strict: dict[str, set[str]] = {}
+        for rec in index.values():
+            all_names = [rec["label"], *rec.get("synonyms", [])]
+            for name in all_names + [v for n in all_names for v in noise_variants(n)]:
+                key = " ".join(t[2] for t in _tokens(name))
+                if not key:
+                    continue
+                names.setdefault(key, {}).setdefault(rec["iri"], (rec, name))
+                if _strict(name):
+                    strict.setdefault(key, set()).add(re.sub(r"[\W_]+", "", name))
+        automaton = ahocorasick.Automaton()
+        for key, by_iri in names.items():
+            automaton.add_word(f" {key} ", (key, tuple(by_iri.values())))
+        automaton.make_automaton()
+        return cls(automaton, {k: v for k, v in strict.items()})
+
+    @classmethod
+    def from_store(cls, store) -> "Tagger":
+        from kg.answers.lookup import entity_index
+        return cls.from_index(entity_index(store))
+
+    def tag(self, text: str) -> list[Mention]:
+        """Every mention in ``text``, in order; an ambiguous name gives one mention per entity
+        it names, at the same place."""
+        tokens = _tokens(text)
+        if not tokens:
+            return []
+        stream, token_at = " ", []          # token_at[i]: token index of stream position i
+        for i, (_, _, key) in enumerate(tokens):
+            token_at += [i] * (len(key) + 1)
+            stream += key + " "
+        candidates = []                     # (first token, last token, key, entities)
+        for end, (key, entities) in self._automaton.iter(stream):
+            last = token_at[end - 1]
+            first = last - key.count(" ")
+            surface = text[tokens[first][0]:tokens[last][1]]
+            if key in self._strict and re.sub(r"[\W_]+", "", surface) not in self._strict[key]:
+                continue
+            candidates.append((first, last, entities))
+        candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+        mentions, taken_to = [], -1
+        for first, last, entities in candidates:
+            if first <= taken_to:
+                continue
+            taken_to = last
+            start, end = tokens[first][0], tokens[last][1]
+            for rec, name in entities:
+                mentions.append(Mention(start, end, text[start:end], rec["iri"], rec["label"],
+                                        rec["category"], name))
+        return mentions
