@@ -101,7 +101,7 @@ def _changelog(paths: ProjectPaths, new_nt: Path) -> str | None:
 def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
           write_store: bool = True, figures: bool = True) -> BuildReport:
     from kg.build.exports import render_exports, write_atomically
-    from kg.store.local import OxigraphStore
+    from kg.store.local import OxigraphStore, fingerprint_file, graph_fingerprint
 
     cur, graph, inferred, report = prepare(paths, reasoner, quiet)
     st = _Stages(report, quiet)
@@ -130,6 +130,8 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
                     paths.store.rename(old)
                 (staging / "store").rename(paths.store)
                 shutil.rmtree(old, ignore_errors=True)
+                fingerprint_file(paths).write_text(graph_fingerprint(paths.graph) + "\n",
+                                                   encoding="utf-8")
         st.run("write exports", publish)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

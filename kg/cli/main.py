@@ -24,32 +24,49 @@ def _store(args):
         from kg.store.remote import RemoteStore
         return RemoteStore(args.endpoint)
     from kg.store.local import open_store
-    return open_store(getattr(args, "store", None))
+    return open_store(getattr(args, "store", None), args.paths)
 
 
 def cmd_build(args) -> int:
     from kg.build.pipeline import build
-    from kg.paths import project_paths
-    report = build(project_paths(), reasoner=args.reasoner, quiet=args.quiet,
+    report = build(args.paths, reasoner=args.reasoner, quiet=args.quiet,
                    figures=not args.no_figures)
     for note in report.notes:
         print(f"[build] note: {note}", file=sys.stderr)
     total = sum(report.timings.values())
     print(f"[build] ok: {report.triples} triples ({report.inferred} inferred by "
-          f"{report.reasoner or 'no reasoner'}) in {total:.1f} s → exports/", file=sys.stderr)
+          f"{report.reasoner or 'no reasoner'}) in {total:.1f} s → {args.paths.exports}",
+          file=sys.stderr)
     if args.json:
         _emit({"triples": report.triples, "inferred": report.inferred,
                "reasoner": report.reasoner, "timings": report.timings, "notes": report.notes})
     return EXIT_OK
 
 
+def query_argument(text: str) -> str:
+    """The query QUERY_OR_FILE names: a file's content when it names a file (an error when it
+    looks like a file name but names none), else the text itself."""
+    from kg.errors import RuntimeProblem
+    looks_like_file = "{" not in text and "\n" not in text and (
+        text.endswith((".rq", ".sparql", ".txt")) or "/" in text and " " not in text.strip())
+    path = Path(text)
+    if len(text) < 4096 and "{" not in text and (path.exists() or looks_like_file):
+        if path.is_dir():
+            raise RuntimeProblem(f"{text} is a folder: give a query file (.rq) or query text")
+        if not path.exists():
+            raise RuntimeProblem(f"{text}: no such query file (give an existing .rq file, or "
+                                 "the query text itself in quotes)")
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuntimeProblem(f"cannot read query file {text}: {exc}") from exc
+    return text
+
+
 def cmd_sparql(args) -> int:
     from kg.store.results import render
-    text = args.query
-    path = Path(text)
-    if len(text) < 4096 and "{" not in text and path.exists():
-        text = path.read_text(encoding="utf-8")
-    sys.stdout.write(render(_store(args).query(text), args.format))
+    fmt = "json" if args.json else args.format
+    sys.stdout.write(render(_store(args).query(query_argument(args.query)), fmt))
     return EXIT_OK
 
 
@@ -200,9 +217,8 @@ def cmd_biomarkers(args) -> int:
 
 def cmd_cq(args) -> int:
     from kg.answers.cq import load_cqs, run_cq
-    from kg.paths import project_paths
     from kg.store.results import text_table
-    cqs = load_cqs(project_paths())
+    cqs = load_cqs(args.paths)
     if args.name is None:
         listing = [{"name": c.name, "question": c.question, "params": c.params}
                    for c in cqs.values()]
@@ -235,8 +251,7 @@ def cmd_cq(args) -> int:
 
 def cmd_coverage(args) -> int:
     from kg.curation.coverage import coverage
-    from kg.paths import project_paths
-    report = coverage(project_paths(), args.source)
+    report = coverage(args.paths, args.source)
     if not report:
         print(f"no registered source with a full text matches {args.source!r}", file=sys.stderr)
         if args.json:
@@ -258,9 +273,8 @@ def cmd_coverage(args) -> int:
 def cmd_reason(args) -> int:
     from kg.build.compile import compile_graph
     from kg.curation.sources import load_curation
-    from kg.paths import project_paths
     from kg.build.reason import reason
-    paths = project_paths()
+    paths = args.paths
     result = reason(compile_graph(paths, load_curation(paths)), args.engine)
     report = {"engine": result.engine, "consistent": result.consistent,
               "unsatisfiable": result.unsatisfiable,
@@ -281,8 +295,7 @@ def cmd_reason(args) -> int:
 
 def cmd_diff(args) -> int:
     from kg.build.diff import changelog_entry, diff, open_build
-    from kg.paths import project_paths
-    paths = project_paths()
+    paths = args.paths
     d = diff(open_build(args.old, paths), open_build(args.new, paths), paths)
     if args.json:
         _emit(d)
@@ -309,17 +322,21 @@ def _ask(args, name: str, prompt: str):
 
 def cmd_curate_add_source(args) -> int:
     from kg.curation.write import add_source
-    from kg.paths import project_paths
     for name, prompt in (("id", "short id (e.g. smith2024)"), ("title", "title"),
                          ("year", "year"), ("journal", "journal"), ("licence", "licence")):
         _ask(args, name, prompt)
     if not (args.doi or args.pmid):
         _ask(args, "doi", "DOI")
-    path = add_source(project_paths(), ident=args.id, title=args.title, year=int(args.year),
+    if not str(args.year).strip().isdigit():
+        from kg.errors import RuntimeProblem
+        raise RuntimeProblem(f"--year takes a year such as 2024, not {args.year!r} (usage error)")
+    path = add_source(args.paths, ident=args.id, title=args.title, year=int(args.year),
                       journal=args.journal, licence=args.licence, doi=args.doi, pmid=args.pmid,
                       authors=[a.strip() for a in (args.authors or "").split(";") if a.strip()],
                       text=args.text, reference_count=args.reference_count)
-    print(f"registered {path}", file=sys.stderr)
+    if args.json:
+        _emit({"id": args.id, "file": str(path)})
+    print(f"registered {path} (project {args.paths.root})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -336,7 +353,6 @@ def _new_entities(args) -> dict:
 
 def cmd_curate_add(args) -> int:
     from kg.curation.write import add_evidence
-    from kg.paths import project_paths
     for name, prompt in (("source", "source (DOI or id)"), ("subject", "subject"),
                          ("predicate", "relation"), ("object", "object"),
                          ("quote", "quote (word for word)"), ("refs", "reference numbers")):
@@ -346,40 +362,39 @@ def cmd_curate_add(args) -> int:
     except ValueError:
         print(f"cartkg curate add: --refs takes numbers like 59 or 21,23", file=sys.stderr)
         return EXIT_INVALID
-    ident = add_evidence(project_paths(), source=args.source, subject=args.subject,
+    ident = add_evidence(args.paths, source=args.source, subject=args.subject,
                          predicate=args.predicate, object=args.object, quote=args.quote,
                          refs=refs, statistics=args.statistic or [], context=args.context or [],
                          curator=args.curator, section=args.section, direction=args.direction,
                          level=args.level, new_entities=_new_entities(args), ident=args.id)
     if args.json:
         _emit({"id": ident})
-    print(f"added {ident} (status: draft; review it with 'cartkg curate review')",
-          file=sys.stderr)
+    print(f"added {ident} to {args.paths.curation} (status: draft; review it with "
+          "'cartkg curate review')", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_curate_import(args) -> int:
     from kg.curation.write import import_tsv
-    from kg.paths import project_paths
-    ids = import_tsv(project_paths(), Path(args.file))
+    ids = import_tsv(args.paths, Path(args.file))
     if args.json:
         _emit({"added": ids})
-    print(f"imported {len(ids)} evidence items", file=sys.stderr)
+    print(f"imported {len(ids)} evidence items into {args.paths.curation}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_curate_review(args) -> int:
     from kg.curation.write import review
-    from kg.paths import project_paths
-    review(project_paths(), args.id, args.status, args.curator, args.comment)
-    print(f"{args.id}: {args.status}", file=sys.stderr)
+    review(args.paths, args.id, args.status, args.curator, args.comment)
+    if args.json:
+        _emit({"id": args.id, "status": args.status})
+    print(f"{args.id}: {args.status} (in {args.paths.curation})", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_curate_validate(args) -> int:
     from kg.build.pipeline import prepare
-    from kg.paths import project_paths
-    cur, _, _, report = prepare(project_paths(), reasoner=args.reasoner, quiet=True)
+    cur, _, _, report = prepare(args.paths, reasoner=args.reasoner, quiet=True)
     message = (f"ok: {len(cur.entities)} entities, {len(cur.evidence)} evidence items, "
                f"{len(cur.sources)} sources; SHACL, QC queries and reasoning passed")
     if args.json:
@@ -391,7 +406,6 @@ def cmd_curate_validate(args) -> int:
 
 def cmd_serve(args) -> int:
     import os
-    from kg.paths import project_paths
     from kg.server.protocol import Settings
     from kg.server.run import serve
     if args.endpoint:
@@ -408,19 +422,17 @@ def cmd_serve(args) -> int:
                         allow_update=args.allow_update, workers=workers,
                         memory_limit=args.memory_limit << 20,
                         max_connections=args.max_connections, verbose=True)
-    return serve(project_paths(), settings, args.host, args.port, args.store)
+    return serve(args.paths, settings, args.host, args.port, args.store)
 
 
 def cmd_push(args) -> int:
-    from kg.paths import project_paths
     from kg.store.push import push_graph
-    return push_graph(args.endpoint, project_paths().exports / "cartkg.nt")
+    return push_graph(args.endpoint, args.paths.exports / "cartkg.nt")
 
 
 def cmd_explore(args) -> int:
     from kg.answers.lookup import resolve
     from kg.explorer.graph import write_explorer
-    from kg.paths import project_paths
     store = _store(args)
     focus = None
     if args.focus:
@@ -431,7 +443,7 @@ def cmd_explore(args) -> int:
     if args.output:
         site, figures = Path(args.output), Path(args.output) / "figures"
     else:
-        site, figures = project_paths().exports / "explorer", project_paths().exports / "figures"
+        site, figures = args.paths.exports / "explorer", args.paths.exports / "figures"
     pages, pictures = write_explorer(store, site, figures, focus, args.depth)
     print(f"[explore] wrote {len(pages)} pages to {site} and {len(pictures)} figures to "
           f"{figures}; open {site / 'index.html'}", file=sys.stderr)
@@ -445,11 +457,20 @@ def parser() -> argparse.ArgumentParser:
                     "for CD19-directed immunotherapy (CAR-T cells, blinatumomab).",
         epilog="Exit codes: 0 ok; 1 no match, invalid data or failed validation; "
                "2 usage error or runtime failure.")
+    from kg import __version__
+    p.add_argument("--version", action="version", version=f"cartkg {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", metavar="DIR",
+                        help="the project folder (default: $CARTKG_HOME, else the nearest "
+                             "folder at or above the current one holding ontology/cartkg.ttl; "
+                             "reading commands fall back to the graph built into the package)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name, fn, help_text, json_flag=True, store=True, drafts=False):
-        c = sub.add_parser(name, help=help_text, description=help_text)
-        c.set_defaults(func=fn)
+    def command(name, fn, help_text, json_flag=True, store=True, drafts=False, project=READ,
+                **extra):
+        c = sub.add_parser(name, help=help_text, description=help_text, parents=[common],
+                           **extra)
+        c.set_defaults(func=fn, project_mode=project)
         if json_flag:
             c.add_argument("--json", action="store_true", help="print one JSON document")
         if store:
@@ -464,16 +485,19 @@ def parser() -> argparse.ArgumentParser:
         return c
 
     c = command("build", cmd_build, "compile ontology + curation sources into the store and "
-                "exports/", store=False)
+                "exports/", store=False, project=WRITE)
     c.add_argument("--reasoner", default="auto", choices=["auto", "hermit", "owlrl", "none"],
                    help="auto: HermiT when Java is present, else pure-Python OWL RL")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.add_argument("--no-figures", action="store_true",
                    help="skip redrawing exports/figures/*.png")
 
-    c = command("sparql", cmd_sparql, "run a SPARQL query (text or file)", json_flag=False)
-    c.add_argument("query", metavar="QUERY_OR_FILE")
-    c.add_argument("--format", default="table", choices=["json", "csv", "tsv", "table"])
+    c = command("sparql", cmd_sparql, "run a SPARQL query (text or file)",
+                epilog=prefix_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("query", metavar="QUERY_OR_FILE",
+                   help="the query text, or a file holding it (.rq)")
+    c.add_argument("--format", default="table", choices=["json", "csv", "tsv", "table"],
+                   help="json: W3C SPARQL 1.1 Query Results JSON (same as --json)")
 
     c = command("lookup", cmd_lookup, "find entities by label or synonym")
     c.add_argument("text")
@@ -506,16 +530,16 @@ def parser() -> argparse.ArgumentParser:
                    help="a parameter, resolved like lookup (repeatable)")
 
     c = command("diff", cmd_diff, "what changed between two builds or git revisions "
-                "(entities, evidence, competency-question answers)", store=False)
+                "(entities, evidence, competency-question answers)", store=False, project=PROJECT)
     c.add_argument("old", metavar="OLD", help="exports folder, graph file or git revision")
     c.add_argument("new", metavar="NEW")
 
     c = command("coverage", cmd_coverage, "per source text: sentences that mention the "
-                "graph, which are cited, and the uncited ones as a to-do list", store=False)
+                "graph, which are cited, and the uncited ones as a to-do list", store=False, project=PROJECT)
     c.add_argument("--source", metavar="DOI", help="only this source (DOI, PMID or id)")
 
     c = command("reason", cmd_reason, "run the reasoner on a copy of the graph: consistency, "
-                "unsatisfiable classes, inferred hierarchy", store=False)
+                "unsatisfiable classes, inferred hierarchy", store=False, project=PROJECT)
     c.add_argument("--engine", default="auto", choices=["auto", "hermit", "owlrl"])
 
     c = command("serve", cmd_serve, "serve SPARQL 1.1 Protocol at /sparql, "
@@ -548,16 +572,18 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--endpoint", metavar="URL", required=True)
 
     c = command("explore", cmd_explore, "write the explorer's interactive "
-                "HTML pages", json_flag=False)
+                "HTML pages", json_flag=False, project=WRITE_UNLESS_OUTPUT)
     c.add_argument("--focus", metavar="TEXT", help="also write a page around this entity")
     c.add_argument("--depth", type=int, default=2, help="neighbourhood depth for --focus")
     c.add_argument("--output", metavar="DIR", help="default: exports/explorer")
 
-    curate = sub.add_parser("curate", help="curation commands",
+    curate = sub.add_parser("curate", help="curation commands", parents=[common],
                             description="curation commands").add_subparsers(
         dest="curate_command", required=True, metavar="SUBCOMMAND")
-    c = curate.add_parser("add-source", help="register a paper (DOI and/or PMID, title, ...)")
-    c.set_defaults(func=cmd_curate_add_source)
+    c = curate.add_parser("add-source", help="register a paper (DOI and/or PMID, title, ...)",
+                          parents=[common])
+    c.set_defaults(func=cmd_curate_add_source, project_mode=WRITE)
+    c.add_argument("--json", action="store_true")
     c.add_argument("--id", help="short id for the paper, e.g. smith2024")
     c.add_argument("--doi")
     c.add_argument("--pmid")
@@ -569,8 +595,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--text", metavar="FILE", help="full text (plain) for quote checks")
     c.add_argument("--reference-count", type=int, help="entries in its reference list")
 
-    c = curate.add_parser("add", help="add one evidence item (status draft)")
-    c.set_defaults(func=cmd_curate_add)
+    c = curate.add_parser("add", help="add one evidence item (status draft)", parents=[common])
+    c.set_defaults(func=cmd_curate_add, project_mode=WRITE)
     c.add_argument("--json", action="store_true")
     c.add_argument("--source", metavar="DOI")
     c.add_argument("--subject", metavar="TEXT")
@@ -592,29 +618,60 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument(f"--{role}-definition", metavar="TEXT")
     _curator_args(c)
 
-    c = curate.add_parser("import", help="add every row of a TSV file, or none")
-    c.set_defaults(func=cmd_curate_import)
+    c = curate.add_parser("import", help="add every row of a TSV file, or none", parents=[common])
+    c.set_defaults(func=cmd_curate_import, project_mode=WRITE)
     c.add_argument("file", metavar="FILE.tsv")
     c.add_argument("--json", action="store_true")
 
-    c = curate.add_parser("review", help="review an evidence item")
-    c.set_defaults(func=cmd_curate_review)
+    c = curate.add_parser("review", help="review an evidence item", parents=[common])
+    c.set_defaults(func=cmd_curate_review, project_mode=WRITE)
+    c.add_argument("--json", action="store_true")
     c.add_argument("id")
     c.add_argument("--status", required=True, choices=["accepted", "rejected", "needs-work"])
     c.add_argument("--curator", required=True, metavar="ORCID")
     c.add_argument("--comment")
 
     c = curate.add_parser("validate", help="validate the curation sources (exit 0 clean, "
-                          "1 problems)")
-    c.set_defaults(func=cmd_curate_validate)
+                          "1 problems)", parents=[common])
+    c.set_defaults(func=cmd_curate_validate, project_mode=PROJECT)
     c.add_argument("--json", action="store_true")
     c.add_argument("--reasoner", default="auto", choices=["auto", "hermit", "owlrl", "none"])
     return p
 
 
+READ, PROJECT, WRITE, WRITE_UNLESS_OUTPUT = "read", "project", "write", "write-unless-output"
+
+
+def prefix_epilog() -> str:
+    from kg.vocab import PREFIXES
+    width = max(map(len, PREFIXES))
+    return ("Declared prefixes (usable without PREFIX lines; error positions count your own "
+            "lines):\n" + "\n".join(f"  {p + ':':<{width + 1}} <{iri}>"
+                                    for p, iri in PREFIXES.items()))
+
+
+def locate(args) -> None:
+    """Set ``args.paths``: the project the command works on (see kg.paths)."""
+    from kg.paths import find_project, packaged_project, require_project
+    found = find_project(getattr(args, "project", None))
+    mode = getattr(args, "project_mode", READ)
+    if mode == WRITE_UNLESS_OUTPUT:
+        mode = READ if getattr(args, "output", None) else WRITE
+    if mode in (WRITE, PROJECT):
+        name = args.command + (f" {args.curate_command}" if args.command == "curate" else "")
+        args.paths = require_project(found, name)
+    elif found is not None or getattr(args, "endpoint", None):
+        args.paths = found or packaged_project()
+    else:
+        args.paths = packaged_project()
+        print(f"cartkg: no project here; answering from the graph built into the package "
+              f"({args.paths.graph})", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        locate(args)
         return args.func(args)
     except KgError as exc:
         if getattr(args, "json", False) and exc.exit_code == EXIT_INVALID \

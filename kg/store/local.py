@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,6 +158,24 @@ def query_text(sparql: str, bindings: dict[str, Term] | None = None) -> str:
     return _with_prefixes(with_values(sparql, bindings))
 
 
+_POSITION = re.compile(r"\b(at |line )(\d+):(\d+)")
+
+
+def user_position(message: str, sparql: str, bindings: dict[str, Term] | None = None) -> str:
+    """An engine's error message with its "line:column" counted in the user's own text
+    rather than in the text the engine was given (declared prefixes come first).
+
+    >>> user_position("error at 13:2: expected", "ASK { ?s ?p ?o")   # 11 prefix lines
+    'error at 2:2: expected'
+    """
+    hidden = query_text(sparql, bindings).count("\n") - sparql.count("\n")
+
+    def shift(m: re.Match) -> str:
+        line = int(m.group(2)) - hidden
+        return f"{m.group(1)}{line}:{m.group(3)}" if line >= 1 else m.group(0)
+    return _POSITION.sub(shift, message)
+
+
 def _with_prefixes(query: str) -> str:
     """Prepend the project's PREFIX lines unless the query declares a prefix itself."""
     declared = {line.split()[1].rstrip(":") for line in query.splitlines()
@@ -237,7 +256,8 @@ class OxigraphStore:
             # first, where `substitutions` are applied after the join (5-11x slower).
             res = self._store.query(query_text(sparql, bindings))
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+            raise QueryError("SPARQL syntax error: "
+                             + user_position(str(exc), sparql, bindings)) from exc
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"SPARQL evaluation failed: {exc}") from exc
         if isinstance(res, (bool, ox.QueryBoolean)):
@@ -297,28 +317,60 @@ class RdflibStore:
         return Result("graph", triples=[tuple(self._term(x) for x in t) for t in res])
 
 
-def ensure_disk_store(paths: ProjectPaths) -> Path:
-    """The on-disk store, created from ``exports/cartkg.nt`` if it does not exist yet."""
-    if paths.store.exists():
-        return paths.store
-    nt = paths.exports / "cartkg.nt"
-    if not nt.exists():
-        raise RuntimeProblem(f"no store and no {nt}: run 'cartkg build' first")
+def graph_fingerprint(nt: Path) -> str:
+    """What the on-disk store was made from: the SHA-256 of the N-Triples file."""
+    import hashlib
+    return hashlib.sha256(nt.read_bytes()).hexdigest()
+
+
+def fingerprint_file(paths: ProjectPaths) -> Path:
+    return paths.exports / "store.fingerprint"
+
+
+def make_disk_store(paths: ProjectPaths, nt: Path | None = None) -> Path:
+    """(Re)make the on-disk store from ``nt`` (default exports/cartkg.nt), swapping it in by
+    renaming so that a reader never sees half a store, and record its fingerprint."""
+    nt = nt or paths.graph
     tmp = paths.exports / f"store.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     OxigraphStore.create(tmp, nt)
+    old = paths.exports / f"store.old-{os.getpid()}"
+    if paths.store.exists():
+        os.rename(paths.store, old)
     try:
         os.rename(tmp, paths.store)
-    except OSError:  # another process created it first
+    except OSError:  # another process made it first
         shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+    fingerprint_file(paths).write_text(graph_fingerprint(nt) + "\n", encoding="utf-8")
     return paths.store
+
+
+def ensure_disk_store(paths: ProjectPaths) -> Path:
+    """The on-disk store, made from ``exports/cartkg.nt`` when it is missing or was made
+    from another version of that file (after a ``git pull``, say)."""
+    nt = paths.graph
+    if not nt.exists():
+        if paths.store.exists():
+            return paths.store
+        raise RuntimeProblem(f"no store and no {nt}: run 'cartkg build' first")
+    recorded = fingerprint_file(paths)
+    if paths.store.exists() and recorded.exists() \
+            and recorded.read_text(encoding="utf-8").strip() == graph_fingerprint(nt):
+        return paths.store
+    if paths.store.exists():
+        print(f"[store] {nt} changed since the store in {paths.store} was made: reloading it",
+              file=sys.stderr)
+    return make_disk_store(paths, nt)
 
 
 def open_store(setting: str | None = None, paths: ProjectPaths | None = None):
     """Open the store named by ``setting`` (default: $CARTKG_STORE, else ``oxigraph``)."""
     paths = paths or project_paths()
     setting = setting or os.environ.get("CARTKG_STORE") or "oxigraph"
-    nt = paths.exports / "cartkg.nt"
+    if paths.packaged and setting == "oxigraph":
+        setting = "oxigraph-memory"         # the packaged graph is read-only: no disk store
+    nt = paths.graph
     if setting == "oxigraph":
         return OxigraphStore.open(ensure_disk_store(paths))
     if setting in ("oxigraph-memory", "rdflib"):
