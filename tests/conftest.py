@@ -33,3 +33,14 @@ def store(built_project):
     from kg.paths import project_paths
     from kg.store.local import open_store
     return open_store("oxigraph", project_paths(built_project))
+
+
+def pytest_collection_modifyitems(items):
+    """Mark tests by what they need, so a developer can run the quick set alone:
+    ``pytest -m 'not slow and not java and not chromium'``."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "browser" in names:
+            item.add_marker(pytest.mark.chromium)
+        if "hermit" in names or "hermit" in item.name:
+            item.add_marker(pytest.mark.java)

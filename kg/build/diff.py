@@ -10,7 +10,7 @@ import datetime
 import subprocess
 from pathlib import Path
 
-from kg.errors import RuntimeProblem
+from kg.errors import RuntimeProblem, ValidationFailed
 from kg.paths import ProjectPaths
 from kg.store.local import OxigraphStore
 
@@ -41,7 +41,11 @@ def open_build(spec: str, paths: ProjectPaths) -> OxigraphStore:
     if path.is_dir():
         path = path / "cartkg.nt"
     if path.is_file():
-        return _store_from_bytes(path.read_bytes(), "ttl" if path.suffix == ".ttl" else "nt")
+        try:
+            return _store_from_bytes(path.read_bytes(), "ttl" if path.suffix == ".ttl" else "nt")
+        except SyntaxError as exc:
+            raise ValidationFailed(f"{spec} is not a valid graph file ({exc}): give an exports "
+                                   "folder, its cartkg.nt, or a git revision") from exc
     try:
         data = subprocess.run(["git", "show", f"{spec}:exports/cartkg.nt"], cwd=paths.root,
                               capture_output=True, check=True).stdout

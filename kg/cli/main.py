@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from kg.errors import EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, KgError, NoMatch
+from kg.errors import ValidationFailed
 
 
 def _emit(obj) -> None:
@@ -374,9 +375,25 @@ def cmd_curate_add(args) -> int:
     return EXIT_OK
 
 
+def input_file(name: str, what: str) -> Path:
+    """The path of a file the user gave, which must exist and be a file (exit 2 otherwise)."""
+    from kg.errors import RuntimeProblem
+    path = Path(name)
+    if not path.exists():
+        raise RuntimeProblem(f"{name}: no such file (give the path of an existing {what})")
+    if not path.is_file():
+        raise RuntimeProblem(f"{name} is not a file (give the path of a {what})")
+    return path
+
+
 def cmd_curate_import(args) -> int:
     from kg.curation.write import import_tsv
-    ids = import_tsv(args.paths, Path(args.file))
+    path = input_file(args.file, "tab-separated file of evidence items")
+    try:
+        ids = import_tsv(args.paths, path)
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"{args.file} is not UTF-8 text ({exc.reason} at byte "
+                               f"{exc.start}): save it as UTF-8") from exc
     if args.json:
         _emit({"added": ids})
     print(f"imported {len(ids)} evidence items into {args.paths.curation}", file=sys.stderr)
@@ -412,6 +429,10 @@ def cmd_serve(args) -> int:
         print("cartkg serve: --endpoint is not supported; serve answers from the local store",
               file=sys.stderr)
         return EXIT_RUNTIME
+    if not 0 <= args.port <= 65535:
+        print(f"cartkg serve: --port takes 0 to 65535 (0: any free port), not {args.port}",
+              file=sys.stderr)
+        return EXIT_RUNTIME
     workers = max(2, min(4, os.cpu_count() or 2)) if args.workers is None else args.workers
     if min(args.timeout, args.max_rows, workers, args.max_connections) <= 0 \
             or args.memory_limit < 0:
@@ -442,6 +463,12 @@ def cmd_explore(args) -> int:
             return _no_match(exc, False, None)
     if args.output:
         site, figures = Path(args.output), Path(args.output) / "figures"
+        try:
+            site.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from kg.errors import RuntimeProblem
+            raise RuntimeProblem(f"cannot write the explorer to {site}: {exc.strerror} (give "
+                                 "a folder you can write to with --output)") from exc
     else:
         site, figures = args.paths.exports / "explorer", args.paths.exports / "figures"
     pages, pictures = write_explorer(store, site, figures, focus, args.depth)
@@ -684,6 +711,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_RUNTIME
     except BrokenPipeError:
         return EXIT_OK
+    except UnicodeDecodeError as exc:
+        print(f"cartkg {args.command}: a file is not UTF-8 text ({exc.reason} at byte "
+              f"{exc.start}): save it as UTF-8", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"cartkg {args.command}: {exc.strerror or exc}{where} (check the path and its "
+              "permissions)", file=sys.stderr)
+        return EXIT_RUNTIME
 
 
 if __name__ == "__main__":

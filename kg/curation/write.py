@@ -153,7 +153,7 @@ class Resolver:
             for name in [e.id, e.label, *e.synonyms]:
                 self.names.setdefault(lookup_key(name), set()).add(e.id)
 
-    def __call__(self, text: str, what: str) -> str:
+    def __call__(self, text: str, what: str, can_create: bool = True) -> str:
         text = text.strip()
         ident = text.rsplit("/", 1)[-1] if text.startswith("http") else text
         if ident in self.cur.entities:
@@ -166,8 +166,9 @@ class Resolver:
         names = sorted({self.cur.entities[i].label for k in close for i in self.names[k]})
         problem = "is ambiguous" if hits else "matches no entity"
         hint = f"; did you mean: {', '.join(names)}" if names else ""
-        raise CurationInput(f"{what} {text!r} {problem}{hint} (or create it with "
-                            f"--new-{what} CATEGORY and --{what}-definition TEXT)")
+        create = (f"create it with --new-{what} CATEGORY and --{what}-definition TEXT"
+                  if can_create else "add it to ontology/curation/entities/ first")
+        raise CurationInput(f"{what} {text!r} {problem}{hint} (or {create})")
 
 
 def _entity_block(paths: ProjectPaths, ident: str, new: NewEntity) -> tuple[Path, str]:
@@ -240,7 +241,7 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
                 raise CurationInput(f"context {key} {value!r}: use one of {', '.join(allowed)}")
             ctx[key] = value.strip()
         else:
-            ctx.setdefault(key, []).append(resolve(value, key))
+            ctx.setdefault(key, []).append(resolve(value, key, can_create=False))
     existing = {e.id for e in cur.evidence} | {
         m for text in proposal.files.values() for m in re.findall(r"(?m)^- id: (\S+)", text)}
     base = ident or f"{source_id}-{_slug(ids['subject'])}-{rel.name.lower()}-{_slug(ids['object'])}"
