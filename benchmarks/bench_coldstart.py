@@ -1,7 +1,6 @@
 """Figure 2: whole-process wall time of two everyday commands, against ``python -c pass``."""
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -18,7 +17,8 @@ TARGET_S = 0.8
 
 
 def cartkg() -> str:
-    return shutil.which("cartkg") or str(Path(sys.executable).with_name("cartkg"))
+    from kg.paths import installed_tool
+    return installed_tool("cartkg")
 
 
 def run(project: Path) -> tuple[list[Figure], list[str]]:

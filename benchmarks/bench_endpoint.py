@@ -11,7 +11,6 @@ the native target compares with that one. ``oxigraph serve-read-only`` on its on
 from __future__ import annotations
 
 import http.client
-import shutil
 import subprocess
 import sys
 import threading
@@ -170,7 +169,8 @@ class Server:
 def servers(project: Path, nt: Path, workdir: Path):
     """(name, factory) for each server under test; factories start it on a free port."""
     from bench_coldstart import cartkg
-    oxigraph = shutil.which("oxigraph")
+    from kg.paths import installed_tool
+    oxigraph = installed_tool("oxigraph")    # the native baseline: missing stops the run
 
     def ours():
         p = free_port()
@@ -196,13 +196,12 @@ def servers(project: Path, nt: Path, workdir: Path):
                        f"127.0.0.1:{p}"], p, log=workdir / "oxigraph.log")
 
     return [("cartkg serve", ours), ("rdflib-endpoint", rdflib_endpoint),
-            ("oxigraph server", native if oxigraph else None),
-            ("oxigraph server, disk", native_disk if oxigraph else None)]
+            ("oxigraph server", native), ("oxigraph server, disk", native_disk)]
 
 
 def run(paths, project: Path, workdir: Path, quick: bool, log=print):
     from bench_cq import question_specs
-    if not (Path(paths.root) / "kg" / "server.py").exists() and not _has_serve():
+    if not _has_serve():
         return [Figure("endpoint", None, "", note="kg/server/run.py has no serve()")], []
     seconds = 2.0 if quick else 10.0
     specs = {q["name"]: q for q in question_specs(paths) if q["name"] in QUESTIONS}

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_copy(workdir: Path) -> Path:
-    dest = workdir / "project"
-    for name in ("ontology", "queries"):
-        shutil.copytree(ROOT / name, dest / name)
-    shutil.copytree(ROOT / "exports", dest / "exports",
-                    ignore=shutil.ignore_patterns("store", "store.*", ".staging", "explorer",
-                                                  "figures"))
+    from kg.paths import ProjectPaths
+    dest = ProjectPaths(ROOT).copy_to(workdir / "project").root
+    (dest / "README.md").write_bytes((ROOT / "README.md").read_bytes())   # its generated blocks
+    (dest / "benchmarks").mkdir()
+    (dest / "benchmarks" / "RESULTS.md").write_bytes((ROOT / "benchmarks" / "RESULTS.md").read_bytes())
     shared = ROOT.parent / "shared"
     if shared.exists() and not (workdir / "shared").exists():
         (workdir / "shared").symlink_to(shared.resolve())

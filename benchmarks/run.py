@@ -106,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         results.write_text(report.results_markdown(figs, details, missed, args.quick, started,
                                                    total, seconds), encoding="utf-8")
         log(f"[bench] wrote {results}")
+        if results == HERE / "RESULTS.md":
+            from kg.cli.main import main as cartkg
+            from kg.cli.readme import update_readme
+            if update_readme(HERE.parent, cartkg, only={"benchmarks"}):
+                log("[bench] README.md: benchmark figures updated")
     return 0
 
 

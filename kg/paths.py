@@ -124,3 +124,23 @@ def require_project(found: ProjectPaths | None, command: str) -> ProjectPaths:
                         f"above {Path.cwd()}: run it inside a clone of the project (a folder "
                         f"holding {MARKER}), pass --project DIR, or set CARTKG_HOME")
     return found
+
+
+def installed_tool(name: str) -> str:
+    """The path of the console script ``name`` installed beside the running Python (a virtual
+    environment need not be activated), else the one on PATH; NoProject-like RuntimeProblem
+    (exit 2) naming what to install when there is none.
+
+    >>> Path(installed_tool("python3")).name.startswith("python")
+    True
+    """
+    import sys
+    from kg.errors import RuntimeProblem
+    beside = Path(sys.executable).with_name(name)
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which(name)
+    if found:
+        return found
+    raise RuntimeProblem(f"the '{name}' command is not installed beside {sys.executable} nor on "
+                         f"PATH: install the package that provides it into that Python")

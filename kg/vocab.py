@@ -39,3 +39,15 @@ PREFIXES = {
 def sparql_prefixes() -> str:
     """PREFIX lines for every namespace above, to prepend to queries."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def curie(iri: str) -> str:
+    """The prefixed name of ``iri`` when one of PREFIXES covers it.
+
+    >>> curie(ENT["cd19"])
+    'ent:cd19'
+    """
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri

@@ -17,11 +17,8 @@ def make_project(tmp: Path, curation: Path | None = None) -> Path:
     """A copy of the project's ontology, queries and exports under ``tmp/project``, with
     ``tmp/shared`` pointing at the real shared folder. ``curation`` replaces the curation
     sources (the fixture's text is copied to ``fixtures/text.txt``)."""
-    root = tmp / "project"
-    shutil.copytree(REPO / "ontology", root / "ontology")
-    shutil.copytree(REPO / "queries", root / "queries")
-    if (REPO / "exports").exists():
-        shutil.copytree(REPO / "exports", root / "exports", ignore=shutil.ignore_patterns("store*"))
+    from kg.paths import ProjectPaths
+    root = ProjectPaths(REPO).copy_to(tmp / "project").root
     if not (tmp / "shared").exists():
         (tmp / "shared").symlink_to(SHARED)
     if curation is not None:

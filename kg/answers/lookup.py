@@ -15,15 +15,9 @@ from __future__ import annotations
 
 import difflib
 
+from kg.curation.schema import CATEGORY_OF_CLASS as CATEGORY_CLASSES
 from kg.errors import NoMatch
 from kg.text import compact_key, lookup_key
-
-CATEGORY_CLASSES = {
-    "ResistanceMechanism": "mechanism", "Strategy": "strategy", "Biomarker": "biomarker",
-    "Therapy": "therapy", "GeneOrProtein": "gene", "Disease": "disease",
-    "ClinicalTrial": "trial", "CellPopulation": "cell-population", "Outcome": "outcome",
-    "Publication": "publication", "OtherEntity": "other",
-}
 
 ENTITIES = """
 SELECT ?e ?label ?definition ?top WHERE {

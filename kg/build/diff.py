@@ -28,13 +28,6 @@ SELECT ?ev ?s ?p ?o ?quote ?status (GROUP_CONCAT(DISTINCT ?ref; separator=",") A
 } GROUP BY ?ev ?s ?p ?o ?quote ?status"""
 
 
-def _store_from_bytes(data: bytes, fmt: str) -> OxigraphStore:
-    import pyoxigraph as ox
-    store = ox.Store()
-    store.load(data, format=ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.N_TRIPLES)
-    return OxigraphStore(store)
-
-
 def open_build(spec: str, paths: ProjectPaths) -> OxigraphStore:
     """An in-memory store of the build named by ``spec`` (folder, file or git revision)."""
     path = Path(spec)
@@ -42,7 +35,7 @@ def open_build(spec: str, paths: ProjectPaths) -> OxigraphStore:
         path = path / "cartkg.nt"
     if path.is_file():
         try:
-            return _store_from_bytes(path.read_bytes(), "ttl" if path.suffix == ".ttl" else "nt")
+            return OxigraphStore.from_bytes(path.read_bytes(), turtle=path.suffix == ".ttl")
         except SyntaxError as exc:
             raise ValidationFailed(f"{spec} is not a valid graph file ({exc}): give an exports "
                                    "folder, its cartkg.nt, or a git revision") from exc
@@ -52,7 +45,7 @@ def open_build(spec: str, paths: ProjectPaths) -> OxigraphStore:
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         raise RuntimeProblem(f"{spec!r} is neither an exports folder, a graph file nor a git "
                              "revision with exports/cartkg.nt") from exc
-    return _store_from_bytes(data, "nt")
+    return OxigraphStore.from_bytes(data)
 
 
 def _table(store, query: str, key: str) -> dict[str, dict]:

@@ -23,6 +23,7 @@ class BuildReport:
     inferred: int = 0
     reasoner: str = ""
     notes: list[str] = field(default_factory=list)
+    changed: bool = True        # whether the graph differs from the previous build's
 
 
 class _Stages:
@@ -99,8 +100,11 @@ def _changelog(paths: ProjectPaths, new_nt: Path) -> str | None:
 
 
 def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
-          write_store: bool = True, figures: bool = True) -> BuildReport:
-    from kg.build.exports import render_exports, write_atomically
+          write_store: bool = True, figures: bool | str = True) -> BuildReport:
+    """Build into ``paths``. ``figures``: True redraws exports/figures/ when the graph they
+    show changed, "always" redraws them, False never."""
+    from kg.build.exports import render_exports
+    from kg.files import write_atomically
     from kg.store.local import OxigraphStore, fingerprint_file, graph_fingerprint
 
     cur, graph, inferred, report = prepare(paths, reasoner, quiet)
@@ -117,6 +121,7 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
             st.run("load store", OxigraphStore.create, staging / "store", nt)
 
         changelog = st.run("changelog", _changelog, paths, nt)
+        report.changed = not paths.graph.exists() or paths.graph.read_bytes() != nt.read_bytes()
 
         def publish():
             for name, text in files.items():
@@ -136,8 +141,21 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if write_store and figures:
-        st.run("figures", _figures, paths)
+        if figures == "always":
+            st.run("figures", _figures, paths)
+        elif figures_current(paths):
+            report.notes.append("figures unchanged: the graph they show did not change")
+        else:
+            st.run("figures", _figures, paths)
     return report
+
+
+def figures_current(paths: ProjectPaths) -> bool:
+    """Whether exports/figures/ was drawn from the graph now in exports/cartkg.nt."""
+    from kg.store.local import graph_fingerprint
+    drawn_from = paths.exports / "figures" / "graph.sha256"
+    return drawn_from.exists() and paths.graph.exists() and \
+        drawn_from.read_text(encoding="utf-8").strip() == graph_fingerprint(paths.graph)
 
 
 def _figures(paths: ProjectPaths) -> None:
@@ -147,5 +165,8 @@ def _figures(paths: ProjectPaths) -> None:
     from kg.explorer.graph import ExplorerGraph, all_pages
     from kg.explorer.figures import write_figures
     from kg.store.local import open_store
+    from kg.store.local import graph_fingerprint
     graph = ExplorerGraph(open_store("oxigraph", paths))
     write_figures(graph, all_pages(graph), paths.exports / "figures")
+    (paths.exports / "figures" / "graph.sha256").write_text(graph_fingerprint(paths.graph) + "\n",
+                                                           encoding="utf-8")

@@ -66,13 +66,8 @@ def shacl_problems(graph: rdflib.Graph, paths: ProjectPaths) -> list[Problem]:
 
 def run_checks(graph: rdflib.Graph, checks: list[Path]) -> list[Problem]:
     """Run each QC query on ``graph`` (in an in-memory Oxigraph); every row is a problem."""
-    import pyoxigraph as ox
-
     from kg.store.local import OxigraphStore
-
-    store = ox.Store()
-    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    backend = OxigraphStore(store)
+    backend = OxigraphStore.from_bytes(graph.serialize(format="nt", encoding="utf-8"))
     problems = []
     for query in checks:
         result = backend.query(query.read_text(encoding="utf-8"))

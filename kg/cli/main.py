@@ -31,13 +31,16 @@ def _store(args):
 def cmd_build(args) -> int:
     from kg.build.pipeline import build
     report = build(args.paths, reasoner=args.reasoner, quiet=args.quiet,
-                   figures=not args.no_figures)
+                   figures="always" if args.redraw_figures else not args.no_figures)
     for note in report.notes:
         print(f"[build] note: {note}", file=sys.stderr)
     total = sum(report.timings.values())
     print(f"[build] ok: {report.triples} triples ({report.inferred} inferred by "
           f"{report.reasoner or 'no reasoner'}) in {total:.1f} s → {args.paths.exports}",
           file=sys.stderr)
+    from kg.cli.readme import update_readme
+    if (report.changed or args.redraw_figures) and update_readme(args.paths.root, main):
+        print("[build] README.md: generated figures and examples updated", file=sys.stderr)
     if args.json:
         _emit({"triples": report.triples, "inferred": report.inferred,
                "reasoner": report.reasoner, "timings": report.timings, "notes": report.notes})
@@ -453,7 +456,7 @@ def cmd_push(args) -> int:
 
 def cmd_explore(args) -> int:
     from kg.answers.lookup import resolve
-    from kg.explorer.graph import write_explorer
+    from kg.explorer.site import write_explorer
     store = _store(args)
     focus = None
     if args.focus:
@@ -518,6 +521,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.add_argument("--no-figures", action="store_true",
                    help="skip redrawing exports/figures/*.png")
+    c.add_argument("--redraw-figures", action="store_true",
+                   help="redraw exports/figures/*.png and README's generated blocks even when "
+                        "the graph did not change (by default they are redrawn only when it "
+                        "did)")
 
     c = command("sparql", cmd_sparql, "run a SPARQL query (text or file)",
                 epilog=prefix_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -20,7 +20,7 @@ import yaml
 
 from kg.curation.sources import (MEASURES, POPULATIONS, STUDY_TYPES, Curation, load_curation)
 from kg.errors import CurationError, CurationErrors, KgError
-from kg.build.exports import write_atomically
+from kg.files import write_atomically
 from kg.paths import ProjectPaths
 from kg.curation.schema import CLASS_OF_CATEGORY, load_schema
 from kg.text import lookup_key

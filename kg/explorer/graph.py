@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from kg.answers.evidence import evidence_items
 from kg.answers.lookup import entity_index
@@ -221,15 +220,3 @@ def all_pages(g: ExplorerGraph, focus: str | None = None, depth: int = 2) -> lis
     for page in pages:
         page.positions = layout(page, {n: g.label(n) for n in page.nodes})
     return pages
-
-
-def write_explorer(store, site: Path, figures: Path, focus_iri: str | None = None,
-                   depth: int = 2) -> tuple[list, list]:
-    """Write the explorer's pages to ``site`` and the static figures to ``figures``; returns
-    (pages written, figures written)."""
-    from kg.explorer.figures import write_figures
-    from kg.explorer.html import write_site
-    g = ExplorerGraph(store)
-    focus = g.id_of[focus_iri] if focus_iri else None
-    pages = all_pages(g, focus, depth)
-    return write_site(g, pages, site), write_figures(g, pages, figures)

@@ -19,12 +19,11 @@ b'{"head": {}, "boolean": false}'
 """
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
 
-from kg.errors import EXIT_OK, EXIT_RUNTIME, RuntimeProblem
+from kg.errors import EXIT_OK, RuntimeProblem
 from kg.paths import ProjectPaths, project_paths
 from kg.server.protocol import Settings, SparqlServer
 from kg.server.pool import WorkerPool

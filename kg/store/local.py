@@ -212,6 +212,14 @@ class OxigraphStore:
         store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
         return cls(store)
 
+    @classmethod
+    def from_bytes(cls, data: bytes, turtle: bool = False) -> "OxigraphStore":
+        """An in-memory store of N-Triples (or Turtle) ``data``; SyntaxError when malformed."""
+        import pyoxigraph as ox
+        store = ox.Store()
+        store.load(data, format=ox.RdfFormat.TURTLE if turtle else ox.RdfFormat.N_TRIPLES)
+        return cls(store)
+
     @staticmethod
     def create(path: Path, ntriples: Path) -> None:
         """Write a new on-disk store at ``path`` from an N-Triples file."""

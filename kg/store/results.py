@@ -47,7 +47,7 @@ def to_tsv(result: Result) -> str:
 def to_table(result: Result) -> str:
     if result.kind == "ask":
         return "yes\n" if result.boolean else "no\n"
-    from kg.build.exports import curie
+    from kg.vocab import curie
     cells = [[curie(row[v].value) if v in row else "" for v in result.variables]
              for row in result.rows]
     return text_table(result.variables, cells) + f"({len(cells)} rows)\n"

@@ -6,7 +6,6 @@ push by SPARQL Update into ``cartkg serve --allow-update``.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import time
@@ -36,9 +35,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory, built_project):
     """A real Oxigraph server holding the built graph, pushed with ``cartkg push``."""
-    binary = shutil.which("oxigraph")
-    if binary is None:
-        pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
+    from kg.paths import installed_tool
+    binary = installed_tool("oxigraph")      # a test dependency: missing is a failure
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxi")),

@@ -1,0 +1,127 @@
+"""README's figures and examples come from the commands, never typed by hand.
+
+A generated block sits between ``<!-- generated: SPEC -->`` and ``<!-- /generated -->``:
+
+- ``cartkg ARGS | lines=N`` — a console block: the command and its output (the first N lines,
+  then "…"), run in-process against the project's graph;
+- ``graph-contents`` — entities per category and counts of evidence, statistics, relations and
+  triples (``cartkg stats``);
+- ``coverage`` — the table of ``cartkg coverage``;
+- ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py.
+
+``cartkg build`` rewrites the blocks; a test checks that README matches the commands.
+
+>>> [s for s, _ in blocks("a\\n<!-- generated: coverage -->\\nold\\n<!-- /generated -->\\n")]
+['coverage']
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shlex
+from pathlib import Path
+
+BLOCK = re.compile(r"(<!-- generated: (?P<spec>.+?) -->\n)(?P<body>.*?)(<!-- /generated -->)",
+                   re.DOTALL)
+
+
+def blocks(text: str) -> list[tuple[str, str]]:
+    """(spec, current body) of every generated block."""
+    return [(m.group("spec").strip(), m.group("body")) for m in BLOCK.finditer(text)]
+
+
+def run_command(main, argv: list[str], root: Path) -> str:
+    """What ``cartkg ARGV`` prints on stdout, run in-process by ``main`` (kg.cli.main.main)
+    on the project at ``root``."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        main([*argv, "--project", str(root)])
+    return out.getvalue()
+
+
+def _console(spec: str, root: Path, main) -> str:
+    command, _, option = spec.partition("|")
+    limit = int(option.split("=", 1)[1]) if option.strip().startswith("lines=") else None
+    argv = shlex.split(command)[1:]
+    lines = run_command(main, argv, root).rstrip("\n").splitlines()
+    if limit is not None and len(lines) > limit:
+        lines = lines[:limit] + ["…"]
+    return "```console\n$ " + command.strip() + "\n" + "\n".join(lines) + "\n```\n"
+
+
+def _graph_contents(root: Path, main) -> str:
+    import json
+    stats = json.loads(run_command(main, ["stats", "--json"], root))
+    rows = ["| category | entities |", "| --- | --- |"]
+    rows += [f"| {k} | {v} |" for k, v in stats["entities"].items()]
+    by_source = ", ".join(f"{n} from doi:{doi}" for doi, n in
+                          sorted(stats.get("evidence_by_source", {}).items()))
+    counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in stats.items()
+                       if isinstance(v, int))
+    return "\n".join(rows) + f"\n\nCounts: {counts}.\nEvidence items by source: {by_source}.\n"
+
+
+def _coverage(root: Path, main) -> str:
+    import json
+    report = json.loads(run_command(main, ["coverage", "--json"], root))
+    kinds = ("biomarker", "mechanism", "strategy")
+    rows = ["| source | biomarker sections | mechanism sections | guidance sections | all |",
+            "| --- | --- | --- | --- | --- |"]
+    for r in report:
+        cells = []
+        for kind in kinds:
+            c = r["by_kind"].get(kind)
+            cells.append(f"{c['cited']}/{c['mentioning']} ({c['percent']}%)"
+                         if c and c["mentioning"] else "–")
+        rows.append(f"| doi:{r['source']} | " + " | ".join(cells)
+                    + f" | {r['cited']}/{r['mentioning']} ({r['percent']}%) |")
+    return "\n".join(rows) + "\n"
+
+
+def _benchmarks(root: Path, main) -> str:
+    results = root / "benchmarks" / "RESULTS.md"
+    if not results.exists():
+        return "No benchmark run recorded yet: run `python benchmarks/run.py`.\n"
+    text = results.read_text(encoding="utf-8")
+    written = next((line for line in text.splitlines() if line.startswith("Written by")), "")
+    table = text.split("## Figures", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
+    header, rule, *rows = table.splitlines()
+    with_target = [r for r in rows if r.split("|")[-3].strip() not in ("–", "")]
+    return (f"The figures with a target, from benchmarks/RESULTS.md ({written[len('Written by '):]})"
+            f"\n\n" + "\n".join([header, rule, *with_target]) + "\n")
+
+
+def render(spec: str, root: Path, main) -> str:
+    """The body of the block ``spec``; ``main`` runs a cartkg command line."""
+    if spec.startswith("cartkg "):
+        return _console(spec, root, main)
+    makers = {"graph-contents": _graph_contents, "coverage": _coverage,
+              "benchmarks": _benchmarks}
+    if spec not in makers:
+        raise ValueError(f"unknown generated block {spec!r}")
+    return makers[spec](root, main)
+
+
+def rendered_readme(root: Path, main, only: set[str] | None = None) -> tuple[str, str]:
+    """(README as it is, README with every block, or those named in ``only``, rendered)."""
+    text = (root / "README.md").read_text(encoding="utf-8")
+
+    def fill(m: re.Match) -> str:
+        spec = m.group("spec").strip()
+        if only is not None and spec not in only:
+            return m.group(0)
+        return m.group(1) + render(spec, root, main) + m.group(4)
+    return text, BLOCK.sub(fill, text)
+
+
+def update_readme(root: Path, main, only: set[str] | None = None) -> bool:
+    """Rewrite README's generated blocks (or those named in ``only``) from the commands; True
+    when it changed."""
+    from kg.files import write_atomically
+    if not (root / "README.md").exists():
+        return False
+    old, new = rendered_readme(root, main, only)
+    if new != old:
+        write_atomically(root / "README.md", new)
+    return new != old
