@@ -131,3 +131,26 @@ def test_templated_creation_hints_name_real_flags():
     _, flags = _parser_vocabulary()
     for role in ("subject", "object"):
         assert {f"--new-{role}", f"--{role}-definition"} <= flags
+
+
+def test_syntax_errors_count_lines_in_the_users_own_text(scratch):
+    tmp, project = scratch
+    query = tmp / "broken.rq"
+    text = "SELECT ?s\nWHERE {\n  ?s a <urn:x> .\n  FILTER(\n}"
+    query.write_text(text)
+    import pyoxigraph
+    with pytest.raises(SyntaxError) as direct:          # the engine, given the text alone
+        pyoxigraph.Store().query(text)
+    where = re.search(r"at (\d+:\d+)", str(direct.value)).group(1)
+    assert where.startswith("5:")
+    out = subprocess.run([sys.executable, "-m", "kg", "sparql", str(query)], cwd=project,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1
+    assert f"at {where}:" in out.stderr, out.stderr
+
+
+def test_sparql_help_lists_the_declared_prefixes():
+    from kg.vocab import PREFIXES
+    out = subprocess.run([sys.executable, "-m", "kg", "sparql", "--help"], capture_output=True,
+                         text=True, timeout=60)
+    assert all(f"{p}:" in out.stdout and iri in out.stdout for p, iri in PREFIXES.items())
