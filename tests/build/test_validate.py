@@ -76,7 +76,7 @@ def test_flattened_shapes_give_the_same_results(graph):
     from rdflib import Graph
     from rdflib.namespace import SKOS, XSD
     ev, stat = _u(EVIDENCE["xu2023-t1-age-of-patients"]), _u(
-        EVIDENCE["jacoby2019-all-remission-blinatumomab-stat-1"])
+        EVIDENCE["jacoby2019-nhl-cll-remission-cd19-car-t-stat-1"])
     graph.remove((_u(ENT["cd81"]), RDFS.label, None))
     graph.add((_u(ENT["cd22"]), SKOS.definition, Literal("a second definition")))
     graph.remove((_u(ENT["xu2023"]), _u(CKG["doi"]), None))
@@ -92,6 +92,6 @@ def test_flattened_shapes_give_the_same_results(graph):
     expected = _shacl_results(graph, shapes)
     assert {r[0].rsplit("/", 1)[-1] for r in expected} >= {
         "cd81", "cd22", "xu2023", "jacoby2019", "xu2023-t1-age-of-patients",
-        "jacoby2019-all-remission-blinatumomab-stat-1"}
+        "jacoby2019-nhl-cll-remission-cd19-car-t-stat-1"}
     assert len(expected) >= 11
     assert _shacl_results(graph, flat_shapes(shapes)) == expected
