@@ -3,13 +3,13 @@ question (``# Question: ...``) and parameters (``# param NAME: default text``). 
 text is resolved to an entity like ``lookup`` and bound as an IRI term — never formatted
 into the query. The expected answers live in ``queries/cq/manifest.yaml``.
 
->>> from kg.store.local import open_store
->>> cqs = load_cqs(project_paths())
->>> len(cqs) >= 20, "strategies-for-phenotype" in cqs
-(True, True)
->>> rows = run_cq(open_store("oxigraph-memory"), cqs["strategies-for-phenotype"])
->>> "Dual/multi-targeted CAR-T cells" in [r["strategyLabel"] for r in rows]
-True
+Example (on the real graph; checked by tests/answers/test_examples.py)::
+
+    from kg.store.local import open_store
+    cqs = load_cqs(project_paths())
+    len(cqs) >= 20, "strategies-for-phenotype" in cqs      # (True, True)
+    rows = run_cq(open_store("oxigraph-memory"), cqs["strategies-for-phenotype"])
+    "Dual/multi-targeted CAR-T cells" in [r["strategyLabel"] for r in rows]      # True
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import NoMatch
-from kg.paths import ProjectPaths, project_paths  # noqa: F401
+from kg.paths import ProjectPaths
 from kg.store.local import Term
 
 PARAM = re.compile(r"^#\s*param\s+(\w+)\s*:\s*(.+?)\s*$")

@@ -4,12 +4,12 @@ Matching ignores case, hyphens, punctuation and spacing ("CD19-negative relapse"
 relapse"); exact names rank first, then names containing every word of the text, then close
 spellings.
 
->>> from kg.store.local import open_store
->>> s = open_store("oxigraph-memory")
->>> [m["label"] for m in lookup(s, "Yescarta")][:1]
-['Axicabtagene ciloleucel']
->>> resolve(s, "cd19 negative relapse")["label"]
-'CD19-negative relapse'
+Example (on the real graph; checked by tests/answers/test_examples.py)::
+
+    from kg.store.local import open_store
+    s = open_store("oxigraph-memory")
+    [m["label"] for m in lookup(s, "Yescarta")][:1]      # ['Axicabtagene ciloleucel']
+    resolve(s, "cd19 negative relapse")["label"]      # 'CD19-negative relapse'
 """
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Counts that describe the graph (``cartkg stats``).
 
->>> from kg.store.local import open_store
->>> s = graph_stats(open_store("oxigraph-memory"))
->>> s["entities"]["mechanism"] > 10 and s["evidence_items"] > 50
-True
+Example (on the real graph; checked by tests/answers/test_examples.py)::
+
+    from kg.store.local import open_store
+    s = graph_stats(open_store("oxigraph-memory"))
+    s["entities"]["mechanism"] > 10 and s["evidence_items"] > 50      # True
 """
 from __future__ import annotations
 

@@ -8,12 +8,13 @@ entities; evidence items and statistics (checked by the loader and SHACL, and fe
 inference the answers use) are left out, which keeps reasoning time flat as curation grows. Both return only the inferences that matter to
 answers, filtered to the project's namespaces, so their outputs can be compared.
 
->>> from kg.build.compile import compile_graph
->>> from kg.curation.sources import load_curation
->>> p = project_paths()
->>> r = reason(compile_graph(p, load_curation(p)), engine="owlrl")
->>> r.consistent, r.engine
-(True, 'owlrl')
+Example (on the real graph; checked by tests/build/test_examples.py)::
+
+    from kg.build.compile import compile_graph
+    from kg.curation.sources import load_curation
+    p = project_paths()
+    r = reason(compile_graph(p, load_curation(p)), engine="owlrl")
+    r.consistent, r.engine      # (True, 'owlrl')
 """
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.errors import RuntimeProblem
-from kg.paths import project_paths  # noqa: F401
 from kg.vocab import CKG, ENT, EVIDENCE
 
 

@@ -1,12 +1,13 @@
 """Checks on the compiled graph: SHACL shapes (``ontology/shapes.ttl``) and the QC queries
 ``queries/checks/*-violation.rq``, each of which must return no rows.
 
->>> from kg.build.compile import compile_graph
->>> from kg.curation.sources import load_curation
->>> p = project_paths()
->>> g = compile_graph(p, load_curation(p))
->>> shacl_problems(g, p), qc_problems(g, p)
-([], [])
+Example (on the real graph; checked by tests/build/test_examples.py)::
+
+    from kg.build.compile import compile_graph
+    from kg.curation.sources import load_curation
+    p = project_paths()
+    g = compile_graph(p, load_curation(p))
+    shacl_problems(g, p), qc_problems(g, p)      # ([], [])
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import rdflib
 
-from kg.paths import ProjectPaths, project_paths  # noqa: F401
+from kg.paths import ProjectPaths
 
 
 @dataclass

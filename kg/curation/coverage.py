@@ -5,17 +5,18 @@ names such as ALL must match case); it is *cited* when evidence quotes from that
 at least half of its characters (quotes are verbatim, so their places in the text are exact;
 a flattened table counts as cited when its cells are). The uncited mentioning sentences are the curator's to-do list.
 
->>> report = coverage(project_paths())
->>> xu = next(r for r in report if r["source"] == "10.3389/fimmu.2023.1110028")
->>> xu["by_kind"]["biomarker"]["mentioning"] > 0
-True
+Example (on the real graph; checked by tests/curation/test_examples.py)::
+
+    report = coverage(project_paths())
+    xu = next(r for r in report if r["source"] == "10.3389/fimmu.2023.1110028")
+    xu["by_kind"]["biomarker"]["mentioning"] > 0      # True
 """
 from __future__ import annotations
 
 import re
 
 from kg.curation.sources import Curation, Source, load_curation
-from kg.paths import ProjectPaths, project_paths  # noqa: F401
+from kg.paths import ProjectPaths
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 FURNITURE = re.compile(r"https?://\S+|mailto:\S+|\b\d\d frontiersin\.org\b|Pdf_Folio:\d+")

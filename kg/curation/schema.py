@@ -3,9 +3,10 @@
 Curation sources name classes and relations by local name or label; this module tells which
 exist, what category a class belongs to and which categories a relation connects.
 
->>> s = load_schema(project_paths().ontology)
->>> s.category_of("CarTCellTherapy"), s.relation("possible solution for").name
-('therapy', 'addresses')
+Example (on the real graph; checked by tests/curation/test_examples.py)::
+
+    s = load_schema(project_paths().ontology)
+    s.category_of("CarTCellTherapy"), s.relation("possible solution for").name      # ('therapy', 'addresses')
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from kg.paths import project_paths  # noqa: F401  (used by the doctest)
 from kg.text import lookup_key
 from kg.vocab import CKG
 

@@ -14,11 +14,12 @@ closure does not clutter the picture). Pages written to ``exports/explorer`` (or
 PNG figures (overview and one per relapse phenotype) go to ``exports/figures`` (or
 ``DIR/figures`` with ``--output DIR``). Output is deterministic for the same graph.
 
->>> from kg.store.local import open_store
->>> g = ExplorerGraph(open_store("oxigraph-memory"))
->>> page = phenotype_page(g, "cd19-negative-relapse")
->>> page.name, "dual-multi-targeted-car-t" in page.nodes
-('cd19-negative-relapse', True)
+Example (on the real graph; checked by tests/explorer/test_examples.py)::
+
+    from kg.store.local import open_store
+    g = ExplorerGraph(open_store("oxigraph-memory"))
+    page = phenotype_page(g, "cd19-negative-relapse")
+    page.name, "dual-multi-targeted-car-t" in page.nodes      # ('cd19-negative-relapse', True)
 """
 from __future__ import annotations
 

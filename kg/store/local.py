@@ -10,10 +10,11 @@ backend-neutral ``Result`` objects whose terms follow the W3C SPARQL JSON result
 Parameters are bound as terms (a checked VALUES block for Oxigraph, initBindings for rdflib),
 never by formatting raw strings into the query.
 
->>> s = open_store("oxigraph-memory")
->>> r = s.query("SELECT ?e ?l WHERE { ?e rdfs:label ?l }", {"e": Term.iri(ENT["cd19"])})
->>> r.rows[0]["l"].value
-'CD19'
+Example (on the real graph; checked by tests/store/test_examples.py)::
+
+    s = open_store("oxigraph-memory")
+    r = s.query("SELECT ?e ?l WHERE { ?e rdfs:label ?l }", {"e": Term.iri(ENT["cd19"])})
+    r.rows[0]["l"].value      # 'CD19'
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from kg.errors import KgError, RuntimeProblem
 from kg.paths import ProjectPaths, project_paths
-from kg.vocab import ENT, PREFIXES  # noqa: F401
+from kg.vocab import PREFIXES
 
 STORE_SETTINGS = ("oxigraph", "oxigraph-memory", "rdflib")
 

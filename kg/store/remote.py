@@ -22,7 +22,7 @@ import urllib.parse
 import urllib.request
 
 from kg.errors import RuntimeProblem
-from kg.store.local import QueryError, Result, Term, query_text
+from kg.store.local import QueryError, Result, Term, query_text, values_block  # noqa: F401
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
