@@ -17,6 +17,7 @@ BASE = "https://w3id.org/cartkg/"
 CKG = Namespace(BASE + "vocab/")
 ENT = Namespace(BASE + "entity/")
 EVIDENCE = Namespace(BASE + "evidence/")
+STUDY = Namespace(BASE + "study/")
 ONTOLOGY_IRI = BASE + "vocab"
 GRAPH_ASSERTED = BASE + "graph/asserted"
 GRAPH_INFERRED = BASE + "graph/inferred"
@@ -31,7 +32,7 @@ OIO = Namespace("http://www.geneontology.org/formats/oboInOwl#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
 PREFIXES = {
-    "ckg": CKG, "ent": ENT, "ev": EVIDENCE, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD,
+    "ckg": CKG, "ent": ENT, "ev": EVIDENCE, "study": STUDY, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD,
     "skos": SKOS, "dcterms": DCTERMS, "oio": OIO, "prov": PROV,
 }
 
