@@ -78,9 +78,15 @@ def cmd_lookup(args) -> int:
     return EXIT_OK
 
 
+def _study_links(item: dict) -> str:
+    """'Ruella 2018 (Nat Med) <https://doi.org/…>' for each primary study of an evidence item."""
+    return "; ".join(f"{s['label']} <{s['url']}>" if s["url"] else s["label"]
+                     for s in item.get("primary_studies", []))
+
+
 def _evidence_rows(items) -> list[list[str]]:
     return [[i["subject"]["label"], i["predicate"]["label"], i["object"]["label"],
-             ",".join(i["refs"]) or "-", i["quote"]] for i in items]
+             ",".join(i["refs"]) or "-", _study_links(i) or "-", i["quote"]] for i in items]
 
 
 def cmd_evidence(args) -> int:
@@ -99,10 +105,35 @@ def cmd_evidence(args) -> int:
     if args.json:
         _emit(items)
     else:
-        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "quote"],
-                                    _evidence_rows(items)))
+        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "primary studies",
+                                     "quote"], _evidence_rows(items)))
     if not items:
         print("no evidence items match", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def cmd_references(args) -> int:
+    from kg.answers.references import references
+    try:
+        answer = references(_store(args), args.text)
+    except NoMatch as exc:
+        return _no_match(exc, args.json, {"resolved": None, "studies": [], "unresolved_refs": []})
+    if args.json:
+        _emit(answer)
+    else:
+        what = answer["resolved"].get("label") or answer["resolved"]["id"]
+        print(f"primary studies behind {answer['resolved']['kind']} {what!r}:")
+        for s in answer["studies"]:
+            ids = ", ".join(x for x in (s["doi"] and f"doi:{s['doi']}", s["pmid"] and f"PMID:{s['pmid']}") if x)
+            print(f"  {s['label']}  {s['url'] or ''}")
+            print(f"     {s['title']}" + (f" [{ids}]" if ids else ""))
+            print(f"     cited as {'; '.join(s['cited_as'])} by {len(s['evidence'])} evidence item(s)")
+        if answer["unresolved_refs"]:
+            print("not (yet) resolved: " + "; ".join(
+                f"{u['source']} ref {u['ref']}" for u in answer["unresolved_refs"]))
+    if not answer["studies"]:
+        print("no resolved primary study behind this answer", file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
 
@@ -132,6 +163,8 @@ def _print_explained(records: list[dict], name_key: str) -> None:
         for e in r["evidence"][:3]:
             refs = ",".join(e["refs"]) or "review"
             print(f"     [{e['source']} ref {refs}] \"{e['quote'][:140]}\"")
+            if e.get("primary_studies"):
+                print(f"       primary studies: {_study_links(e)}")
         if len(r["evidence"]) > 3:
             print(f"     … {len(r['evidence']) - 3} more evidence items (--json shows all)")
 
@@ -482,6 +515,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--source", metavar="DOI", help="only evidence from this source")
     c.add_argument("--about", metavar="TEXT", help="only evidence whose subject or object "
                    "this text names")
+
+    c = command("references", cmd_references, "the primary studies (DOI, PMID, link) behind "
+                "the evidence about an entity, or behind one evidence item")
+    c.add_argument("text", metavar="ENTITY-or-EVIDENCE")
 
     command("stats", cmd_stats, "counts of entities, evidence and triples")
 
