@@ -285,6 +285,12 @@ def cmd_coverage(args) -> int:
             print(f"  {kind:<10} {c['cited']:>4}/{c['mentioning']:<4} {c['percent']}%")
         for u in r["uncited"]:
             print(f"  to do [{u['section']}] {u['sentence']}")
+        ref = r["references"]
+        print(f"  primary studies: {ref['resolved']}/{ref['cited']} cited reference numbers "
+              f"resolved; {ref['named_resolved']}/{ref['named']} of those the text names by "
+              f"author or trial")
+        for u in ref["unresolved_named"]:
+            print(f"  to do [ref {u['ref']}, named by {u['named_by']} {u['name']}] {u['words']}")
     return EXIT_OK
 
 
@@ -353,6 +359,25 @@ def cmd_curate_add_source(args) -> int:
                       authors=[a.strip() for a in (args.authors or "").split(";") if a.strip()],
                       text=args.text, reference_count=args.reference_count)
     print(f"registered {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_curate_add_study(args) -> int:
+    from kg.curation.write import add_primary_study, parse_check, parse_citation
+    from kg.paths import project_paths
+    if not args.cite or not args.checked:
+        print("cartkg curate add-study: give at least one --cite REVIEW:REF=WORDS and one "
+              "--checked URL=WHAT MATCHED (where the study's public record was checked)",
+              file=sys.stderr)
+        return EXIT_INVALID
+    ident = add_primary_study(project_paths(), ident=args.id, first_author=args.first_author,
+                              year=args.year, title=args.title, journal=args.journal,
+                              doi=args.doi, pmid=args.pmid, note=args.note,
+                              cited_as=[parse_citation(c) for c in args.cite],
+                              checked=[parse_check(c) for c in args.checked])
+    if args.json:
+        _emit({"id": ident})
+    print(f"added primary study {ident}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -628,6 +653,25 @@ def parser() -> argparse.ArgumentParser:
                        help=f"create the {role} as a new entity of this category")
         c.add_argument(f"--{role}-definition", metavar="TEXT")
     _curator_args(c)
+
+    c = curate.add_parser("add-study", help="resolve review reference numbers to a primary "
+                          "study in the register (DOI/PMID only as seen in a public record)")
+    c.set_defaults(func=cmd_curate_add_study)
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--id", required=True, help="short id, e.g. ruella2018")
+    c.add_argument("--first-author", required=True, help="surname, e.g. Ruella")
+    c.add_argument("--year", required=True, type=int)
+    c.add_argument("--title", required=True)
+    c.add_argument("--journal", required=True, help="abbreviated, e.g. Nat Med")
+    c.add_argument("--doi", help="bare DOI as the record shows it, e.g. 10.1038/...")
+    c.add_argument("--pmid", help="PubMed id, digits only")
+    c.add_argument("--cite", action="append", metavar="REVIEW:REF=WORDS",
+                   help="a review number it resolves and the review's words naming the study, "
+                        "e.g. xu2023:29=\"Ruella et al. (29) found\" (repeatable)")
+    c.add_argument("--checked", action="append", metavar="URL=WHAT MATCHED",
+                   help="where the record was checked and what matched (repeatable)")
+    c.add_argument("--note", help="why two studies with one first author and year differ, "
+                   "or any caveat")
 
     c = curate.add_parser("import", help="add every row of a TSV file, or none")
     c.set_defaults(func=cmd_curate_import)
