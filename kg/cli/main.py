@@ -86,7 +86,18 @@ def _study_links(item: dict) -> str:
 
 def _evidence_rows(items) -> list[list[str]]:
     return [[i["subject"]["label"], i["predicate"]["label"], i["object"]["label"],
-             ",".join(i["refs"]) or "-", _study_links(i) or "-", i["quote"]] for i in items]
+             ",".join(i["refs"]) or "-",
+             "; ".join(s["label"] for s in i.get("primary_studies", [])) or "-", i["quote"]]
+            for i in items]
+
+
+def _study_legend(items) -> str:
+    """One line per primary study named in the table: its label and link."""
+    studies = {s["label"]: s["url"] for i in items for s in i.get("primary_studies", [])}
+    if not studies:
+        return ""
+    return "primary studies:\n" + "".join(f"  {label}  {url or ''}\n"
+                                          for label, url in sorted(studies.items()))
 
 
 def cmd_evidence(args) -> int:
@@ -107,6 +118,7 @@ def cmd_evidence(args) -> int:
     else:
         sys.stdout.write(text_table(["subject", "relation", "object", "refs", "primary studies",
                                      "quote"], _evidence_rows(items)))
+        sys.stdout.write(_study_legend(items))
     if not items:
         print("no evidence items match", file=sys.stderr)
         return EXIT_INVALID
