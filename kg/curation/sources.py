@@ -19,7 +19,7 @@ from pathlib import Path
 from kg.errors import CurationError, CurationErrors
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
 from kg.curation.schema import Schema, load_schema
-from kg.curation.references import REGISTER_FILE, check_register, parse_study
+from kg.curation.references import DOI, REGISTER_FILE, check_register, parse_study
 from kg.text import lookup_key, normalise_whitespace
 from kg.curation.yamlsrc import Items, Node, load_file, load_text
 
@@ -452,7 +452,7 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
     doi, pmid = c.text(meta, "doi", False), c.text(meta, "pmid", False)
     if doi is None and pmid is None:
         c.add(meta, None, "a source needs a doi or a pmid", "add doi: 10.xxxx/... or pmid: N")
-    if doi is not None and not re.match(r"^10\.\d{4,9}/\S+$", doi):
+    if doi is not None and not DOI.match(doi):
         c.add(meta, "doi", f"doi {doi!r} does not look like 10.NNNN/suffix",
               "write the bare DOI without https://doi.org/")
     if pmid is not None and not pmid.isdigit():
