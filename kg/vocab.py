@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+import re
+
 
 class Namespace(str):
     """A string namespace: ``CKG["addresses"]`` or ``CKG + "addresses"`` gives the full IRI."""
@@ -17,6 +19,7 @@ BASE = "https://w3id.org/cartkg/"
 CKG = Namespace(BASE + "vocab/")
 ENT = Namespace(BASE + "entity/")
 EVIDENCE = Namespace(BASE + "evidence/")
+STUDY = Namespace(BASE + "study/")
 ONTOLOGY_IRI = BASE + "vocab"
 GRAPH_ASSERTED = BASE + "graph/asserted"
 GRAPH_INFERRED = BASE + "graph/inferred"
@@ -30,8 +33,11 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 OIO = Namespace("http://www.geneontology.org/formats/oboInOwl#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
+# The local name of an entity, evidence item or source: lower-case words joined by hyphens.
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
 PREFIXES = {
-    "ckg": CKG, "ent": ENT, "ev": EVIDENCE, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD,
+    "ckg": CKG, "ent": ENT, "ev": EVIDENCE, "study": STUDY, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD,
     "skos": SKOS, "dcterms": DCTERMS, "oio": OIO, "prov": PROV,
 }
 

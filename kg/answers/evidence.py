@@ -31,6 +31,13 @@ SELECT ?ev ?kind ?label WHERE {
   ?ev ?kind ?x . ?x rdfs:label ?label .
 }"""
 CONFLICTS = "SELECT ?ev ?other WHERE { ?ev ckg:conflictsWith ?other }"
+STUDIES = """
+SELECT ?ev ?study ?label ?id ?url WHERE {
+  ?ev a ckg:EvidenceItem ; dcterms:references ?study .
+  ?study a ckg:PrimaryStudy ; rdfs:label ?label .
+  OPTIONAL { ?study dcterms:identifier ?id }
+  OPTIONAL { ?study rdfs:seeAlso ?url }
+}"""
 STATS = """
 SELECT ?ev ?pos ?measure ?value ?comparator ?unit ?p ?pq ?n ?text ?arm ?carm WHERE {
   ?ev ckg:hasStatistic ?st . ?st ckg:position ?pos ; ckg:measure ?measure ; ckg:value ?value ;
@@ -55,6 +62,32 @@ def _num(row: dict, key: str):
         return None
     value = float(row[key].value)
     return int(value) if value.is_integer() and key == "n" else value
+
+
+def primary_studies(store, ids) -> dict[str, list[dict]]:
+    """{evidence IRI: [{"label", "doi", "pmid", "url", "iri"}, …]} for the evidence IRIs in ``ids``:
+    the primary studies its reference numbers resolve to (the primary-study register)."""
+    found: dict[str, dict[str, dict]] = {}
+    for r in store.query(STUDIES).rows:
+        ev = r["ev"].value
+        if ev not in ids:
+            continue
+        study = found.setdefault(ev, {}).setdefault(r["study"].value, {
+            "label": r["label"].value, "doi": None, "pmid": None,
+            "url": r["url"].value if "url" in r else None, "iri": r["study"].value})
+        ident = r["id"].value if "id" in r else ""
+        if ident.startswith("doi:"):
+            study["doi"] = ident[4:]
+        elif ident.startswith("PMID:"):
+            study["pmid"] = ident[5:]
+    return {ev: sorted(studies.values(), key=lambda s: s["label"])
+            for ev, studies in found.items()}
+
+
+def publications(studies: list[dict]) -> list[str]:
+    """Biolink-style publication CURIEs of primary studies: 'doi:…' and 'PMID:…'."""
+    return [c for s in studies for c in
+            ([f"doi:{s['doi']}"] if s["doi"] else []) + ([f"PMID:{s['pmid']}"] if s["pmid"] else [])]
 
 
 def evidence_items(store, source: str | None = None, about_iri: str | None = None,
@@ -113,6 +146,10 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
                 "comparator_arm": r["carm"].value if "carm" in r else None}))
     for ev, rows in stats.items():
         items[ev]["statistics"] = [s for _, s in sorted(rows, key=lambda t: t[0])]
+    studies = primary_studies(store, items.keys())
+    for ev, item in items.items():
+        item["primary_studies"] = studies.get(ev, [])
+        item["publications"] = publications(item["primary_studies"])
     for item in items.values():
         item["refs"].sort(key=int)
         for key in ("disease", "product", "trial"):

@@ -25,7 +25,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from kg.curation.sources import Curation, Evidence, load_curation  # noqa: F401
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
-from kg.vocab import CKG, DCTERMS, ENT, EVIDENCE, OIO, PREFIXES, PROV
+from kg.vocab import CKG, DCTERMS, ENT, EVIDENCE, OIO, PREFIXES, PROV, STUDY
 
 
 def _decimal(value: float) -> Literal:
@@ -135,6 +135,38 @@ def _add_evidence(g: rdflib.Graph, cur: Curation) -> None:
             g.add((URIRef(ENT[ev.subject]), _ckg(ev.predicate), URIRef(ENT[ev.object])))
 
 
+def _add_primary_studies(g: rdflib.Graph, cur: Curation) -> None:
+    """Each register entry as a ``ckg:PrimaryStudy`` with its identifiers (``dcterms:identifier``
+    'doi:…'/'PMID:…'), how it was identified and where it was checked; each evidence item and
+    each review ``dcterms:references`` the primary studies its reference numbers resolve to."""
+    references = URIRef(DCTERMS["references"])
+    for s in cur.primary_studies.values():
+        node = URIRef(STUDY[s.id])
+        g.add((node, RDF.type, OWL.NamedIndividual))
+        g.add((node, RDF.type, _ckg("PrimaryStudy")))
+        g.add((node, RDFS.label, Literal(s.label)))
+        g.add((node, URIRef(DCTERMS["title"]), Literal(s.title)))
+        g.add((node, _ckg("firstAuthor"), Literal(s.first_author)))
+        g.add((node, URIRef(DCTERMS["date"]), Literal(str(s.year), datatype=XSD.gYear)))
+        g.add((node, URIRef(DCTERMS["isPartOf"]), Literal(s.journal)))
+        for curie in s.publications:
+            g.add((node, URIRef(DCTERMS["identifier"]), Literal(curie)))
+        if s.url:
+            g.add((node, RDFS.seeAlso, URIRef(s.url)))
+        for cit in s.cited_as:
+            g.add((node, _ckg("citedAs"), Literal(f"{cit.source} ref {cit.ref}")))
+            g.add((node, _ckg("identificationBasis"),
+                   Literal(f"{cit.source} ref {cit.ref}: {cit.basis}")))
+            g.add((URIRef(ENT[cit.source]), references, node))
+        for check in s.checked:
+            g.add((node, _ckg("recordCheck"), Literal(f"{check.url}: {check.matched}")))
+        if s.note:
+            g.add((node, RDFS.comment, Literal(s.note)))
+    for ev in cur.evidence:
+        for s in cur.studies_for(ev):
+            g.add((URIRef(ev.iri), references, URIRef(STUDY[s.id])))
+
+
 DIRECTED = {"favourable": "predictsFavourable", "unfavourable": "predictsUnfavourable"}
 
 
@@ -195,5 +227,6 @@ def compile_graph(paths: ProjectPaths, cur: Curation) -> rdflib.Graph:
     _add_entities(g, cur)
     _add_sources(g, cur)
     _add_evidence(g, cur)
+    _add_primary_studies(g, cur)
     _add_summaries(g, cur)
     return g

@@ -99,9 +99,26 @@ def cmd_lookup(args) -> int:
     return EXIT_OK
 
 
+def _study_links(item: dict) -> str:
+    """'Ruella 2018 (Nat Med) <https://doi.org/…>' for each primary study of an evidence item."""
+    return "; ".join(f"{s['label']} <{s['url']}>" if s["url"] else s["label"]
+                     for s in item.get("primary_studies", []))
+
+
 def _evidence_rows(items) -> list[list[str]]:
     return [[i["subject"]["label"], i["predicate"]["label"], i["object"]["label"],
-             ",".join(i["refs"]) or "-", i["quote"]] for i in items]
+             ",".join(i["refs"]) or "-",
+             "; ".join(s["label"] for s in i.get("primary_studies", [])) or "-", i["quote"]]
+            for i in items]
+
+
+def _study_legend(items) -> str:
+    """One line per primary study named in the table: its label and link."""
+    studies = {s["label"]: s["url"] for i in items for s in i.get("primary_studies", [])}
+    if not studies:
+        return ""
+    return "primary studies:\n" + "".join(f"  {label}  {url or ''}\n"
+                                          for label, url in sorted(studies.items()))
 
 
 def cmd_evidence(args) -> int:
@@ -120,10 +137,36 @@ def cmd_evidence(args) -> int:
     if args.json:
         _emit(items)
     else:
-        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "quote"],
-                                    _evidence_rows(items)))
+        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "primary studies",
+                                     "quote"], _evidence_rows(items)))
+        sys.stdout.write(_study_legend(items))
     if not items:
         print("no evidence items match", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def cmd_references(args) -> int:
+    from kg.answers.references import references
+    try:
+        answer = references(_store(args), args.text)
+    except NoMatch as exc:
+        return _no_match(exc, args.json, {"resolved": None, "studies": [], "unresolved_refs": []})
+    if args.json:
+        _emit(answer)
+    else:
+        what = answer["resolved"].get("label") or answer["resolved"]["id"]
+        print(f"primary studies behind {answer['resolved']['kind']} {what!r}:")
+        for s in answer["studies"]:
+            ids = ", ".join(x for x in (s["doi"] and f"doi:{s['doi']}", s["pmid"] and f"PMID:{s['pmid']}") if x)
+            print(f"  {s['label']}  {s['url'] or ''}")
+            print(f"     {s['title']}" + (f" [{ids}]" if ids else ""))
+            print(f"     cited as {'; '.join(s['cited_as'])} by {len(s['evidence'])} evidence item(s)")
+        if answer["unresolved_refs"]:
+            print("not (yet) resolved: " + "; ".join(
+                f"{u['source']} ref {u['ref']}" for u in answer["unresolved_refs"]))
+    if not answer["studies"]:
+        print("no resolved primary study behind this answer", file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
 
@@ -153,6 +196,8 @@ def _print_explained(records: list[dict], name_key: str) -> None:
         for e in r["evidence"][:3]:
             refs = ",".join(e["refs"]) or "review"
             print(f"     [{e['source']} ref {refs}] \"{e['quote'][:140]}\"")
+            if e.get("primary_studies"):
+                print(f"       primary studies: {_study_links(e)}")
         if len(r["evidence"]) > 3:
             print(f"     … {len(r['evidence']) - 3} more evidence items (--json shows all)")
 
@@ -271,6 +316,12 @@ def cmd_coverage(args) -> int:
             print(f"  {kind:<10} {c['cited']:>4}/{c['mentioning']:<4} {c['percent']}%")
         for u in r["uncited"]:
             print(f"  to do [{u['section']}] {u['sentence']}")
+        ref = r["references"]
+        print(f"  primary studies: {ref['resolved']}/{ref['cited']} cited reference numbers "
+              f"resolved; {ref['named_resolved']}/{ref['named']} of those the text names by "
+              f"author or trial")
+        for u in ref["unresolved_named"]:
+            print(f"  to do [ref {u['ref']}, named by {u['named_by']} {u['name']}] {u['words']}")
     return EXIT_OK
 
 
@@ -341,6 +392,25 @@ def cmd_curate_add_source(args) -> int:
     if args.json:
         _emit({"id": args.id, "file": str(path)})
     print(f"registered {path} (project {args.paths.root})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_curate_add_study(args) -> int:
+    from kg.curation.write import add_primary_study, parse_check, parse_citation
+    from kg.paths import project_paths
+    if not args.cite or not args.checked:
+        print("cartkg curate add-study: give at least one --cite REVIEW:REF=WORDS and one "
+              "--checked URL=WHAT MATCHED (where the study's public record was checked)",
+              file=sys.stderr)
+        return EXIT_INVALID
+    ident = add_primary_study(project_paths(), ident=args.id, first_author=args.first_author,
+                              year=args.year, title=args.title, journal=args.journal,
+                              doi=args.doi, pmid=args.pmid, note=args.note,
+                              cited_as=[parse_citation(c) for c in args.cite],
+                              checked=[parse_check(c) for c in args.checked])
+    if args.json:
+        _emit({"id": ident})
+    print(f"added primary study {ident}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -541,6 +611,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--about", metavar="TEXT", help="only evidence whose subject or object "
                    "this text names")
 
+    c = command("references", cmd_references, "the primary studies (DOI, PMID, link) behind "
+                "the evidence about an entity, or behind one evidence item")
+    c.add_argument("text", metavar="ENTITY-or-EVIDENCE")
+
     command("stats", cmd_stats, "counts of entities, evidence and triples")
 
     c = command("strategies", cmd_strategies, "strategies that apply to a relapse phenotype, "
@@ -651,6 +725,26 @@ def parser() -> argparse.ArgumentParser:
                        help=f"create the {role} as a new entity of this category")
         c.add_argument(f"--{role}-definition", metavar="TEXT")
     _curator_args(c)
+
+    c = curate.add_parser("add-study", help="resolve review reference numbers to a primary "
+                          "study in the register (DOI/PMID only as seen in a public record)",
+                          parents=[common])
+    c.set_defaults(func=cmd_curate_add_study, project_mode=WRITE)
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--id", required=True, help="short id, e.g. ruella2018")
+    c.add_argument("--first-author", required=True, help="surname, e.g. Ruella")
+    c.add_argument("--year", required=True, type=int)
+    c.add_argument("--title", required=True)
+    c.add_argument("--journal", required=True, help="abbreviated, e.g. Nat Med")
+    c.add_argument("--doi", help="bare DOI as the record shows it, e.g. 10.1038/...")
+    c.add_argument("--pmid", help="PubMed id, digits only")
+    c.add_argument("--cite", action="append", metavar="REVIEW:REF=WORDS",
+                   help="a review number it resolves and the review's words naming the study, "
+                        "e.g. xu2023:29=\"Ruella et al. (29) found\" (repeatable)")
+    c.add_argument("--checked", action="append", metavar="URL=WHAT MATCHED",
+                   help="where the record was checked and what matched (repeatable)")
+    c.add_argument("--note", help="why two studies with one first author and year differ, "
+                   "or any caveat")
 
     c = curate.add_parser("import", help="add every row of a TSV file, or none", parents=[common])
     c.set_defaults(func=cmd_curate_import, project_mode=WRITE)

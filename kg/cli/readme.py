@@ -7,6 +7,7 @@ A generated block sits between ``<!-- generated: SPEC -->`` and ``<!-- /generate
 - ``graph-contents`` — entities per category and counts of evidence, statistics, relations and
   triples (``cartkg stats``);
 - ``coverage`` — the table of ``cartkg coverage``;
+- ``primary-studies`` — how many cited reference numbers resolve to primary studies;
 - ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py.
 
 ``cartkg build`` rewrites the blocks; a test checks that README matches the commands.
@@ -79,6 +80,12 @@ def _coverage(root: Path, main) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _primary_studies(root: Path, main) -> str:
+    from kg.curation.coverage import coverage, references_markdown
+    from kg.paths import project_paths
+    return references_markdown(coverage(project_paths(root)))
+
+
 def _benchmarks(root: Path, main) -> str:
     results = root / "benchmarks" / "RESULTS.md"
     if not results.exists():
@@ -97,7 +104,7 @@ def render(spec: str, root: Path, main) -> str:
     if spec.startswith("cartkg "):
         return _console(spec, root, main)
     makers = {"graph-contents": _graph_contents, "coverage": _coverage,
-              "benchmarks": _benchmarks}
+              "primary-studies": _primary_studies, "benchmarks": _benchmarks}
     if spec not in makers:
         raise ValueError(f"unknown generated block {spec!r}")
     return makers[spec](root, main)

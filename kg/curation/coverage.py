@@ -4,6 +4,9 @@ A sentence *mentions* the graph when it names an entity (label or synonym; short
 names such as ALL must match case); it is *cited* when evidence quotes from that source cover
 at least half of its characters (quotes are verbatim, so their places in the text are exact;
 a flattened table counts as cited when its cells are). The uncited mentioning sentences are the curator's to-do list.
+Each report also says how many of the reference numbers the source's evidence cites the
+primary-study register resolves, and lists the numbers the text names by first author or trial
+that are not resolved yet (``references``).
 
 Example (on the real graph; checked by tests/curation/test_examples.py)::
 
@@ -18,6 +21,8 @@ import re
 from kg.curation.sources import Curation, Source, load_curation
 from kg.paths import ProjectPaths
 
+CITED = re.compile(r"[(\[](\d+(?:\s*[-–]\s*\d+)?(?:\s*,\s*\d+(?:\s*[-–]\s*\d+)?)*)[)\]]")
+AUTHOR_NAMED = re.compile(r"\b([A-Z][A-Za-z'’-]+) et al\.?\s*" + CITED.pattern)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 FURNITURE = re.compile(r"https?://\S+|mailto:\S+|\b\d\d frontiersin\.org\b|Pdf_Folio:\d+")
 ABBREVIATIONS = ("et al.", "vs.", "e.g.", "i.e.", "Fig.", "no.")
@@ -92,10 +97,68 @@ def source_coverage(source: Source, cur: Curation, pattern: re.Pattern) -> dict:
             "by_kind": dict(sorted(by_kind.items())), "uncited": uncited}
 
 
+def _numbers(group: str, limit: int | None) -> list[str]:
+    """'41-43, 45' -> ['41', '42', '43', '45'], keeping only numbers in 1..limit."""
+    out = []
+    for part in group.split(","):
+        bounds = [int(x) for x in re.split(r"[-–]", part) if x.strip()]
+        lo, hi = bounds[0], bounds[-1]
+        if 0 <= hi - lo < 50:
+            out += [str(n) for n in range(lo, hi + 1) if not limit or 1 <= n <= limit]
+    return out
+
+
+def _trial_names(cur: Curation) -> list[str]:
+    return sorted({n for e in cur.entities.values() if e.type == "ClinicalTrial"
+                   for n in [e.label, *e.synonyms] if len(n) >= 4}, key=len, reverse=True)
+
+
+def reference_coverage(source: Source, cur: Curation) -> dict:
+    """How many of the reference numbers that the source's evidence cites the primary-study
+    register resolves, and the to-do: numbers the text names by first author ('Kotani et al.
+    (13)') or by trial ('ZUMA-1 trial (4)') that the register does not resolve yet."""
+    text = source.normalised_text or ""
+    cited = sorted({r for ev in cur.evidence if ev.source == source.id for r in ev.refs}, key=int)
+    resolved = [r for r in cited if (source.id, r) in cur.citations]
+    named: dict[str, dict] = {}
+    for m in AUTHOR_NAMED.finditer(text):
+        for ref in _numbers(m.group(2), source.reference_count):
+            named.setdefault(ref, {"ref": ref, "named_by": "author", "name": m.group(1),
+                                   "words": m.group(0)})
+    trials = _trial_names(cur)
+    for _, sentence in sentences(text):
+        trial = next((t for t in trials if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", sentence)), None)
+        if trial:
+            for m in CITED.finditer(sentence):
+                for ref in _numbers(m.group(1), source.reference_count):
+                    named.setdefault(ref, {"ref": ref, "named_by": "trial", "name": trial,
+                                           "words": " ".join(sentence.split())})
+    todo = [n for ref, n in sorted(named.items(), key=lambda t: int(t[0]))
+            if (source.id, ref) not in cur.citations]
+    return {"cited": len(cited), "resolved": len(resolved),
+            "register": sum(1 for (src, _) in cur.citations if src == source.id),
+            "named": len(named), "named_resolved": len(named) - len(todo),
+            "unresolved_named": todo}
+
+
+def references_markdown(report: list[dict]) -> str:
+    """The README table of resolved reference numbers, from ``coverage`` (a test keeps the
+    README's copy equal to it)."""
+    rows = ["| source | cited reference numbers resolved | named by author or trial, resolved |",
+            "| --- | --- | --- |"]
+    for r in sorted(report, key=lambda r: r["source"]):
+        ref = r["references"]
+        pct = f"{100 * ref['resolved'] / ref['cited']:.1f}%" if ref["cited"] else "–"
+        rows.append(f"| doi:{r['source']} | {ref['resolved']}/{ref['cited']} ({pct}) | "
+                    f"{ref['named_resolved']}/{ref['named']} |")
+    return "\n".join(rows) + "\n"
+
+
 def coverage(paths: ProjectPaths, source: str | None = None) -> list[dict]:
     """Coverage of every registered source with a full text (or only the one with DOI/id
     ``source``)."""
     cur = load_curation(paths)
     pattern = _name_pattern(cur)
-    return [source_coverage(s, cur, pattern) for s in cur.sources.values()
+    return [{**source_coverage(s, cur, pattern), "references": reference_coverage(s, cur)}
+            for s in cur.sources.values()
             if s.normalised_text and (source is None or source in (s.doi, s.id, s.pmid))]

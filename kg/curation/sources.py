@@ -19,10 +19,11 @@ from pathlib import Path
 from kg.errors import CurationError, CurationErrors
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
 from kg.curation.schema import Schema, load_schema
+from kg.curation.references import DOI, REGISTER_FILE, check_register, parse_study
 from kg.text import lookup_key, normalise_whitespace
+from kg.vocab import ID_PATTERN
 from kg.curation.yamlsrc import Items, Node, load_file, load_text
 
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURIE_PREFIXES = ("HGNC", "NCIT", "MONDO", "CL", "CHEBI", "NCT", "DOID", "UBERON", "PR", "EFO",
                   "DRUGBANK", "UNII")
 XREF_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z]+):(?P<local>[A-Za-z0-9_.-]+)$")
@@ -150,6 +151,13 @@ class Curation:
     entities: dict[str, Entity] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
+    primary_studies: dict = field(default_factory=dict)   # id -> references.PrimaryStudy
+    citations: dict = field(default_factory=dict)         # (review id, ref) -> study id
+
+    def studies_for(self, ev: Evidence) -> list:
+        """The primary studies an evidence item's reference numbers resolve to, in ref order."""
+        found = [self.citations.get((ev.source, r)) for r in ev.refs]
+        return [self.primary_studies[i] for i in dict.fromkeys(f for f in found if f)]
 
 
 class _Collector:
@@ -444,7 +452,7 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
     doi, pmid = c.text(meta, "doi", False), c.text(meta, "pmid", False)
     if doi is None and pmid is None:
         c.add(meta, None, "a source needs a doi or a pmid", "add doi: 10.xxxx/... or pmid: N")
-    if doi is not None and not re.match(r"^10\.\d{4,9}/\S+$", doi):
+    if doi is not None and not DOI.match(doi):
         c.add(meta, "doi", f"doi {doi!r} does not look like 10.NNNN/suffix",
               "write the bare DOI without https://doi.org/")
     if pmid is not None and not pmid.isdigit():
@@ -548,6 +556,33 @@ def _check_references(cur: Curation, schema: Schema, c: _Collector,
                       "use the id of another evidence item")
 
 
+def _load_register(cur: Curation, path: Path, read, root: Path, c: _Collector) -> None:
+    """The primary-study register, when the file exists (or is proposed)."""
+    shown = _relative(path, root)
+    try:
+        doc = read(path, shown)
+    except FileNotFoundError:
+        return
+    except CurationError as exc:
+        c.problems.append(exc)
+        return
+    items = doc.get("primary_studies") if isinstance(doc, Node) else None
+    if doc is not None and items is None:
+        c.problems.append(CurationError(shown, 1, "primary_studies",
+                                        "expected 'primary_studies:' and a list of studies",
+                                        "see ontology/curation/README.md"))
+        return
+    nodes: dict[str, Node] = {}
+    for item in _mapping_items(items, shown, c, "primary studies"):
+        study = parse_study(item, cur.sources, c)
+        if study and study.id in nodes:
+            c.add(item, "id", f"duplicate id {study.id!r}", "give this entry its own id")
+        elif study:
+            nodes[study.id] = item
+            cur.primary_studies[study.id] = study
+    cur.citations = check_register(cur.primary_studies, c, nodes)
+
+
 def load_curation(paths: ProjectPaths, overrides: dict[Path, str] | None = None) -> Curation:
     """Load every curation file; raise CurationErrors listing all problems. ``overrides``
     maps curation file paths to proposed contents, read instead of the disk (new files
@@ -622,6 +657,7 @@ def load_curation(paths: ProjectPaths, overrides: dict[Path, str] | None = None)
             if ent and claim(ent.id, ent.where, item):
                 cur.entities[ent.id] = ent
     _check_references(cur, schema, c, ev_nodes)
+    _load_register(cur, paths.curation / REGISTER_FILE, read, root, c)
     if c.problems:
         raise CurationErrors(c.problems)
     return cur

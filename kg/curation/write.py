@@ -291,6 +291,57 @@ def add_source(paths: ProjectPaths, *, ident: str, title: str, year: int, journa
     return path
 
 
+REGISTER_HEADER = ("# The primary-study register: see ontology/curation/README.md (Primary studies).\n"
+                   "primary_studies:\n")
+
+
+def parse_citation(spec: str) -> dict:
+    """``REVIEW:REF=WORDS`` (e.g. ``xu2023:29=Ruella et al. (29) found ...``) into a cited_as
+    entry; the words must be the review's own, checked word for word on validation.
+
+    >>> parse_citation("xu2023:29=Ruella et al. (29) found")
+    {'source': 'xu2023', 'ref': 29, 'basis': 'Ruella et al. (29) found'}
+    """
+    m = re.fullmatch(r"\s*([a-z0-9-]+)\s*:\s*(\d+)\s*=\s*(.+?)\s*", spec, re.DOTALL)
+    if not m:
+        raise CurationInput(f"--cite {spec!r}: write REVIEW:REF=WORDS, e.g. "
+                            "xu2023:29=\"Ruella et al. (29) found ...\"")
+    return {"source": m.group(1), "ref": int(m.group(2)), "basis": m.group(3)}
+
+
+def parse_check(spec: str) -> dict:
+    """``URL=WHAT MATCHED`` into a checked entry.
+
+    >>> parse_check("https://pubmed.ncbi.nlm.nih.gov/1/=author, year")
+    {'url': 'https://pubmed.ncbi.nlm.nih.gov/1/', 'matched': 'author, year'}
+    """
+    url, sep, matched = spec.partition("=")
+    if not sep or not matched.strip():
+        raise CurationInput(f"--checked {spec!r}: write URL=WHAT MATCHED, e.g. "
+                            "https://pubmed.ncbi.nlm.nih.gov/29713085/=\"first author, year, title\"")
+    return {"url": url.strip(), "matched": matched.strip()}
+
+
+def add_primary_study(paths: ProjectPaths, *, ident: str, first_author: str, year: int,
+                      title: str, journal: str, cited_as: list[dict], checked: list[dict],
+                      doi: str | None = None, pmid: str | None = None,
+                      note: str | None = None) -> str:
+    """Add one entry to the primary-study register (validated with the whole curation: DOI and
+    PMID form, review and reference range, basis word for word, a checked address; then written
+    atomically, or nothing is written)."""
+    from kg.curation.references import REGISTER_FILE
+    path = paths.curation / REGISTER_FILE
+    item = {"id": ident, "first_author": first_author, "year": year, "title": title,
+            "journal": journal, "doi": doi, "pmid": str(pmid) if pmid else None,
+            "cited_as": cited_as, "checked": checked, "note": note}
+    item = {k: v for k, v in item.items() if v not in (None, "")}
+    proposal = Proposal(paths)
+    block = "".join(f"  {line}" if line else line for line in _dump(item).splitlines(True))
+    proposal.append(path, block, REGISTER_HEADER)
+    proposal.write()
+    return ident
+
+
 def add_evidence(paths: ProjectPaths, **kwargs) -> str:
     cur = load_curation(paths)
     proposal = Proposal(paths)

@@ -79,6 +79,14 @@ def _biomarkers(store, p):
     return answer
 
 
+def _references(store, p):
+    from kg.answers.references import references
+    answer = references(store, p["text"])
+    if not answer["studies"]:
+        raise NoMatch(f"no resolved primary study behind {p['text']!r}")
+    return answer
+
+
 def _stats(store, p):
     from kg.answers.stats import graph_stats
     return graph_stats(store)
@@ -91,6 +99,7 @@ ENDPOINTS = {
     "strategies": (_question("strategies"), ("text",), ("include_drafts",)),
     "mechanisms": (_question("mechanisms"), ("text",), ("include_drafts",)),
     "biomarkers": (_biomarkers, (), ("outcome", "direction", "include_drafts")),
+    "references": (_references, ("text",), ()),
     "stats": (_stats, (), ()),
 }
 

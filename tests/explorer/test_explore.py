@@ -144,6 +144,16 @@ def test_clicking_a_node_shows_its_evidence(site, visit, shots):
     visit.assert_clean()
 
 
+def test_evidence_panel_links_the_primary_study(site, visit):
+    page = visit.open(site / "overview.html")
+    _click_node(page, "epitope-concealment")
+    page.wait_for_function("explorer.shown && explorer.shown.node === 'epitope-concealment'")
+    assert "Primary studies: Ruella 2018 (Nat Med)" in visit.panel()
+    hrefs = page.eval_on_selector_all("#panel .studies a", "as => as.map(a => a.href)")
+    assert "https://doi.org/10.1038/s41591-018-0201-9" in hrefs
+    visit.assert_clean()
+
+
 def test_clicking_an_edge_shows_the_evidence_for_that_relation(site, visit):
     page = visit.open(site / "cd19-negative-relapse.html")
     edge = page.evaluate("""() => Object.keys(explorer.data.edgeInfo).find(k => {

@@ -523,6 +523,7 @@ def test_home_without_and_with_explorer(site):
     ("/api/biomarkers?outcome=long-term&direction=unfavourable",
      ["biomarkers", "--outcome", "long-term", "--direction", "unfavourable"]),
     ("/api/stats", ["stats"]),
+    ("/api/references?text=" + quote("Lineage switch"), ["references", "Lineage switch"]),
 ])
 def test_api_gives_the_cli_json(server, built_project, api, cli):
     status, headers, body = request(server, "GET", api)

@@ -68,6 +68,26 @@ var cartkg = (function () {
     return parts.join(", ") + (s.text ? " — \u201c" + s.text + "\u201d" : "");
   }
 
+  /* "Primary studies: Ruella 2018 (Nat Med)" with each label linking to its DOI (or PubMed)
+     record; only https addresses of doi.org and PubMed become links. */
+  function studyLinks(studies) {
+    var line = el("div", "Primary studies: ", "meta studies");
+    studies.forEach(function (s, i) {
+      if (i) line.appendChild(document.createTextNode("; "));
+      var url = String(s.url || "");
+      if (/^https:\/\/(doi\.org|pubmed\.ncbi\.nlm\.nih\.gov)\//.test(url)) {
+        var a = el("a", s.label);
+        a.href = url;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        line.appendChild(a);
+      } else {
+        line.appendChild(document.createTextNode(s.label));
+      }
+    });
+    return line;
+  }
+
   function evidenceBlock(item) {
     var box = el("div", null, "evidence");
     box.appendChild(el("div", item.subject.label + " \u2014 " + item.predicate.label + " \u2192 " +
@@ -77,6 +97,8 @@ var cartkg = (function () {
     if (item.refs && item.refs.length) meta += " \u00b7 ref " + item.refs.join(", ");
     if (item.section) meta += " \u00b7 " + item.section;
     box.appendChild(el("div", meta, "meta"));
+    var studies = item.primary_studies || [];
+    if (studies.length) box.appendChild(studyLinks(studies));
     (item.statistics || []).forEach(function (s) { box.appendChild(el("div", statText(s), "stat")); });
     var ctx = [], c = item.context || {};
     ["disease", "product", "trial"].forEach(function (k) {
