@@ -44,6 +44,7 @@ def add(root: Path, *extra: str, quote="Dual-targeted CAR-T cells reduced relaps
                    "--refs", refs, "--curator", ORCID, "--json", *extra, home=root)
 
 
+@pytest.mark.slow
 def test_round_trip(mini_project):
     from kg.build.pipeline import build
     build(project_paths(mini_project), quiet=True, figures=False)

@@ -249,6 +249,7 @@ def test_hostile_labels_are_shown_as_text_and_never_run(hostile_site, visit, sho
     visit.assert_clean()
 
 
+@pytest.mark.slow
 def test_output_is_deterministic(built_project, site, tmp_path):
     again = tmp_path / "again"
     r = run_cli("explore", "--focus", "Yescarta", "--depth", "1", "--output", str(again),
