@@ -281,7 +281,7 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
         inherited, reason = None, None
         if not own and not mentioned:
             inherited, reason = _inherit(strategy, mechs, direct, above, withholds, contrary_all,
-                                         index)
+                                         index, root["iri"])
             if inherited is None and reason is None:
                 continue
         label = index[strategy]["label"]
@@ -352,13 +352,14 @@ def _contrary(strategy: str, items: list[dict], by_id: dict) -> list[dict]:
     return sorted(out.values(), key=lambda i: i["id"])
 
 
-def _inherit(strategy, mechs, direct, above, withholds, contrary, index):
+def _inherit(strategy, mechs, direct, above, withholds, contrary, index, root):
     """``((narrower, broader), None)`` when ``strategy`` is inherited through a ``kindOf``
     ancestor of a directly answered mechanism, ``(None, reason)`` when every such path is
     withheld, ``(None, None)`` when there is no such path."""
     reasons = []
     paths = sorted(((n, up) for n in direct for up in above.get(n, set()) - direct if up in mechs),
-                   key=lambda p: (-len(above.get(p[1], ())), index[p[0]]["label"].lower()))
+                   key=lambda p: (p[0] != root, -len(above.get(p[1], ())),
+                                  index[p[0]]["label"].lower()))
     for narrower, broader in paths:
         between = {narrower} | {w for w in above.get(narrower, ())
                                 if broader in above.get(w, ())}
