@@ -101,9 +101,10 @@ def ask(store, text: str, include_drafts: bool = False) -> dict:
         doc.update(resolved=answer["resolved"], action=action, answer=answer["strategies"],
                    withheld=answer["withheld"], groups=group_by_action(answer["strategies"]))
     elif kind == "mechanisms":
-        doc["answer"] = questions.mechanisms(store, subject["label"], include_drafts, index,
-                                             **scope_args)
-        doc["resolved"] = doc["answer"][0]["resolved"] if doc["answer"] else doc.get("resolved")
+        answer = questions.mechanism_answer(store, subject["label"], include_drafts, index,
+                                            **scope_args)
+        doc.update(resolved=answer["resolved"], answer=answer["mechanisms"],
+                   withheld=answer["withheld"])
     elif kind == "biomarkers":
         rows = questions.biomarkers(store, include_drafts=include_drafts, index=index,
                                     **scope_args)

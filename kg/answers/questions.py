@@ -52,12 +52,11 @@ CONTRIBUTORS = """
 SELECT ?m WHERE { ?m ckg:contributesTo ?root . ?m a ckg:ResistanceMechanism }"""
 WITHHOLDS = "SELECT ?m ?s ?ev WHERE { ?m ckg:withholdsInherited ?s ; ckg:withholdingEvidence ?ev }"
 STRATEGY_PROPS = """
-SELECT ?s ?action ?modality ?source WHERE {
-  ?s a ckg:Strategy .
-  OPTIONAL { ?s ckg:actionKind ?action }
-  OPTIONAL { ?s ckg:appliesToModality ?modality }
+SELECT ?s ?action ?source WHERE {
+  ?s a ckg:Strategy ; ckg:actionKind ?action .
   OPTIONAL { ?s ckg:actionKindSource ?source }
 }"""
+MODALITY = "SELECT ?e ?modality WHERE { ?e ckg:appliesToModality ?modality }"
 AFTER_THERAPY = ("relapse", "treatment-failure")   # a therapy is read as relapse/failure after it
 ADDRESSED_BY = """
 SELECT ?s ?m WHERE { ?s ckg:addresses ?m . ?s a ckg:Strategy }"""
@@ -131,12 +130,12 @@ def mechanism_iris(store, root: dict) -> set[str]:
     return found | beneath
 
 
-def mechanisms(store, text: str, include_drafts: bool = False, index: dict | None = None,
-               disease: str | None = None, therapy: str | None = None,
-               population: str | None = None) -> list[dict]:
-    """``cartkg mechanisms TEXT``: the mechanisms TEXT names and all beneath or linked to them
-    (a therapy: those behind relapse or failure after it). Each row says what TEXT resolved to,
-    and each evidence item its scope (see ``kg.answers.scope``)."""
+def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict | None = None,
+                     disease: str | None = None, therapy: str | None = None,
+                     population: str | None = None) -> dict:
+    """``cartkg mechanisms TEXT`` with what it decided: ``resolved``, ``scope``, the
+    ``mechanisms`` rows and the ``withheld`` ones (a mechanism that needs another therapy
+    than the asked one, e.g. a CAR-T product's for blinatumomab)."""
     index = index or entity_index(store)
     root = resolve(store, text, index=index)
     roots, answered_as = _question_roots(store, root, index, "mechanisms")
@@ -145,14 +144,19 @@ def mechanisms(store, text: str, include_drafts: bool = False, index: dict | Non
     found: set[str] = set()
     for r in roots:
         found |= mechanism_iris(store, r)
+    modality = _modalities(store)
     items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
     by_subject: dict[str, list] = {}
     for item in items:
         for iri in (item["subject"]["iri"], item["object"]["iri"]):
             by_subject.setdefault(iri, []).append(item)
     resolved = resolved_json(text, root, answered_as)
-    out = []
+    out, withheld = [], []
     for m in found:
+        if scope.modality and modality.get(m) and scope.modality not in modality[m]:
+            withheld.append({"mechanism": index[m]["label"], "iri": m,
+                             "reason": f"needs {', '.join(modality[m])}, not {scope.modality}"})
+            continue
         parents = sorted({index[o]["label"] for (s, p, o), n in graph.edges.items()
                           if s == m and p == "kindOf" and n and o in index})
         evidence = [i for i in by_subject.get(m, []) if i["subject"]["iri"] == m
@@ -162,14 +166,35 @@ def mechanisms(store, text: str, include_drafts: bool = False, index: dict | Non
                     "parents": parents,
                     "explanation": _steps(graph.path(start["iri"], m), index),
                     "evidence": evidence,
+                    "modality": modality.get(m, []),
                     "scope": {"disease": sorted({d for e in evidence
                                                  for d in e["scope"]["disease"]}),
-                              "modality": sorted({x for e in evidence
-                                                  for x in e["scope"]["modality"]})},
+                              "modality": sorted(set(modality.get(m, [])) | {
+                                  x for e in evidence for x in e["scope"]["modality"]})},
                     "extrapolated": bool(evidence) and all(e["extrapolated"] for e in evidence),
                     "resolved": resolved})
-    return sorted(out, key=lambda r: (r["extrapolated"], len(r["explanation"]),
-                                      r["mechanism"].lower()))
+    out.sort(key=lambda r: (r["extrapolated"], len(r["explanation"]), r["mechanism"].lower()))
+    return {"resolved": resolved, "scope": scope.as_json(), "mechanisms": out,
+            "withheld": sorted(withheld, key=lambda w: w["mechanism"])}
+
+
+def mechanisms(store, text: str, include_drafts: bool = False, index: dict | None = None,
+               disease: str | None = None, therapy: str | None = None,
+               population: str | None = None) -> list[dict]:
+    """``cartkg mechanisms TEXT``: the mechanisms TEXT names and all beneath or linked to them
+    (a therapy: those behind relapse or failure after it) — the rows of ``mechanism_answer``.
+    Each row says what TEXT resolved to, and each evidence item its scope
+    (see ``kg.answers.scope``)."""
+    return mechanism_answer(store, text, include_drafts, index, disease, therapy,
+                            population)["mechanisms"]
+
+
+def _modalities(store) -> dict[str, list[str]]:
+    """entity -> the therapies it concerns (``appliesToModality``), for those that say."""
+    out: dict[str, list[str]] = {}
+    for r in store.query(MODALITY).rows:
+        out.setdefault(r["e"].value, []).append(r["modality"].value)
+    return {e: sorted(set(m)) for e, m in out.items()}
 
 
 def _support(evidence: list[dict]) -> tuple:
@@ -270,6 +295,7 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
         addressed.setdefault(r["s"].value, set()).add(r["m"].value)
     withholds = _withholding(store)
     props = _strategy_properties(store)
+    modalities = _modalities(store)
     items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
     by_id = {i["id"]: i for i in items}
     rows, withheld = [], []
@@ -285,7 +311,7 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
             if inherited is None and reason is None:
                 continue
         label = index[strategy]["label"]
-        modality = props.get(strategy, {}).get("modality", [])
+        modality = modalities.get(strategy, [])
         if reason is None and scope.modality and modality and scope.modality not in modality:
             reason = (f"outside the asked therapy: it is used with {', '.join(modality)}, "
                       f"not {scope.modality}")
@@ -383,16 +409,13 @@ def _inherit(strategy, mechs, direct, above, withholds, contrary, index, root):
 def _strategy_properties(store) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for r in store.query(STRATEGY_PROPS).rows:
-        rec = out.setdefault(r["s"].value, {"action": [], "modality": [], "action_from": None})
-        if "action" in r and r["action"].value not in rec["action"]:
+        rec = out.setdefault(r["s"].value, {"action": [], "action_from": None})
+        if r["action"].value not in rec["action"]:
             rec["action"].append(r["action"].value)
-        if "modality" in r and r["modality"].value not in rec["modality"]:
-            rec["modality"].append(r["modality"].value)
         if "source" in r:
             rec["action_from"] = r["source"].value
     for rec in out.values():
         rec["action"].sort()
-        rec["modality"].sort()
     return out
 
 

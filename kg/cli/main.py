@@ -160,16 +160,17 @@ def cmd_strategies(args) -> int:
 
 
 def cmd_mechanisms(args) -> int:
-    from kg.answers.questions import mechanisms
+    from kg.answers.questions import mechanism_answer
     try:
-        answer = mechanisms(_store(args), args.text, args.include_drafts, **_scope(args))
+        full = mechanism_answer(_store(args), args.text, args.include_drafts, **_scope(args))
     except NoMatch as exc:
         return _no_match(exc, args.json, [])
+    answer = full["mechanisms"]
     if args.json:
         _emit(answer)
     else:
         from kg.cli.render import mechanism_text
-        sys.stdout.write(mechanism_text(answer))
+        sys.stdout.write(mechanism_text(full))
     if not answer:
         print(_nothing_found("mechanisms", args.text), file=sys.stderr)
         return EXIT_INVALID
@@ -194,7 +195,10 @@ def cmd_ask(args) -> int:
                                                "strategies": doc["answer"],
                                                "withheld": doc["withheld"]}))
     elif doc["question_type"] == "mechanisms":
-        sys.stdout.write(render.mechanism_text(doc["answer"]))
+        sys.stdout.write(render.mechanism_text({"resolved": doc["resolved"],
+                                                "scope": doc["scope"],
+                                                "mechanisms": doc["answer"],
+                                                "withheld": doc["withheld"]}))
     elif doc["question_type"] == "assess":
         _print_assessment(doc["answer"])
     elif doc["question_type"] == "biomarkers":

@@ -108,12 +108,16 @@ def _strategy_row(rank: int, row: dict) -> list[str]:
     return lines
 
 
-def mechanism_text(rows: list[dict]) -> str:
-    out = [resolved_line(rows[0]["resolved"])] if rows else []
-    for rank, row in enumerate(rows, 1):
+def mechanism_text(answer: dict) -> str:
+    """The whole ``mechanism_answer`` as text."""
+    out = [resolved_line(answer["resolved"], answer.get("scope"))]
+    for rank, row in enumerate(answer["mechanisms"], 1):
         mark = "  [EXTRAPOLATED]" if row["extrapolated"] else ""
         out.append(f"{rank}. {row['mechanism']}{mark}")
         for step in row["explanation"]:
             out.append(f"     {step['from']} --{step['relation']}--> {step['to']}")
         out += evidence_block(row["evidence"])
+    if answer.get("withheld"):
+        out.append("\nNot shown (another therapy):")
+        out += [f"  - {w['mechanism']}: {w['reason']}" for w in answer["withheld"]]
     return "\n".join(out) + "\n"
