@@ -252,3 +252,25 @@ def test_bad_action_in_entities_is_rejected(project_copy):
     done = run_cli("curate", "validate", home=project_copy)
     assert done.returncode == 1
     assert "strategies.yaml" in done.stderr + done.stdout and "action" in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("text", SUBJECT_LABELS)
+def test_mechanisms_scope_invariants(store, text):
+    from kg.answers.questions import mechanism_answer
+    answer = mechanism_answer(store, text, therapy="blinatumomab", disease="DLBCL")
+    withheld = {w["iri"] for w in answer["withheld"]}
+    for row in answer["mechanisms"]:
+        assert row["iri"] not in withheld and row["resolved"] == answer["resolved"]
+        assert not row["modality"] or "blinatumomab" in row["modality"]
+        for e in row["evidence"]:
+            _assert_in_scope_or_marked(e, answer["scope"])
+
+
+def test_blinatumomab_failure_leaves_out_car_t_mechanisms(built_project):
+    done = run_cli("mechanisms", "blinatumomab", "--json", home=built_project)
+    names = {r["mechanism"] for r in json.loads(done.stdout)}
+    assert done.returncode == 0 and names
+    assert not names & {"Anti-CAR immune response", "Nature of the CAR costimulatory domain",
+                        "Epitope concealment by CAR-transduced tumour cells"}
+    text = run_cli("mechanisms", "blinatumomab", home=built_project).stdout
+    assert "Not shown (another therapy):" in text and "Anti-CAR immune response" in text
