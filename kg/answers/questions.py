@@ -335,6 +335,8 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
                 chain = list(reversed(graph.path(m, root["iri"]))) if m != root["iri"] else []
             explanation += _steps(chain, index)
             explanation += _steps([(strategy, "addresses", m)], index)
+        explanation = [dict(t) for t in dict.fromkeys(tuple(step.items())
+                                                       for step in explanation)]
         basis = rank_row(evidence, contrary, inherited[1] if inherited else None)
         rows.append({
             "strategy": label, "iri": strategy, "category": "strategy",
