@@ -298,8 +298,11 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     modalities = _modalities(store)
     items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
     by_id = {i["id"]: i for i in items}
+    mentioning = {i["subject"]["iri"] for i in items if i["object"]["iri"] == root["iri"]
+                  and index.get(i["subject"]["iri"], {}).get("category") == "strategy"}
     rows, withheld = [], []
-    for strategy, mechs in addressed.items():
+    for strategy in sorted(set(addressed) | mentioning):
+        mechs = addressed.get(strategy, set())
         own = mechs & direct
         mentioned = [i for i in items if i["subject"]["iri"] == strategy
                      and i["object"]["iri"] == root["iri"] and not i["negated"]]
@@ -325,18 +328,9 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
                     and i["object"]["iri"] in targets] + mentioned
         contrary = [i for i in contrary_all if i["object"]["iri"] in relevant
                     or not i["predicate"]["iri"].endswith("/addresses")]
-        explanation = []
-        for m in sorted(targets, key=lambda x: index[x]["label"].lower()):
-            if inherited:
-                chain = list(reversed(graph.path(inherited[0], root["iri"]))) \
-                    if inherited[0] != root["iri"] else []
-                chain.append((inherited[0], "kindOf", m))
-            else:
-                chain = list(reversed(graph.path(m, root["iri"]))) if m != root["iri"] else []
-            explanation += _steps(chain, index)
-            explanation += _steps([(strategy, "addresses", m)], index)
-        explanation = [dict(t) for t in dict.fromkeys(tuple(step.items())
-                                                       for step in explanation)]
+        explanation = _explanation(graph, index, strategy, targets, inherited, root["iri"])
+        explanation += _steps([(strategy, i["predicate"]["iri"].rsplit("/", 1)[-1], root["iri"])
+                               for i in mentioned], index)
         basis = rank_row(evidence, contrary, inherited[1] if inherited else None)
         rows.append({
             "strategy": label, "iri": strategy, "category": "strategy",
@@ -362,6 +356,21 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     rows.sort(key=lambda r: sort_key(r["rank_basis"], r["strategy"]))
     return {"resolved": resolved_json(text, root, answered_as), "scope": scope.as_json(),
             "strategies": rows, "withheld": sorted(withheld, key=lambda w: w["strategy"])}
+
+
+def _explanation(graph, index, strategy, targets, inherited, root) -> list[dict]:
+    """The chain from ``root`` to each mechanism the strategy addresses (through the
+    ``kindOf`` step when inherited), each step once."""
+    steps = []
+    for m in sorted(targets, key=lambda x: index[x]["label"].lower()):
+        if inherited:
+            chain = list(reversed(graph.path(inherited[0], root))) \
+                if inherited[0] != root else []
+            chain.append((inherited[0], "kindOf", m))
+        else:
+            chain = list(reversed(graph.path(m, root))) if m != root else []
+        steps += _steps(chain + [(strategy, "addresses", m)], index)
+    return [dict(t) for t in dict.fromkeys(tuple(step.items()) for step in steps)]
 
 
 def _contrary(strategy: str, items: list[dict], by_id: dict) -> list[dict]:
