@@ -78,15 +78,9 @@ def cmd_lookup(args) -> int:
     return EXIT_OK
 
 
-def _evidence_rows(items) -> list[list[str]]:
-    return [[i["subject"]["label"], i["predicate"]["label"], i["object"]["label"],
-             ",".join(i["refs"]) or "-", i["quote"]] for i in items]
-
-
 def cmd_evidence(args) -> int:
     from kg.answers.evidence import evidence_items
     from kg.answers.lookup import resolve
-    from kg.store.results import text_table
     store = _store(args)
     about = None
     if args.about:
@@ -107,8 +101,8 @@ def cmd_evidence(args) -> int:
     if args.json:
         _emit(items)
     else:
-        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "quote"],
-                                    _evidence_rows(items)))
+        from kg.cli.render import evidence_block
+        sys.stdout.write("".join(line + "\n" for line in evidence_block(items, "")))
     if not items:
         print("no evidence items match", file=sys.stderr)
         return EXIT_INVALID
