@@ -42,7 +42,7 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text)}
 
 
-def _mentions(store, text: str, index: dict) -> list[dict]:
+def _mentions(text: str, index: dict) -> list[dict]:
     from kg.answers.tagger import Tagger
     return [m.as_json() for m in Tagger.from_index(index).tag(text)]
 
@@ -67,7 +67,7 @@ def ask(store, text: str, include_drafts: bool = False) -> dict:
     from kg.answers.lookup import entity_index
     from kg.answers.scope import Scope
     index = entity_index(store)
-    recognised = _mentions(store, text, index)
+    recognised = _mentions(text, index)
     words = _words(text)
     first: dict[int, dict] = {}
     for m in recognised:                      # one entity per place: the most useful category
