@@ -199,6 +199,10 @@ def test_distinct_quotes_count_once_and_levels_order():
     ("high LDH and TP53 alteration before axi-cel", "assess", "Elevated LDH",
      "Axicabtagene ciloleucel"),
     ("evidence that TP53 mutation predicts response", "evidence", "TP53 alteration", None),
+    ("does PD-1 blockade help primary CAR-T failure?", "strategies", "Primary T-cell failure",
+     None),
+    ("Is PD-1 blockade useful?", "evidence",
+     "Combining CAR-T therapy with immune checkpoint blockade", None),
 ])
 def test_ask_plain_questions(store, text, kind, about, therapy):
     doc = ask(store, text)

@@ -1,7 +1,8 @@
 """``cartkg ask TEXT``: a question in plain words. The dictionary tagger finds every entity
 mentioned; therapies, diseases and population words set the scope; the question type comes
 from the words that ask (``why`` → mechanisms, ``predict`` → biomarkers, ``evidence`` →
-evidence, ``risk`` or several findings → assess, otherwise strategies); the answer is the one
+evidence, ``risk`` or several findings → assess, a strategy alone → its evidence, otherwise
+strategies); the answer is the one
 the matching command gives, with the mentions it was built from.
 
 >>> from kg.store.local import open_store
@@ -84,6 +85,8 @@ def ask(store, text: str, include_drafts: bool = False) -> dict:
                   "disease": diseases[0]["label"] if diseases else None,
                   "population": population}
     kind = question_type(words, subjects)
+    if kind == "strategies" and subjects and subjects[0]["category"] == "strategy":
+        kind = "evidence"                       # asked about a strategy: what backs it
     if not subjects and not therapies and kind not in ("biomarkers", "evidence"):
         raise NoMatch(f"no entity of the graph recognised in {text!r}: name a relapse or "
                       "failure phenotype, a mechanism, a biomarker or a therapy")
