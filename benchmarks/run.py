@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--quick] [--json] [--only GROUP,...] [--results FILE]
 
-Groups, in order: cq (competency questions, Oxigraph vs rdflib), coldstart (two commands),
+Groups, in order: cq (competency questions, Oxigraph vs rdflib), coldstart (four commands),
 build (with and without the reasoner, on a temp copy of the project), scale (synthetic graphs
 of 10k…5M triples), endpoint (cartkg serve vs rdflib-endpoint vs the Oxigraph server),
 explorer (whole-graph page in headless Chromium). ``--quick`` stops the scale group at 100k

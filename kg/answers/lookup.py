@@ -95,10 +95,28 @@ def closest_names(store, text: str, n: int = 5, index: dict | None = None) -> li
     return [keyed[k] for k in difflib.get_close_matches(lookup_key(text), list(keyed), n, 0.4)]
 
 
+def _exact(text: str, index: dict, categories: set[str] | None) -> dict | None:
+    """The entity whose label or synonym equals ``text`` (by ``lookup_key``), as ``lookup``
+    would rank it first (names are unique, so no other entity can tie): a shortcut that skips
+    scoring every name."""
+    key = lookup_key(text)
+    for rec in index.values():
+        if categories is not None and rec["category"] not in categories:
+            continue
+        if lookup_key(rec["label"]) == key:
+            return {**rec, "score": 1.0}
+        if any(lookup_key(s) == key for s in rec["synonyms"]):
+            return {**rec, "score": 0.95}
+    return None
+
+
 def resolve(store, text: str, categories: set[str] | None = None,
             index: dict | None = None) -> dict:
     """The one entity ``text`` names; NoMatch (exit 1) when none or several fit equally."""
     index = index or entity_index(store)
+    exact = _exact(text, index, categories)
+    if exact is not None:
+        return exact
     matches = [m for m in lookup(store, text, limit=20, index=index)
                if categories is None or m["category"] in categories]
     if not matches:

@@ -18,7 +18,10 @@ import heapq
 
 from kg.answers.evidence import evidence_items
 from kg.answers.lookup import entity_index, resolve
+from kg.answers.scope import Scope
+from kg.errors import NoMatch
 from kg.store.local import Term
+from kg.vocab import ENT
 
 EXPLAIN_RELATIONS = ("kindOf", "leadsTo", "indicates", "contributesTo", "involves",
                      "involvesCells", "addresses")
@@ -45,6 +48,16 @@ SELECT DISTINCT ?m ?root WHERE {
   { ?root ?p ?m } UNION { ?m ?q ?root }
   ?m a ckg:ResistanceMechanism .
 }"""
+CONTRIBUTORS = """
+SELECT ?m WHERE { ?m ckg:contributesTo ?root . ?m a ckg:ResistanceMechanism }"""
+WITHHOLDS = "SELECT ?m ?s ?ev WHERE { ?m ckg:withholdsInherited ?s ; ckg:withholdingEvidence ?ev }"
+STRATEGY_PROPS = """
+SELECT ?s ?action ?source WHERE {
+  ?s a ckg:Strategy ; ckg:actionKind ?action .
+  OPTIONAL { ?s ckg:actionKindSource ?source }
+}"""
+MODALITY = "SELECT ?e ?modality WHERE { ?e ckg:appliesToModality ?modality }"
+AFTER_THERAPY = ("relapse", "treatment-failure")   # a therapy is read as relapse/failure after it
 ADDRESSED_BY = """
 SELECT ?s ?m WHERE { ?s ckg:addresses ?m . ?s a ckg:Strategy }"""
 PREDICTS = """
@@ -117,29 +130,71 @@ def mechanism_iris(store, root: dict) -> set[str]:
     return found | beneath
 
 
-def mechanisms(store, text: str, include_drafts: bool = False,
-               index: dict | None = None) -> list[dict]:
-    """``cartkg mechanisms TEXT``: the mechanisms TEXT names and all beneath or linked to them."""
+def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict | None = None,
+                     disease: str | None = None, therapy: str | None = None,
+                     population: str | None = None) -> dict:
+    """``cartkg mechanisms TEXT`` with what it decided: ``resolved``, ``scope``, the
+    ``mechanisms`` rows and the ``withheld`` ones (a mechanism that needs another therapy
+    than the asked one, e.g. a CAR-T product's for blinatumomab)."""
     index = index or entity_index(store)
     root = resolve(store, text, index=index)
+    roots, answered_as = _question_roots(store, root, index, "mechanisms")
+    scope = _scope_for(store, index, root, disease, therapy, population)
     graph = EdgeGraph(store)
-    found = mechanism_iris(store, root)
-    items = evidence_items(store, include_drafts=include_drafts)
+    found: set[str] = set()
+    for r in roots:
+        found |= mechanism_iris(store, r)
+    modality = _modalities(store)
+    items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
     by_subject: dict[str, list] = {}
     for item in items:
         for iri in (item["subject"]["iri"], item["object"]["iri"]):
             by_subject.setdefault(iri, []).append(item)
-    out = []
+    resolved = resolved_json(text, root, answered_as)
+    out, withheld = [], []
     for m in found:
+        if scope.modality and modality.get(m) and scope.modality not in modality[m]:
+            withheld.append({"mechanism": index[m]["label"], "iri": m,
+                             "reason": f"needs {', '.join(modality[m])}, not {scope.modality}"})
+            continue
         parents = sorted({index[o]["label"] for (s, p, o), n in graph.edges.items()
                           if s == m and p == "kindOf" and n and o in index})
         evidence = [i for i in by_subject.get(m, []) if i["subject"]["iri"] == m
                     and i["predicate"]["iri"].endswith(("/kindOf", "/leadsTo", "/involves"))]
+        start = min(roots, key=lambda r: len(graph.path(r["iri"], m)) if r["iri"] != m else 0)
         out.append({"mechanism": index[m]["label"], "iri": m, "category": "mechanism",
                     "parents": parents,
-                    "explanation": _steps(graph.path(root["iri"], m), index),
-                    "evidence": evidence})
-    return sorted(out, key=lambda r: (len(r["explanation"]), r["mechanism"].lower()))
+                    "explanation": _steps(graph.path(start["iri"], m), index),
+                    "evidence": evidence,
+                    "modality": modality.get(m, []),
+                    "scope": {"disease": sorted({d for e in evidence
+                                                 for d in e["scope"]["disease"]}),
+                              "modality": sorted(set(modality.get(m, [])) | {
+                                  x for e in evidence for x in e["scope"]["modality"]})},
+                    "extrapolated": bool(evidence) and all(e["extrapolated"] for e in evidence),
+                    "resolved": resolved})
+    out.sort(key=lambda r: (r["extrapolated"], len(r["explanation"]), r["mechanism"].lower()))
+    return {"resolved": resolved, "scope": scope.as_json(), "mechanisms": out,
+            "withheld": sorted(withheld, key=lambda w: w["mechanism"])}
+
+
+def mechanisms(store, text: str, include_drafts: bool = False, index: dict | None = None,
+               disease: str | None = None, therapy: str | None = None,
+               population: str | None = None) -> list[dict]:
+    """``cartkg mechanisms TEXT``: the mechanisms TEXT names and all beneath or linked to them
+    (a therapy: those behind relapse or failure after it) — the rows of ``mechanism_answer``.
+    Each row says what TEXT resolved to, and each evidence item its scope
+    (see ``kg.answers.scope``)."""
+    return mechanism_answer(store, text, include_drafts, index, disease, therapy,
+                            population)["mechanisms"]
+
+
+def _modalities(store) -> dict[str, list[str]]:
+    """entity -> the therapies it concerns (``appliesToModality``), for those that say."""
+    out: dict[str, list[str]] = {}
+    for r in store.query(MODALITY).rows:
+        out.setdefault(r["e"].value, []).append(r["modality"].value)
+    return {e: sorted(set(m)) for e, m in out.items()}
 
 
 def _support(evidence: list[dict]) -> tuple:
@@ -149,57 +204,257 @@ def _support(evidence: list[dict]) -> tuple:
     return (len(sources), len(evidence), best_study)
 
 
-def strategies(store, text: str, include_drafts: bool = False,
-               index: dict | None = None) -> list[dict]:
-    """``cartkg strategies TEXT``: strategies addressing any mechanism beneath or linked to
-    TEXT — or a broader mechanism those are a kind of, since a strategy proposed against a
-    class of mechanisms applies to each kind of it — best supported first, each with the
-    mechanisms it addresses, the explanation chain and the evidence."""
+def resolved_json(text: str, root: dict, answered_as: str | None = None) -> dict:
+    """What the user's TEXT was taken as (``resolved`` in every answer)."""
+    out = {"text": text, "label": root["label"], "iri": root["iri"],
+           "category": root["category"]}
+    if answered_as:
+        out["answered_as"] = answered_as
+    return out
+
+
+def _question_roots(store, root: dict, index: dict, question: str) -> tuple[list[dict], str]:
+    """The entities a question about ``root`` starts from, and how it was read. A therapy is
+    read as relapse or failure after it; a strategy, disease, trial or publication is refused
+    with what to ask instead."""
+    if root["category"] == "therapy":
+        roots = [index[ENT[i]] for i in AFTER_THERAPY if ENT[i] in index]
+        return roots, (f"{question} for relapse or treatment failure after {root['label']} "
+                       f"(answers scoped to {root['label']})")
+    if root["category"] in ("strategy", "disease", "trial", "publication", "other"):
+        hint = {"strategy": f"ask 'cartkg evidence --about \"{root['label']}\"' for what it "
+                            "addresses and the evidence",
+                "disease": f"ask about a relapse phenotype or mechanism with --disease "
+                           f"\"{root['label']}\"",
+                "trial": f"ask 'cartkg evidence --about \"{root['label']}\"'",
+                "publication": "ask 'cartkg evidence --source DOI'",
+                "other": f"ask 'cartkg evidence --about \"{root['label']}\"'"}[root["category"]]
+        raise NoMatch(f"'{root['label']}' is a {root['category']}, not a phenotype, mechanism "
+                      f"or finding: {hint}")
+    return [root], ""
+
+
+def _scope_for(store, index, root, disease, therapy, population) -> Scope:
+    if root["category"] == "therapy" and not therapy:
+        therapy = root["label"]
+    return Scope.build(store, index, disease=disease, therapy=therapy, population=population)
+
+
+def _strategy_mechanisms(store, root: dict) -> set[str]:
+    """The mechanisms a strategy question about ``root`` answers directly: for a mechanism,
+    itself, what is beneath it and what contributes to it (not what it contributes to); for
+    anything else, ``mechanism_iris``."""
+    if root["category"] != "mechanism":
+        return mechanism_iris(store, root)
+    found = {root["iri"]} | set(store.query(CONTRIBUTORS, {"root": Term.iri(root["iri"])})
+                                .values("m"))
+    beneath: set[str] = set()
+    for m in found:
+        beneath |= set(store.query(BENEATH, {"root": Term.iri(m)}).values("m"))
+    return found | beneath
+
+
+def _withholding(store) -> dict[str, tuple[set[str], str]]:
+    """mechanism -> (strategies it withholds from inheritance, the evidence IRI saying why)."""
+    out: dict[str, tuple[set[str], str]] = {}
+    for r in store.query(WITHHOLDS).rows:
+        entry = out.setdefault(r["m"].value, (set(), r["ev"].value))
+        entry[0].add(r["s"].value)
+    return out
+
+
+def strategy_answer(store, text: str, include_drafts: bool = False, index: dict | None = None,
+                    disease: str | None = None, therapy: str | None = None,
+                    population: str | None = None, action: str | None = None) -> dict:
+    """``cartkg strategies TEXT`` with everything it decided: ``resolved`` (what TEXT was taken
+    as), ``scope``, the ranked ``strategies`` and the ``withheld`` ones with the reason.
+
+    The inheritance rule: a strategy that addresses a mechanism M answers directly for M, for
+    every mechanism beneath M (``kindOf``) and for every phenotype M leads to. It is offered
+    for a narrower mechanism N only through N's ``kindOf`` ancestors (never through siblings,
+    or mechanisms N merely contributes to); it is then marked ``inherited`` (the broader
+    mechanism, with the step), ranked below every direct answer, and withheld where N's own
+    evidence contradicts it: a negated item saying it does not address N, evidence linked by
+    ``conflictsWith``, or a curated ``withholdsInherited`` on N or a mechanism between N and M
+    (with the evidence item that says why). Strategies for another therapy than the asked one
+    are withheld too."""
+    from kg.answers.ranking import rank_row, sort_key
     index = index or entity_index(store)
     root = resolve(store, text, index=index)
+    roots, answered_as = _question_roots(store, root, index, "strategies")
+    scope = _scope_for(store, index, root, disease, therapy, population)
     graph = EdgeGraph(store)
-    found = mechanism_iris(store, root)
-    found |= {r["up"].value for r in store.query(ABOVE).rows if r["m"].value in found}
+    direct: set[str] = set()
+    for r in roots:
+        direct |= _strategy_mechanisms(store, r)
+    above: dict[str, set[str]] = {}
+    for r in store.query(ABOVE).rows:
+        above.setdefault(r["m"].value, set()).add(r["up"].value)
     addressed: dict[str, set[str]] = {}
     for r in store.query(ADDRESSED_BY).rows:
-        if r["m"].value in found:
-            addressed.setdefault(r["s"].value, set()).add(r["m"].value)
-    items = evidence_items(store, include_drafts=include_drafts)
-    out = []
-    for strategy, mechs in addressed.items():
-        evidence = [i for i in items if i["subject"]["iri"] == strategy
+        addressed.setdefault(r["s"].value, set()).add(r["m"].value)
+    withholds = _withholding(store)
+    props = _strategy_properties(store)
+    modalities = _modalities(store)
+    items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
+    by_id = {i["id"]: i for i in items}
+    mentioning = {i["subject"]["iri"] for i in items if i["object"]["iri"] == root["iri"]
+                  and index.get(i["subject"]["iri"], {}).get("category") == "strategy"}
+    rows, withheld = [], []
+    for strategy in sorted(set(addressed) | mentioning):
+        mechs = addressed.get(strategy, set())
+        own = mechs & direct
+        mentioned = [i for i in items if i["subject"]["iri"] == strategy
+                     and i["object"]["iri"] == root["iri"] and not i["negated"]]
+        contrary_all = _contrary(strategy, items, by_id)
+        inherited, reason = None, None
+        if not own and not mentioned:
+            inherited, reason = _inherit(strategy, mechs, direct, above, withholds, contrary_all,
+                                         index, root["iri"])
+            if inherited is None and reason is None:
+                continue
+        label = index[strategy]["label"]
+        modality = modalities.get(strategy, [])
+        if reason is None and scope.modality and modality and scope.modality not in modality:
+            reason = (f"outside the asked therapy: it is used with {', '.join(modality)}, "
+                      f"not {scope.modality}")
+        if reason:
+            withheld.append({"strategy": label, "iri": strategy, "reason": reason})
+            continue
+        targets = own or ({inherited[1]} if inherited else set())
+        relevant = targets | direct | {root["iri"]}
+        evidence = [i for i in items if i["subject"]["iri"] == strategy and not i["negated"]
                     and i["predicate"]["iri"].endswith("/addresses")
-                    and i["object"]["iri"] in mechs]
-        explanation = []
-        for m in sorted(mechs, key=lambda x: index[x]["label"].lower()):
-            chain = list(reversed(graph.path(m, root["iri"]))) if m != root["iri"] else []
-            explanation += _steps(chain, index)
-            explanation += _steps([(strategy, "addresses", m)], index)
-        ids = {e["id"] for e in evidence}
-        conflicting = [i for i in items if i["id"] not in ids
-                       and (set(i["conflicts_with"]) & ids)]
-        out.append({"strategy": index[strategy]["label"], "iri": strategy,
-                    "category": "strategy",
-                    "addresses": sorted(index[m]["label"] for m in mechs),
-                    "explanation": explanation, "evidence": evidence,
-                    "conflicting_evidence": conflicting,
-                    "support": dict(zip(("sources", "evidence_items", "best_study_type_weight"),
-                                        _support(evidence)))})
-    return sorted(out, key=lambda r: (tuple(-x for x in _support(r["evidence"])),
-                                      -len(r["addresses"]), r["strategy"].lower()))
+                    and i["object"]["iri"] in targets] + mentioned
+        contrary = [i for i in contrary_all if i["object"]["iri"] in relevant
+                    or not i["predicate"]["iri"].endswith("/addresses")]
+        explanation = _explanation(graph, index, strategy, targets, inherited, root["iri"])
+        explanation += _steps([(strategy, i["predicate"]["iri"].rsplit("/", 1)[-1], root["iri"])
+                               for i in mentioned], index)
+        basis = rank_row(evidence, contrary, inherited[1] if inherited else None)
+        rows.append({
+            "strategy": label, "iri": strategy, "category": "strategy",
+            "addresses": sorted(index[m]["label"] for m in targets),
+            "explanation": explanation, "evidence": evidence,
+            "conflicting_evidence": contrary, "contested": basis["contested"],
+            "inherited": index[inherited[1]]["label"] if inherited else False,
+            "inherited_step": ({"from": index[inherited[0]]["label"], "relation": "kindOf",
+                                "to": index[inherited[1]]["label"]} if inherited else None),
+            "rank_basis": basis,
+            "action": props.get(strategy, {}).get("action", []),
+            "action_from": props.get(strategy, {}).get("action_from"),
+            "modality": modality,
+            "scope": {"disease": sorted({d for e in evidence for d in e["scope"]["disease"]}),
+                      "modality": sorted(set(modality) | {m for e in evidence
+                                                           for m in e["scope"]["modality"]})},
+            "extrapolated": bool(evidence) and all(e["extrapolated"] for e in evidence),
+            "resolved": resolved_json(text, root, answered_as),
+            "support": dict(zip(("sources", "evidence_items", "best_study_type_weight"),
+                                _support(evidence)))})
+    if action:
+        rows = [r for r in rows if action in r["action"]]
+    rows.sort(key=lambda r: sort_key(r["rank_basis"], r["strategy"]))
+    return {"resolved": resolved_json(text, root, answered_as), "scope": scope.as_json(),
+            "strategies": rows, "withheld": sorted(withheld, key=lambda w: w["strategy"])}
+
+
+def _explanation(graph, index, strategy, targets, inherited, root) -> list[dict]:
+    """The chain from ``root`` to each mechanism the strategy addresses (through the
+    ``kindOf`` step when inherited), each step once."""
+    steps = []
+    for m in sorted(targets, key=lambda x: index[x]["label"].lower()):
+        if inherited:
+            chain = list(reversed(graph.path(inherited[0], root))) \
+                if inherited[0] != root else []
+            chain.append((inherited[0], "kindOf", m))
+        else:
+            chain = list(reversed(graph.path(m, root))) if m != root else []
+        steps += _steps(chain + [(strategy, "addresses", m)], index)
+    return [dict(t) for t in dict.fromkeys(tuple(step.items()) for step in steps)]
+
+
+def _contrary(strategy: str, items: list[dict], by_id: dict) -> list[dict]:
+    """Evidence against ``strategy``: its negated items, and items linked by ``conflictsWith``
+    to its own evidence (either way)."""
+    own = [i for i in items if i["subject"]["iri"] == strategy]
+    ids = {i["id"] for i in own if not i["negated"]}
+    out = {i["id"]: i for i in own if i["negated"]}
+    for i in own:
+        for other in i["conflicts_with"]:
+            if other in by_id and i["id"] in ids:
+                out.setdefault(other, by_id[other])
+    for i in items:
+        if set(i["conflicts_with"]) & ids and i["id"] not in ids:
+            out.setdefault(i["id"], i)
+    return sorted(out.values(), key=lambda i: i["id"])
+
+
+def _inherit(strategy, mechs, direct, above, withholds, contrary, index, root):
+    """``((narrower, broader), None)`` when ``strategy`` is inherited through a ``kindOf``
+    ancestor of a directly answered mechanism, ``(None, reason)`` when every such path is
+    withheld, ``(None, None)`` when there is no such path."""
+    reasons = []
+    paths = sorted(((n, up) for n in direct for up in above.get(n, set()) - direct if up in mechs),
+                   key=lambda p: (p[0] != root, -len(above.get(p[1], ())),
+                                  index[p[0]]["label"].lower()))
+    for narrower, broader in paths:
+        between = {narrower} | {w for w in above.get(narrower, ())
+                                if broader in above.get(w, ())}
+        blocking = [w for w in between if strategy in withholds.get(w, (set(),))[0]]
+        refuting = [i for i in contrary if i["object"]["iri"] in between
+                    or i["subject"]["iri"] in between]
+        if blocking:
+            w = blocking[0]
+            reasons.append(f"not inherited from {index[broader]['label']} into "
+                           f"{index[w]['label']}: its own evidence "
+                           f"{withholds[w][1].rsplit('/', 1)[-1]} contradicts it")
+        elif refuting:
+            reasons.append(f"not inherited from {index[broader]['label']} into "
+                           f"{index[narrower]['label']}: contrary evidence "
+                           f"{refuting[0]['id']}")
+        else:
+            return (narrower, broader), None
+    return None, (reasons[0] if reasons else None)
+
+
+def _strategy_properties(store) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for r in store.query(STRATEGY_PROPS).rows:
+        rec = out.setdefault(r["s"].value, {"action": [], "action_from": None})
+        if r["action"].value not in rec["action"]:
+            rec["action"].append(r["action"].value)
+        if "source" in r:
+            rec["action_from"] = r["source"].value
+    for rec in out.values():
+        rec["action"].sort()
+    return out
+
+
+def strategies(store, text: str, include_drafts: bool = False, index: dict | None = None,
+               disease: str | None = None, therapy: str | None = None,
+               population: str | None = None, action: str | None = None) -> list[dict]:
+    """``cartkg strategies TEXT``: the ranked rows of ``strategy_answer`` (see there for the
+    inheritance rule and ``kg.answers.ranking`` for the order)."""
+    return strategy_answer(store, text, include_drafts, index, disease, therapy, population,
+                           action)["strategies"]
 
 
 def biomarkers(store, outcome: str | None = None, direction: str | None = None,
-               include_drafts: bool = False, index: dict | None = None) -> list[dict]:
+               include_drafts: bool = False, index: dict | None = None,
+               disease: str | None = None, therapy: str | None = None,
+               population: str | None = None) -> list[dict]:
     """``cartkg biomarkers``: biomarker→outcome associations with direction and statistics.
-    ``outcome``: 'response' (short-term and failure phenotypes) or 'long-term'."""
+    ``outcome``: 'response' (short-term and failure phenotypes) or 'long-term'. Negated
+    findings form their own rows (``negated: true``); each evidence item carries its scope."""
     index = index or entity_index(store)
+    scope = Scope.build(store, index, disease=disease, therapy=therapy, population=population)
     kinds: dict[str, set[str]] = {}
     for r in store.query(OUTCOME_KIND).rows:
         kinds.setdefault(r["o"].value, set()).add(r["kind"].value.rsplit("/", 1)[-1])
     wanted = {"response": {"ShortTermOutcome", "TreatmentFailurePhenotype"},
               "long-term": {"LongTermOutcome"}, None: None}[outcome]
-    items = {i["iri"]: i for i in evidence_items(store, include_drafts=include_drafts)}
+    items = {i["iri"]: scope.annotate(i)
+             for i in evidence_items(store, include_drafts=include_drafts)}
     groups: dict[tuple, list] = {}
     for r in store.query(PREDICTS).rows:
         o = r["o"].value
@@ -209,43 +464,101 @@ def biomarkers(store, outcome: str | None = None, direction: str | None = None,
         if direction and d != direction:
             continue
         if r["ev"].value in items:
-            groups.setdefault((r["b"].value, o, d), []).append(items[r["ev"].value])
+            item = items[r["ev"].value]
+            groups.setdefault((r["b"].value, o, d, item["negated"]), []).append(item)
     out = []
-    for (b, o, d), evs in groups.items():
+    for (b, o, d, negated), evs in groups.items():
         out.append({"biomarker": index[b]["label"], "iri": b, "category": "biomarker",
                     "outcome": index[o]["label"], "outcome_iri": o, "direction": d,
+                    "negated": negated,
                     "statistics": [s for e in evs for s in e["statistics"]],
-                    "evidence": sorted(evs, key=lambda e: e["id"])})
-    return sorted(out, key=lambda r: (r["biomarker"].lower(), r["outcome"].lower()))
+                    "evidence": sorted(evs, key=lambda e: e["id"]),
+                    "scope": {"disease": sorted({x for e in evs for x in e["scope"]["disease"]}),
+                              "modality": sorted({x for e in evs
+                                                  for x in e["scope"]["modality"]})},
+                    "extrapolated": all(e["extrapolated"] for e in evs)})
+    return sorted(out, key=lambda r: (r["biomarker"].lower(), r["outcome"].lower(),
+                                      r["negated"]))
 
 
-def assess(store, findings: list[str], include_drafts: bool = False) -> dict:
+BIOMARKERS_OF = """
+SELECT ?b WHERE { ?b ckg:involves ?root . ?b a ckg:Biomarker }"""
+
+
+def assess(store, findings: list[str], include_drafts: bool = False,
+           disease: str | None = None, therapy: str | None = None,
+           population: str | None = None) -> dict:
     """``cartkg assess``: for a patient's findings, the risk factors with their statistics,
     the mechanisms they point to and the strategies that apply, ranked by how many findings
-    a strategy answers and then by support."""
+    a strategy answers and then by strength (``kg.answers.ranking``). A therapy or disease
+    finding sets the scope; a gene finding brings the biomarkers that involve it; every
+    finding says how it was used (``used_as``), none is dropped silently."""
+    from kg.answers.ranking import rank_row, sort_key
     index = entity_index(store)
     resolved = [resolve(store, text, index=index) for text in findings]
-    risk = [b for b in biomarkers(store, include_drafts=include_drafts, index=index)
-            if b["iri"] in {r["iri"] for r in resolved}]
+    therapy = therapy or next((r["label"] for r in resolved if r["category"] == "therapy"), None)
+    disease = disease or next((r["label"] for r in resolved if r["category"] == "disease"), None)
+    scope = Scope.build(store, index, disease=disease, therapy=therapy, population=population)
+    markers: dict[str, set[str]] = {}           # biomarker IRI -> findings it stands for
+    for r in resolved:
+        if r["category"] == "biomarker":
+            markers.setdefault(r["iri"], set()).add(r["label"])
+        elif r["category"] == "gene":
+            for b in store.query(BIOMARKERS_OF, {"root": Term.iri(r["iri"])}).values("b"):
+                markers.setdefault(b, set()).add(r["label"])
+    risk = [{**b, "findings": sorted(markers[b["iri"]])}
+            for b in biomarkers(store, include_drafts=include_drafts, index=index,
+                                disease=disease, therapy=therapy, population=population)
+            if b["iri"] in markers]
     merged: dict[str, dict] = {}
     mechs: dict[str, dict] = {}
+    report = []
     for text, root in zip(findings, resolved):
-        for m in mechanisms(store, text, include_drafts=include_drafts, index=index):
+        entry = {"text": text, "label": root["label"], "iri": root["iri"],
+                 "category": root["category"], "used_as": []}
+        report.append(entry)
+        if root["category"] in ("therapy", "disease"):
+            entry["used_as"].append(f"scope: {root['category']}")
+            continue
+        if any(root["label"] in b["findings"] for b in risk):
+            entry["used_as"].append("risk factor")
+        scoped = {"disease": disease, "therapy": therapy, "population": population}
+        try:
+            found = mechanisms(store, text, include_drafts=include_drafts, index=index, **scoped)
+            answer = strategy_answer(store, text, include_drafts, index, **scoped)["strategies"]
+        except NoMatch as exc:
+            entry["used_as"].append(f"not answered: {exc}")
+            continue
+        for m in found:
             mechs.setdefault(m["iri"], {**m, "findings": []})["findings"].append(root["label"])
-        for a in strategies(store, text, include_drafts=include_drafts, index=index):
-            entry = merged.setdefault(a["iri"], {**a, "findings": [], "addresses": [],
-                                                 "explanation": [], "evidence": []})
-            entry["findings"].append(root["label"])
-            entry["addresses"] = sorted(set(entry["addresses"]) | set(a["addresses"]))
-            entry["explanation"] += a["explanation"]
-            seen = {e["id"] for e in entry["evidence"]}
-            entry["evidence"] += [e for e in a["evidence"] if e["id"] not in seen]
+        for a in answer:
+            row = merged.setdefault(a["iri"], {**a, "findings": [], "addresses": [],
+                                               "explanation": [], "evidence": []})
+            row["findings"].append(root["label"])
+            row["addresses"] = sorted(set(row["addresses"]) | set(a["addresses"]))
+            row["explanation"] += a["explanation"]
+            seen = {e["id"] for e in row["evidence"]}
+            row["evidence"] += [e for e in a["evidence"] if e["id"] not in seen]
+            if a["inherited"] is False:
+                row["inherited"] = False           # direct for one finding: direct overall
+        if found or answer:
+            entry["used_as"].append("mechanisms and strategies")
+        if not entry["used_as"]:
+            entry["used_as"].append("not answered: no risk factor, mechanism or strategy in "
+                                    "the graph is linked to it")
+    for row in merged.values():
+        row["rank_basis"] = rank_row(row["evidence"], row["conflicting_evidence"],
+                                     row["inherited"] or None)
     ranked = sorted(merged.values(), key=lambda r: (-len(r["findings"]),
-                                                    tuple(-x for x in _support(r["evidence"])),
-                                                    r["strategy"].lower()))
-    return {"findings": [{"text": t, "label": r["label"], "iri": r["iri"],
-                          "category": r["category"]} for t, r in zip(findings, resolved)],
-            "risk_factors": risk,
+                                                    sort_key(r["rank_basis"], r["strategy"])))
+    cohorts = {(e["source"], tuple(e["context"]["trial"]), tuple(e["refs"]))
+               for b in risk for e in b["evidence"]}
+    notes = []
+    if len(risk) > 1 and len(cohorts) > 1:
+        notes.append("The risk factors come from different cohorts and studies: their effects "
+                     "are not additive and cannot be combined into one risk.")
+    return {"findings": report, "scope": scope.as_json(), "risk_factors": risk,
+            "risk_notes": notes,
             "mechanisms": sorted(mechs.values(), key=lambda m: (-len(m["findings"]),
                                                                 m["mechanism"].lower())),
             "strategies": ranked}

@@ -55,6 +55,16 @@ def _add_entities(g: rdflib.Graph, cur: Curation) -> None:
             g.add((node, _ckg("measuredBeforeInfusion"), Literal(e.before_infusion)))
         if e.classification_from:
             g.add((node, _ckg("classificationFrom"), URIRef(ENT[e.classification_from])))
+        for action in e.action:
+            g.add((node, _ckg("actionKind"), Literal(action)))
+        if e.action_from:
+            g.add((node, _ckg("actionKindSource"), Literal(e.action_from)))
+        for modality in e.modality:
+            g.add((node, _ckg("appliesToModality"), Literal(modality)))
+        for strategy in e.withhold_inherited:
+            g.add((node, _ckg("withholdsInherited"), URIRef(ENT[strategy])))
+        if e.withhold_because:
+            g.add((node, _ckg("withholdingEvidence"), URIRef(EVIDENCE[e.withhold_because])))
 
 
 def _add_sources(g: rdflib.Graph, cur: Curation) -> None:

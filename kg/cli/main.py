@@ -99,32 +99,9 @@ def cmd_lookup(args) -> int:
     return EXIT_OK
 
 
-def _study_links(item: dict) -> str:
-    """'Ruella 2018 (Nat Med) <https://doi.org/…>' for each primary study of an evidence item."""
-    return "; ".join(f"{s['label']} <{s['url']}>" if s["url"] else s["label"]
-                     for s in item.get("primary_studies", []))
-
-
-def _evidence_rows(items) -> list[list[str]]:
-    return [[i["subject"]["label"], i["predicate"]["label"], i["object"]["label"],
-             ",".join(i["refs"]) or "-",
-             "; ".join(s["label"] for s in i.get("primary_studies", [])) or "-", i["quote"]]
-            for i in items]
-
-
-def _study_legend(items) -> str:
-    """One line per primary study named in the table: its label and link."""
-    studies = {s["label"]: s["url"] for i in items for s in i.get("primary_studies", [])}
-    if not studies:
-        return ""
-    return "primary studies:\n" + "".join(f"  {label}  {url or ''}\n"
-                                          for label, url in sorted(studies.items()))
-
-
 def cmd_evidence(args) -> int:
     from kg.answers.evidence import evidence_items
     from kg.answers.lookup import resolve
-    from kg.store.results import text_table
     store = _store(args)
     about = None
     if args.about:
@@ -134,12 +111,19 @@ def cmd_evidence(args) -> int:
             return _no_match(exc, args.json, [])
     items = evidence_items(store, source=args.source, about_iri=about,
                            include_drafts=args.include_drafts)
+    if args.disease or args.therapy or args.population:
+        from kg.answers.lookup import entity_index
+        from kg.answers.scope import Scope
+        try:
+            scope = Scope.build(store, entity_index(store), **_scope(args))
+        except NoMatch as exc:
+            return _no_match(exc, args.json, [])
+        items = [scope.annotate(i) for i in items]
     if args.json:
         _emit(items)
     else:
-        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "primary studies",
-                                     "quote"], _evidence_rows(items)))
-        sys.stdout.write(_study_legend(items))
+        from kg.cli.render import evidence_block
+        sys.stdout.write("".join(line + "\n" for line in evidence_block(items, "")))
     if not items:
         print("no evidence items match", file=sys.stderr)
         return EXIT_INVALID
@@ -187,80 +171,146 @@ def cmd_stats(args) -> int:
     return EXIT_OK
 
 
-def _print_explained(records: list[dict], name_key: str) -> None:
-    for rank, r in enumerate(records, 1):
-        extra = f"  (addresses: {'; '.join(r['addresses'])})" if "addresses" in r else ""
-        print(f"{rank}. {r[name_key]}{extra}")
-        for step in r["explanation"]:
-            print(f"     {step['from']} --{step['relation']}--> {step['to']}")
-        for e in r["evidence"][:3]:
-            refs = ",".join(e["refs"]) or "review"
-            print(f"     [{e['source']} ref {refs}] \"{e['quote'][:140]}\"")
-            if e.get("primary_studies"):
-                print(f"       primary studies: {_study_links(e)}")
-        if len(r["evidence"]) > 3:
-            print(f"     … {len(r['evidence']) - 3} more evidence items (--json shows all)")
+def _scope(args) -> dict:
+    return {"disease": args.disease, "therapy": args.therapy, "population": args.population}
 
 
-def _explained_question(question: str, name_key: str):
-    """A command answering ``kg.answers.questions.<question>(store, TEXT)`` with explanations."""
-    def run(args) -> int:
-        from kg.answers import questions
-        try:
-            answer = getattr(questions, question)(_store(args), args.text,
-                                                  include_drafts=args.include_drafts)
-        except NoMatch as exc:
-            return _no_match(exc, args.json, [])
-        if args.json:
-            _emit(answer)
-        else:
-            _print_explained(answer, name_key)
-        return EXIT_OK if answer else EXIT_INVALID
-    return run
+def _nothing_found(what: str, answer_for: str) -> str:
+    return (f"no {what} found for {answer_for}: ask 'cartkg evidence --about \"{answer_for}\"' "
+            f"for what the graph says about it, or 'cartkg ask' with a relapse phenotype or "
+            f"mechanism")
 
 
-cmd_strategies = _explained_question("strategies", "strategy")
-cmd_mechanisms = _explained_question("mechanisms", "mechanism")
+def cmd_strategies(args) -> int:
+    from kg.answers.questions import strategy_answer
+    try:
+        answer = strategy_answer(_store(args), args.text, args.include_drafts,
+                                 action=args.action, **_scope(args))
+    except NoMatch as exc:
+        return _no_match(exc, args.json, [])
+    if args.json:
+        _emit(answer["strategies"])
+    else:
+        from kg.cli.render import strategy_text
+        sys.stdout.write(strategy_text(answer))
+    if not answer["strategies"]:
+        print(_nothing_found("strategies", answer["resolved"]["label"]), file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def cmd_mechanisms(args) -> int:
+    from kg.answers.questions import mechanism_answer
+    try:
+        full = mechanism_answer(_store(args), args.text, args.include_drafts, **_scope(args))
+    except NoMatch as exc:
+        return _no_match(exc, args.json, [])
+    answer = full["mechanisms"]
+    if args.json:
+        _emit(answer)
+    else:
+        from kg.cli.render import mechanism_text
+        sys.stdout.write(mechanism_text(full))
+    if not answer:
+        print(_nothing_found("mechanisms", args.text), file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def cmd_ask(args) -> int:
+    from kg.answers.ask import ask
+    try:
+        doc = ask(_store(args), args.text, args.include_drafts)
+    except NoMatch as exc:
+        return _no_match(exc, args.json, {})
+    if args.json:
+        _emit(doc)
+        return EXIT_OK
+    from kg.cli import render
+    seen = "; ".join(f"{m['text']} → {m['label']} ({m['category']})" for m in doc["recognised"])
+    print(f"Recognised: {seen or 'no entity'}")
+    print(f"Question: {doc['question_type']}")
+    if doc["question_type"] == "strategies":
+        sys.stdout.write(render.strategy_text({"resolved": doc["resolved"], "scope": doc["scope"],
+                                               "strategies": doc["answer"],
+                                               "withheld": doc["withheld"]}))
+    elif doc["question_type"] == "mechanisms":
+        sys.stdout.write(render.mechanism_text({"resolved": doc["resolved"],
+                                                "scope": doc["scope"],
+                                                "mechanisms": doc["answer"],
+                                                "withheld": doc["withheld"]}))
+    elif doc["question_type"] == "assess":
+        _print_assessment(doc["answer"])
+    elif doc["question_type"] == "biomarkers":
+        _print_biomarkers(doc["answer"])
+    else:
+        for item in doc["answer"]:
+            print("\n".join(render.evidence_lines(item, "  ")))
+    return EXIT_OK
 
 
 def cmd_assess(args) -> int:
     from kg.answers.questions import assess
-    from kg.store.results import text_table
     try:
-        answer = assess(_store(args), args.finding, include_drafts=args.include_drafts)
+        answer = assess(_store(args), args.finding, include_drafts=args.include_drafts,
+                        **_scope(args))
     except NoMatch as exc:
         return _no_match(exc, args.json, {})
     if args.json:
         _emit(answer)
         return EXIT_OK
-    print("Findings: " + "; ".join(f"{f['label']} ({f['category']})" for f in answer["findings"]))
+    _print_assessment(answer)
+    return EXIT_OK
+
+
+def _print_assessment(answer: dict) -> None:
+    from kg.store.results import text_table
+    print("Findings: " + "; ".join(f"{f['label']} ({f['category']}: {', '.join(f['used_as'])})"
+                                   for f in answer["findings"]))
     print("\nRisk factors")
     sys.stdout.write(text_table(["biomarker", "outcome", "direction", "statistics", "refs"], [
-        [b["biomarker"], b["outcome"], b["direction"] or "-",
+        [b["biomarker"], b["outcome"], ("NOT " if b["negated"] else "") + (b["direction"] or "-"),
          "; ".join(s["text"] for s in b["statistics"]) or "-",
          ",".join(sorted({r for e in b["evidence"] for r in e["refs"]}, key=int)) or "-"]
         for b in answer["risk_factors"]]))
+    for note in answer.get("risk_notes", []):
+        print(f"Note: {note}")
     print("\nMechanisms")
     sys.stdout.write(text_table(["mechanism", "from findings"], [
         [m["mechanism"], "; ".join(m["findings"])] for m in answer["mechanisms"]]))
     print("\nStrategies (ranked)")
-    sys.stdout.write(text_table(["#", "strategy", "for findings", "addresses", "evidence"], [
-        [str(i), a["strategy"], "; ".join(a["findings"]), "; ".join(a["addresses"]),
-         str(len(a["evidence"]))] for i, a in enumerate(answer["strategies"], 1)]))
-    return EXIT_OK
+    sys.stdout.write(text_table(["#", "strategy", "action", "level", "marks", "for findings",
+                                 "addresses"], [
+        [str(i), a["strategy"], ",".join(a["action"]) or "-",
+         a["rank_basis"]["best_level"] or "-",
+         ", ".join(m for m, on in (("contested", a["contested"]),
+                                   ("inherited", bool(a["inherited"]))) if on) or "-",
+         "; ".join(a["findings"]), "; ".join(a["addresses"])]
+        for i, a in enumerate(answer["strategies"], 1)]))
+
+
+def _print_biomarkers(answer: list[dict]) -> None:
+    from kg.store.results import text_table
+    sys.stdout.write(text_table(
+        ["biomarker", "outcome", "direction", "statistics", "scope"],
+        [[b["biomarker"], b["outcome"], ("NOT " if b["negated"] else "") + (b["direction"] or "-"),
+          "; ".join(s["text"] for s in b["statistics"]) or "-",
+          ("extrapolated: " if b["extrapolated"] else "")
+          + (", ".join(b["scope"]["disease"] + b["scope"]["modality"]) or "-")]
+         for b in answer]))
 
 
 def cmd_biomarkers(args) -> int:
     from kg.answers.questions import biomarkers
-    from kg.store.results import text_table
-    answer = biomarkers(_store(args), args.outcome, args.direction, args.include_drafts)
+    try:
+        answer = biomarkers(_store(args), args.outcome, args.direction, args.include_drafts,
+                            **_scope(args))
+    except NoMatch as exc:
+        return _no_match(exc, args.json, [])
     if args.json:
         _emit(answer)
     else:
-        sys.stdout.write(text_table(
-            ["biomarker", "outcome", "direction", "statistics"],
-            [[b["biomarker"], b["outcome"], b["direction"] or "-",
-              "; ".join(s["text"] for s in b["statistics"]) or "-"] for b in answer]))
+        _print_biomarkers(answer)
     return EXIT_OK if answer else EXIT_INVALID
 
 
@@ -567,10 +617,17 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, fn, help_text, json_flag=True, store=True, drafts=False, project=READ,
-                **extra):
+                scope=False, **extra):
         c = sub.add_parser(name, help=help_text, description=help_text, parents=[common],
                            **extra)
         c.set_defaults(func=fn, project_mode=project)
+        if scope:
+            c.add_argument("--disease", metavar="TEXT", help="the patient's disease: evidence "
+                           "from another disease is marked extrapolated")
+            c.add_argument("--therapy", metavar="TEXT", help="CAR-T, blinatumomab or a named "
+                           "product: strategies for another therapy are withheld, evidence "
+                           "from another is marked extrapolated")
+            c.add_argument("--population", metavar="TEXT", help="paediatric or adult")
         if json_flag:
             c.add_argument("--json", action="store_true", help="print one JSON document")
         if store:
@@ -606,7 +663,7 @@ def parser() -> argparse.ArgumentParser:
     c = command("lookup", cmd_lookup, "find entities by label or synonym")
     c.add_argument("text")
 
-    c = command("evidence", cmd_evidence, "list evidence items", drafts=True)
+    c = command("evidence", cmd_evidence, "list evidence items", drafts=True, scope=True)
     c.add_argument("--source", metavar="DOI", help="only evidence from this source")
     c.add_argument("--about", metavar="TEXT", help="only evidence whose subject or object "
                    "this text names")
@@ -618,17 +675,24 @@ def parser() -> argparse.ArgumentParser:
     command("stats", cmd_stats, "counts of entities, evidence and triples")
 
     c = command("strategies", cmd_strategies, "strategies that apply to a relapse phenotype, "
-                "mechanism or finding, with explanation and evidence", drafts=True)
+                "mechanism or finding, with explanation and evidence", drafts=True, scope=True)
     c.add_argument("text")
+    c.add_argument("--action", choices=["prevention", "monitoring", "treatment",
+                                        "product-design"],
+                   help="only strategies of this kind of action")
     c = command("mechanisms", cmd_mechanisms, "mechanisms a text names, and all beneath or "
-                "linked to them", drafts=True)
+                "linked to them", drafts=True, scope=True)
     c.add_argument("text")
-    c = command("biomarkers", cmd_biomarkers, "biomarkers predicting outcome", drafts=True)
+    c = command("ask", cmd_ask, "a question in plain words: recognised entities, question "
+                "type and the answer", drafts=True)
+    c.add_argument("text")
+    c = command("biomarkers", cmd_biomarkers, "biomarkers predicting outcome", drafts=True,
+                scope=True)
     c.add_argument("--outcome", choices=["response", "long-term"])
     c.add_argument("--direction", choices=["favourable", "unfavourable"])
 
     c = command("assess", cmd_assess, "a patient-profile question: risk factors, mechanisms "
-                "and ranked strategies for a set of findings", drafts=True)
+                "and ranked strategies for a set of findings", drafts=True, scope=True)
     c.add_argument("--finding", action="append", required=True, metavar="TEXT",
                    help="a finding, phenotype, biomarker or mechanism (repeatable)")
 

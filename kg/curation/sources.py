@@ -37,6 +37,7 @@ MODALITIES = ("car-t", "blinatumomab", "other")
 DIRECTIONS = ("favourable", "unfavourable", "neutral")
 LEVELS = ("primary-study", "review-statement")
 POPULATIONS = ("paediatric", "adult", "mixed")
+ACTIONS = ("prevention", "monitoring", "treatment", "product-design")
 MEASURES = ("HR", "OR", "rate", "median", "ratio", "count", "cut-off", "p-value", "proportion",
             "AUC", "fold change", "mean", "range", "score")
 STATUSES = ("accepted", "draft", "needs-work", "rejected")
@@ -63,6 +64,11 @@ class Entity:
     where: str
     before_infusion: bool | None = None
     classification_from: str | None = None
+    action: list[str] = field(default_factory=list)       # strategies: when it applies
+    action_from: str | None = None                        # where the review says so
+    modality: list[str] = field(default_factory=list)     # strategies: car-t | blinatumomab | other
+    withhold_inherited: list[str] = field(default_factory=list)  # mechanisms: strategy ids
+    withhold_because: str | None = None                   # the evidence id that says why
 
     @property
     def iri(self) -> str:
@@ -229,7 +235,8 @@ def _mapping_items(doc, path: str, c: _Collector, what: str) -> list[Node]:
 
 def _parse_entity(node: Node, schema: Schema, c: _Collector) -> Entity | None:
     known = {"id", "type", "label", "definition", "synonyms", "kind_of", "xrefs",
-             "before_infusion", "classification_from", "comment"}
+             "before_infusion", "classification_from", "comment", "action", "action_from",
+             "modality", "withhold_inherited", "withhold_because"}
     for key in node:
         if key not in known:
             c.add(node, key, f"unknown field {key!r}", f"use one of: {', '.join(sorted(known))}")
@@ -262,12 +269,20 @@ def _parse_entity(node: Node, schema: Schema, c: _Collector) -> Entity | None:
         c.add(node, "before_infusion", "before_infusion must be true or false",
               "write before_infusion: true")
         before = None
+    action = [a for a in c.text_list(node, "action") if _known(c, node, "action", a, ACTIONS)]
+    modality = [m for m in c.text_list(node, "modality")
+                if _known(c, node, "modality", m, MODALITIES)]
+    action_from = c.text(node, "action_from", required=bool(action))
+    withhold = c.text_list(node, "withhold_inherited")
+    withhold_because = c.text(node, "withhold_because", required=bool(withhold))
     if None in (ident, typ, label, definition):
         return None
     return Entity(id=ident, type=typ, label=label, definition=definition,
                   synonyms=c.text_list(node, "synonyms"), kind_of=c.text_list(node, "kind_of"),
                   xrefs=xrefs, where=node.where(), before_infusion=before,
-                  classification_from=c.text(node, "classification_from", required=False))
+                  classification_from=c.text(node, "classification_from", required=False),
+                  action=action, action_from=action_from, modality=modality,
+                  withhold_inherited=withhold, withhold_because=withhold_because)
 
 
 def _parse_number(c: _Collector, node: Node, key: str, required: bool = False):
@@ -520,6 +535,17 @@ def _check_references(cur: Curation, schema: Schema, c: _Collector,
                                             f"unknown source {e.classification_from!r}",
                                             "use a source id such as xu2023"))
     ev_ids = {ev.id for ev in cur.evidence}
+    for e in cur.entities.values():
+        path, line = e.where.rsplit(":", 1)
+        for sid in e.withhold_inherited:
+            if cat.get(sid) != "strategy":
+                c.problems.append(CurationError(path, int(line), "withhold_inherited",
+                                                f"{sid!r} is not a strategy id",
+                                                "list ids from entities/strategies.yaml"))
+        if e.withhold_because and e.withhold_because not in ev_ids:
+            c.problems.append(CurationError(path, int(line), "withhold_because",
+                                            f"unknown evidence id {e.withhold_because!r}",
+                                            "name the evidence item whose quote says why"))
     claims: dict[tuple, str] = {}
     for ev in cur.evidence:
         claim = (ev.source, ev.subject, ev.predicate, ev.object, ev.quote, ev.negated,

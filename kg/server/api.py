@@ -15,6 +15,8 @@ from __future__ import annotations
 from kg.errors import NoMatch
 
 OUTCOMES, DIRECTIONS = ("response", "long-term"), ("favourable", "unfavourable")
+ACTIONS = ("prevention", "monitoring", "treatment", "product-design")
+SCOPE = ("disease", "therapy", "population")
 FLAGS = {"": False, "0": False, "false": False, "no": False, "off": False,
          "1": True, "true": True, "yes": True, "on": True}
 
@@ -47,12 +49,20 @@ def _lookup(store, p):
     return matches
 
 
+def _scope(p) -> dict:
+    return {k: p.get(k) or None for k in SCOPE}
+
+
 def _evidence(store, p):
     from kg.answers.evidence import evidence_items
-    from kg.answers.lookup import resolve
+    from kg.answers.lookup import entity_index, resolve
+    from kg.answers.scope import Scope
     about = resolve(store, p["about"])["iri"] if p.get("about") else None
     items = evidence_items(store, source=p.get("source") or None, about_iri=about,
                            include_drafts=_flag(p, "include_drafts"))
+    if any(_scope(p).values()):
+        scope = Scope.build(store, entity_index(store), **_scope(p))
+        items = [scope.annotate(i) for i in items]
     if not items:
         sources = sorted({i["source"] for i in evidence_items(store) if i["source"]})
         raise NoMatch("no evidence items match", sources if p.get("source") else [])
@@ -62,18 +72,33 @@ def _evidence(store, p):
 def _question(name: str):
     def run(store, p):
         from kg.answers import questions
+        extra = {"action": _choice(p, "action", ACTIONS)} if name == "strategies" else {}
         answer = getattr(questions, name)(store, p["text"],
-                                          include_drafts=_flag(p, "include_drafts"))
+                                          include_drafts=_flag(p, "include_drafts"),
+                                          **_scope(p), **extra)
         if not answer:
-            raise NoMatch(f"no {name} found for {p['text']!r}")
+            raise NoMatch(f"no {name} found for {p['text']!r}: ask /api/evidence?about= for "
+                          "what the graph says about it")
         return answer
     return run
+
+
+def _ask(store, p):
+    from kg.answers.ask import ask
+    return ask(store, p["text"], include_drafts=_flag(p, "include_drafts"))
+
+
+def _assess(store, p):
+    from kg.answers.questions import assess
+    findings = [f.strip() for f in p["findings"].split(";") if f.strip()]
+    return assess(store, findings, include_drafts=_flag(p, "include_drafts"), **_scope(p))
 
 
 def _biomarkers(store, p):
     from kg.answers.questions import biomarkers
     answer = biomarkers(store, _choice(p, "outcome", OUTCOMES),
-                        _choice(p, "direction", DIRECTIONS), _flag(p, "include_drafts"))
+                        _choice(p, "direction", DIRECTIONS), _flag(p, "include_drafts"),
+                        **_scope(p))
     if not answer:
         raise NoMatch("no biomarkers match")
     return answer
@@ -95,10 +120,12 @@ def _stats(store, p):
 # name → (handler, required parameters, optional parameters)
 ENDPOINTS = {
     "lookup": (_lookup, ("text",), ()),
-    "evidence": (_evidence, (), ("source", "about", "include_drafts")),
-    "strategies": (_question("strategies"), ("text",), ("include_drafts",)),
-    "mechanisms": (_question("mechanisms"), ("text",), ("include_drafts",)),
-    "biomarkers": (_biomarkers, (), ("outcome", "direction", "include_drafts")),
+    "evidence": (_evidence, (), ("source", "about", "include_drafts", *SCOPE)),
+    "strategies": (_question("strategies"), ("text",), ("include_drafts", "action", *SCOPE)),
+    "mechanisms": (_question("mechanisms"), ("text",), ("include_drafts", *SCOPE)),
+    "biomarkers": (_biomarkers, (), ("outcome", "direction", "include_drafts", *SCOPE)),
+    "assess": (_assess, ("findings",), ("include_drafts", *SCOPE)),
+    "ask": (_ask, ("text",), ("include_drafts",)),
     "references": (_references, ("text",), ()),
     "stats": (_stats, (), ()),
 }

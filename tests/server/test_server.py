@@ -524,6 +524,12 @@ def test_home_without_and_with_explorer(site):
      ["biomarkers", "--outcome", "long-term", "--direction", "unfavourable"]),
     ("/api/stats", ["stats"]),
     ("/api/references?text=" + quote("Lineage switch"), ["references", "Lineage switch"]),
+    ("/api/ask?text=" + quote("patient relapsed CD19-negative after tisa-cel, what options?"),
+     ["ask", "patient relapsed CD19-negative after tisa-cel, what options?"]),
+    ("/api/strategies?text=" + quote("lineage switch") + "&therapy=blinatumomab&disease=DLBCL",
+     ["strategies", "lineage switch", "--therapy", "blinatumomab", "--disease", "DLBCL"]),
+    ("/api/assess?findings=" + quote("TP53; tisa-cel"),
+     ["assess", "--finding", "TP53", "--finding", "tisa-cel"]),
 ])
 def test_api_gives_the_cli_json(server, built_project, api, cli):
     status, headers, body = request(server, "GET", api)
