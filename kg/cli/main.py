@@ -226,7 +226,7 @@ def cmd_ask(args) -> int:
     if args.json:
         _emit(doc)
         return EXIT_OK
-    from kg.cli import render
+    import kg.cli.render as render
     seen = "; ".join(f"{m['text']} → {m['label']} ({m['category']})" for m in doc["recognised"])
     print(f"Recognised: {seen or 'no entity'}")
     print(f"Question: {doc['question_type']}")

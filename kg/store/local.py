@@ -166,7 +166,8 @@ def user_position(message: str, sparql: str, bindings: dict[str, Term] | None = 
     """An engine's error message with its "line:column" counted in the user's own text
     rather than in the text the engine was given (declared prefixes come first).
 
-    >>> user_position("error at 13:2: expected", "ASK { ?s ?p ?o")   # 11 prefix lines
+    >>> hidden = len(PREFIXES)                    # one PREFIX line each comes first
+    >>> user_position(f"error at {hidden + 2}:2: expected", "ASK {" + chr(10) + "?s ?p ?o")
     'error at 2:2: expected'
     """
     hidden = query_text(sparql, bindings).count("\n") - sparql.count("\n")

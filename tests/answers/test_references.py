@@ -157,7 +157,8 @@ def test_evidence_json_adds_publications_and_primary_studies(built_project):
     assert ruella["publications"] == ["doi:10.1038/s41591-018-0201-9"]
     assert ruella["primary_studies"][0]["url"] == "https://doi.org/10.1038/s41591-018-0201-9"
     text = run_cli("evidence", "--about", "epitope masking", home=built_project).stdout
-    assert "Ruella 2018 (Nat Med)  https://doi.org/10.1038/s41591-018-0201-9" in text
+    assert "primary studies: Ruella 2018 (Nat Med) <https://doi.org/10.1038/s41591-018-0201-9>" \
+        in text
 
 
 def _evidence(ident: str):

@@ -526,8 +526,8 @@ def test_home_without_and_with_explorer(site):
     ("/api/references?text=" + quote("Lineage switch"), ["references", "Lineage switch"]),
     ("/api/ask?text=" + quote("patient relapsed CD19-negative after tisa-cel, what options?"),
      ["ask", "patient relapsed CD19-negative after tisa-cel, what options?"]),
-    ("/api/strategies?text=" + quote("lineage switch") + "&therapy=blinatumomab&disease=DLBCL",
-     ["strategies", "lineage switch", "--therapy", "blinatumomab", "--disease", "DLBCL"]),
+    ("/api/strategies?text=" + quote("CD19-negative relapse") + "&therapy=blinatumomab&disease=DLBCL",
+     ["strategies", "CD19-negative relapse", "--therapy", "blinatumomab", "--disease", "DLBCL"]),
     ("/api/assess?findings=" + quote("TP53; tisa-cel"),
      ["assess", "--finding", "TP53", "--finding", "tisa-cel"]),
 ])
