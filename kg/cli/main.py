@@ -39,7 +39,7 @@ def cmd_build(args) -> int:
           f"{report.reasoner or 'no reasoner'}) in {total:.1f} s → {args.paths.exports}",
           file=sys.stderr)
     from kg.cli.readme import update_readme
-    if (report.changed or args.redraw_figures) and update_readme(args.paths.root, main):
+    if update_readme(args.paths.root, main, force=args.redraw_figures):
         print("[build] README.md: generated figures and examples updated", file=sys.stderr)
     if args.json:
         _emit({"triples": report.triples, "inferred": report.inferred,

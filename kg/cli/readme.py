@@ -23,6 +23,7 @@ import re
 import shlex
 from pathlib import Path
 
+STAMP = re.compile(r"<!-- generated blocks drawn from exports/cartkg.nt sha256:(\w*) -->")
 BLOCK = re.compile(r"(<!-- generated: (?P<spec>.+?) -->\n)(?P<body>.*?)(<!-- /generated -->)",
                    re.DOTALL)
 
@@ -122,13 +123,28 @@ def rendered_readme(root: Path, main, only: set[str] | None = None) -> tuple[str
     return text, BLOCK.sub(fill, text)
 
 
-def update_readme(root: Path, main, only: set[str] | None = None) -> bool:
-    """Rewrite README's generated blocks (or those named in ``only``) from the commands; True
-    when it changed."""
+def drawn_from(text: str) -> str | None:
+    """The fingerprint of the graph README's blocks were last drawn from (its stamp line)."""
+    m = STAMP.search(text)
+    return m.group(1) if m else None
+
+
+def update_readme(root: Path, main, only: set[str] | None = None, force: bool = False) -> bool:
+    """Rewrite README's generated blocks (or those named in ``only``) from the commands, when
+    they were drawn from another graph than exports/cartkg.nt (or ``force``); True when README
+    changed. The stamp line records which graph they were drawn from."""
     from kg.files import write_atomically
-    if not (root / "README.md").exists():
+    from kg.store.local import graph_fingerprint
+    readme = root / "README.md"
+    if not readme.exists():
+        return False
+    fingerprint = graph_fingerprint(root / "exports" / "cartkg.nt")
+    if not force and only is None and drawn_from(readme.read_text(encoding="utf-8")) == fingerprint:
         return False
     old, new = rendered_readme(root, main, only)
+    if only is None:
+        new = STAMP.sub(f"<!-- generated blocks drawn from exports/cartkg.nt sha256:{fingerprint} -->",
+                        new)
     if new != old:
         write_atomically(root / "README.md", new)
     return new != old
