@@ -72,7 +72,12 @@ def run_checks(graph: rdflib.Graph, checks: list[Path]) -> list[Problem]:
 
     store = ox.Store()
     store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    backend = OxigraphStore(store)
+    return run_queries(OxigraphStore(store), checks)
+
+
+def run_queries(backend, checks: list[Path]) -> list[Problem]:
+    """Run each query file on a store (``backend.query``); every row is a problem, named by
+    the file and described by its first comment line."""
     problems = []
     for query in checks:
         result = backend.query(query.read_text(encoding="utf-8"))
