@@ -16,6 +16,7 @@ from pathlib import Path
 import rdflib
 from rdflib.compare import to_canonical_graph
 
+from kg.build import biolink, dataset
 from kg.curation.sources import Curation
 from kg.curation.schema import load_schema
 from kg.paths import ProjectPaths
@@ -28,8 +29,17 @@ FILES = {
     "cartkg.owl": "The same graph as OWL in RDF/XML, for Protégé and OWL tools.",
     "inferred.ttl": "Only the reasoner's inferences that the answers use.",
     "cartkg.graphml": "Entities and their relations as a GraphML network (networkx).",
-    "nodes.tsv": "KGX-style node table: id, category, name, synonyms, description, xrefs.",
-    "edges.tsv": "KGX-style edge table: subject, predicate, object, sources, references, evidence.",
+    "nodes.tsv": "KGX node table (Biolink categories; ids from checked xrefs, else `cartkg:`).",
+    "edges.tsv": "KGX edge table (Biolink predicates, the project's relation as "
+                 "original_predicate, knowledge level, agent type, sources, publications, "
+                 "evidence ids).",
+    "void.ttl": "Dataset description (VoID + DCAT): title, version, dates, creators, both "
+                "reviews with their DOIs and licences, counts, endpoint, licence statement.",
+    "nodes.jsonl": "The KGX nodes as KGX JSON Lines.",
+    "edges.jsonl": "The KGX edges as KGX JSON Lines.",
+    "kgx-graph-metadata.json": "KGX graph metadata: the prefixes of the project's own ids "
+                               "(curie_map), the Biolink version, the category and predicate "
+                               "mappings.",
 }
 
 
@@ -61,14 +71,14 @@ def _parse(ntriples: str) -> list:
     return list(ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
 
 
-def _oxigraph_text(triples: list, fmt: str) -> str:
+def _oxigraph_text(triples: list, fmt: str, prefixes: dict | None = None) -> str:
     """Serialise sorted triples (``_parse``) with Oxigraph, which writes them in the order
     given (rdflib's Turtle/RDF-XML writers iterate sets, so their order depends on the hash
     seed)."""
     import pyoxigraph as ox
     kind = {"turtle": ox.RdfFormat.TURTLE, "xml": ox.RdfFormat.RDF_XML,
             "json-ld": ox.RdfFormat.JSON_LD}[fmt]
-    prefixes = dict(PREFIXES) if fmt != "json-ld" else None
+    prefixes = (prefixes or dict(PREFIXES)) if fmt != "json-ld" else None
     return ox.serialize(triples, format=kind, prefixes=prefixes).decode("utf-8")
 
 
@@ -92,6 +102,7 @@ def _edges(cur: Curation, inferred: set) -> list[dict]:
     rows = []
     for (s, p, o), evs in sorted(by_edge.items()):
         rows.append({"subject": s, "predicate": p, "object": o, "knowledge_level": "asserted",
+                     "negated": bool(evs) and all(e.negated for e in evs),
                      "sources": sorted({cur.sources[e.source].doi or e.source for e in evs}),
                      "refs": sorted({f"{e.source}:{r}" for e in evs for r in e.refs}),
                      "evidence": sorted(e.id for e in evs)})
@@ -100,6 +111,7 @@ def _edges(cur: Curation, inferred: set) -> list[dict]:
         if s.startswith(ENT) and o.startswith(ENT) and p.startswith(CKG) \
                 and (s, p, o) not in by_edge:
             rows.append({"subject": s, "predicate": p, "object": o, "knowledge_level": "inferred",
+                         "negated": False,
                          "sources": [], "refs": [], "evidence": []})
     return rows
 
@@ -196,8 +208,14 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
     for t in inferred:
         inferred_graph.add(t)
     nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
+    kgx_nodes, ids = biolink.kgx_nodes(nodes, curie)
+    kgx_edges = biolink.kgx_edges(edges, ids, {e.id: cur.sources[e.source].doi for e in
+                                               cur.evidence if e.source in cur.sources},
+                                  biolink.referenced_publications(full), curie)
     nt = canonical_ntriples(full)
     triples = _parse(nt)
+    head = dataset.header(full)
+    void = dataset.description(full, cur, list(FILES))
     out = {
         "cartkg.ttl": _oxigraph_text(triples, "turtle"),
         "cartkg.nt": nt,
@@ -205,9 +223,12 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
         "cartkg.owl": _oxigraph_text(triples, "xml"),
         "inferred.ttl": _oxigraph_text(_parse(canonical_ntriples(inferred_graph)), "turtle"),
         "cartkg.graphml": _graphml(nodes, edges),
-        "nodes.tsv": _tsv(nodes, ["id", "category", "type", "name", "synonym", "description", "xref"]),
-        "edges.tsv": _tsv(edges, ["subject", "predicate", "object", "knowledge_level", "sources",
-                                  "refs", "evidence"]),
+        "nodes.tsv": _tsv(kgx_nodes, biolink.NODE_COLUMNS),
+        "edges.tsv": _tsv(kgx_edges, biolink.EDGE_COLUMNS),
+        "nodes.jsonl": biolink.jsonl(kgx_nodes),
+        "edges.jsonl": biolink.jsonl(kgx_edges),
+        "kgx-graph-metadata.json": biolink.graph_metadata(head["version"], head["title"]),
+        "void.ttl": _oxigraph_text(_parse(canonical_ntriples(void)), "turtle", dataset.PREFIXES),
     }
     counts = {"cartkg.nt": f"{out['cartkg.nt'].count(chr(10))} triples",
               "inferred.ttl": f"{len(inferred)} triples",
