@@ -17,6 +17,7 @@ import rdflib
 from rdflib.compare import to_canonical_graph
 
 from kg.build import biolink, dataset
+from kg.build.jsonld import compact_jsonld
 from kg.curation.sources import Curation
 from kg.curation.schema import load_schema
 from kg.paths import ProjectPaths
@@ -25,7 +26,8 @@ from kg.vocab import CKG, ENT, EVIDENCE, PREFIXES
 FILES = {
     "cartkg.ttl": "The whole graph (ontology, entities, evidence, asserted and inferred edges), Turtle.",
     "cartkg.nt": "The same graph as sorted N-Triples; loaded into the store.",
-    "cartkg.jsonld": "The same graph as JSON-LD.",
+    "cartkg.jsonld": "The same graph as compact JSON-LD with an embedded @context "
+                     "(prefixes, property names), @type for classes, @graph.",
     "cartkg.owl": "The same graph as OWL in RDF/XML, for Protégé and OWL tools.",
     "inferred.ttl": "Only the reasoner's inferences that the answers use.",
     "cartkg.graphml": "Entities and their relations as a GraphML network (networkx).",
@@ -82,12 +84,24 @@ def _oxigraph_text(triples: list, fmt: str, prefixes: dict | None = None) -> str
     return ox.serialize(triples, format=kind, prefixes=prefixes).decode("utf-8")
 
 
+def _rdflib_term(term):
+    import pyoxigraph as ox
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    return rdflib.Literal(term.value, lang=term.language, datatype=None if term.language
+                          else rdflib.URIRef(term.datatype.value))
+
+
 def _jsonld(triples: list) -> str:
-    doc = json.loads(_oxigraph_text(triples, "json-ld"))
-    nodes = doc.get("@graph", doc) if isinstance(doc, dict) else doc
-    if isinstance(nodes, list):
-        nodes.sort(key=lambda node: str(node.get("@id", "")))
-    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """Compact JSON-LD with an embedded context (kg.build.jsonld), blank-node labels kept
+    from the canonical N-Triples."""
+    graph = rdflib.Graph()
+    for t in triples:
+        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))
+    doc = compact_jsonld(graph, {p: str(ns) for p, ns in PREFIXES.items()})
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
 def _edges(cur: Curation, inferred: set) -> list[dict]:
