@@ -212,10 +212,11 @@ def biomarkers(store, outcome: str | None = None, direction: str | None = None,
             groups.setdefault((r["b"].value, o, d), []).append(items[r["ev"].value])
     out = []
     for (b, o, d), evs in groups.items():
+        evs = sorted(evs, key=lambda e: e["id"])     # statistics in evidence order, not the store's
         out.append({"biomarker": index[b]["label"], "iri": b, "category": "biomarker",
                     "outcome": index[o]["label"], "outcome_iri": o, "direction": d,
                     "statistics": [s for e in evs for s in e["statistics"]],
-                    "evidence": sorted(evs, key=lambda e: e["id"])})
+                    "evidence": evs})
     return sorted(out, key=lambda r: (r["biomarker"].lower(), r["outcome"].lower()))
 
 
