@@ -38,11 +38,12 @@ SELECT ?m ?root WHERE {
   { ?m ckg:leadsTo ?root } UNION { ?m ckg:leadsTo ?o . ?o ckg:kindOf ?root }
   ?m a ckg:ResistanceMechanism .
 }"""
+# Alternative paths rather than VALUES blocks of predicates: Virtuoso 7.2 answered the VALUES
+# form with no rows.
 LINKED_MECHANISMS = """
 SELECT DISTINCT ?m ?root WHERE {
-  VALUES ?p { ckg:indicates ckg:contributesTo ckg:addresses }
-  VALUES ?q { ckg:involves ckg:involvesCells ckg:contributesTo }
-  { ?root ?p ?m } UNION { ?m ?q ?root }
+  { ?root ckg:indicates | ckg:contributesTo | ckg:addresses ?m }
+  UNION { ?m ckg:involves | ckg:involvesCells | ckg:contributesTo ?root }
   ?m a ckg:ResistanceMechanism .
 }"""
 ADDRESSED_BY = """
@@ -68,9 +69,10 @@ class EdgeGraph:
     def __init__(self, store):
         self.edges: dict[tuple[str, str, str], int] = {}
         self.adjacent: dict[str, list[tuple[str, str, str]]] = {}
-        for r in store.query(EDGES).rows:
-            edge = (r["s"].value, r["p"].value.rsplit("/", 1)[-1], r["o"].value)
-            self.edges[edge] = int(r["n"].value)
+        rows = [((r["s"].value, r["p"].value.rsplit("/", 1)[-1], r["o"].value), int(r["n"].value))
+                for r in store.query(EDGES).rows]
+        for edge, n in sorted(rows):      # sorted: ties are broken the same on every engine
+            self.edges[edge] = n
             self.adjacent.setdefault(edge[0], []).append(edge)
             self.adjacent.setdefault(edge[2], []).append(edge)
 
