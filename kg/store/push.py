@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from kg.errors import EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, KgError
+from kg.store.local import IRI
 
 BATCH_TRIPLES = 2000
 BLANK_BATCH_TRIPLES = 100
@@ -56,7 +57,8 @@ def endpoint_urls(endpoint: str) -> tuple[str, str, str]:
 
 
 def target_graph(endpoint: str) -> str | None:
-    """The graph the endpoint URL's ``default-graph-uri`` parameter names, if any."""
+    """The graph the endpoint URL's ``default-graph-uri`` parameter names, if any (checked
+    by ``push_graph`` to be an IRI before it is written into an update)."""
     from urllib.parse import parse_qs
     graphs = parse_qs(urlsplit(endpoint).query).get("default-graph-uri", [])
     return graphs[0] if graphs else None
@@ -136,7 +138,7 @@ def push_graph(endpoint: str, nt: Path) -> int:
     triples = list(dict.fromkeys(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES)))
     parts = upload_batches(triples)
     graph = target_graph(endpoint)
-    if graph is not None and not graph.startswith(("http://", "https://")):
+    if graph is not None and not (graph.startswith(("http://", "https://")) and IRI.match(graph)):
         print(f"cartkg push: default-graph-uri {graph!r} is not an http(s) IRI", file=sys.stderr)
         return EXIT_RUNTIME
     plain = urlunsplit(urlsplit(endpoint)._replace(query="")) if graph else endpoint
