@@ -3,8 +3,10 @@
 Blank nodes (only in OWL axioms) get canonical labels and triples are written in sorted order,
 so two builds of the same sources give byte-identical files.
 
-Files: cartkg.ttl, cartkg.nt, cartkg.jsonld, cartkg.owl (RDF/XML), inferred.ttl,
-cartkg.graphml, nodes.tsv, edges.tsv, README.md.
+Files: cartkg.ttl, cartkg.nt, cartkg.jsonld (compact, kg.build.jsonld), cartkg.owl (RDF/XML),
+inferred.ttl, cartkg.graphml, the Biolink/KGX tables nodes.tsv, edges.tsv, nodes.jsonl,
+edges.jsonl and kgx-graph-metadata.json (kg.build.biolink), the dataset description void.ttl
+(kg.build.dataset), README.md.
 """
 from __future__ import annotations
 
