@@ -49,6 +49,10 @@ class ProjectPaths:
         return self.root / "queries" / "checks"
 
     @property
+    def report(self) -> Path:
+        return self.root / "queries" / "report"
+
+    @property
     def competency(self) -> Path:
         return self.root / "queries" / "cq"
 

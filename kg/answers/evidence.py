@@ -38,15 +38,17 @@ SELECT ?ev ?study ?label ?id ?url WHERE {
   OPTIONAL { ?study dcterms:identifier ?id }
   OPTIONAL { ?study rdfs:seeAlso ?url }
 }"""
+# cohortSize is the first OPTIONAL: Virtuoso 7.2 dropped its bindings when it came after the
+# pValue/pQualifier ones (same answers on every engine in this order).
 STATS = """
 SELECT ?ev ?pos ?measure ?value ?comparator ?unit ?p ?pq ?n ?text ?arm ?carm WHERE {
   ?ev ckg:hasStatistic ?st . ?st ckg:position ?pos ; ckg:measure ?measure ; ckg:value ?value ;
       ckg:statisticText ?text .
+  OPTIONAL { ?st ckg:cohortSize ?n }
   OPTIONAL { ?st ckg:comparatorValue ?comparator }
   OPTIONAL { ?st ckg:unit ?unit }
   OPTIONAL { ?st ckg:pValue ?p }
   OPTIONAL { ?st ckg:pQualifier ?pq }
-  OPTIONAL { ?st ckg:cohortSize ?n }
   OPTIONAL { ?st ckg:arm ?arm }
   OPTIONAL { ?st ckg:comparatorArm ?carm }
 }"""
@@ -120,7 +122,7 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
                         "population": r["population"].value if "population" in r else None},
             "direction": r["direction"].value if "direction" in r else None,
             "level": r["level"].value, "status": r["status"].value, "conflicts_with": [],
-            "negated": "negated" in r and r["negated"].value == "true",
+            "negated": "negated" in r and r["negated"].value in ("true", "1"),  # xsd:boolean
             "iri": ev,
         }
     for r in store.query(REFS).rows:

@@ -41,11 +41,12 @@ SELECT ?m ?root WHERE {
   { ?m ckg:leadsTo ?root } UNION { ?m ckg:leadsTo ?o . ?o ckg:kindOf ?root }
   ?m a ckg:ResistanceMechanism .
 }"""
+# Alternative paths rather than VALUES blocks of predicates: Virtuoso 7.2 answered the VALUES
+# form with no rows.
 LINKED_MECHANISMS = """
 SELECT DISTINCT ?m ?root WHERE {
-  VALUES ?p { ckg:indicates ckg:contributesTo ckg:addresses }
-  VALUES ?q { ckg:involves ckg:involvesCells ckg:contributesTo }
-  { ?root ?p ?m } UNION { ?m ?q ?root }
+  { ?root ckg:indicates | ckg:contributesTo | ckg:addresses ?m }
+  UNION { ?m ckg:involves | ckg:involvesCells | ckg:contributesTo ?root }
   ?m a ckg:ResistanceMechanism .
 }"""
 CONTRIBUTORS = """
@@ -81,9 +82,10 @@ class EdgeGraph:
     def __init__(self, store):
         self.edges: dict[tuple[str, str, str], int] = {}
         self.adjacent: dict[str, list[tuple[str, str, str]]] = {}
-        for r in store.query(EDGES).rows:
-            edge = (r["s"].value, r["p"].value.rsplit("/", 1)[-1], r["o"].value)
-            self.edges[edge] = int(r["n"].value)
+        rows = [((r["s"].value, r["p"].value.rsplit("/", 1)[-1], r["o"].value), int(r["n"].value))
+                for r in store.query(EDGES).rows]
+        for edge, n in sorted(rows):      # sorted: ties are broken the same on every engine
+            self.edges[edge] = n
             self.adjacent.setdefault(edge[0], []).append(edge)
             self.adjacent.setdefault(edge[2], []).append(edge)
 
@@ -468,11 +470,12 @@ def biomarkers(store, outcome: str | None = None, direction: str | None = None,
             groups.setdefault((r["b"].value, o, d, item["negated"]), []).append(item)
     out = []
     for (b, o, d, negated), evs in groups.items():
+        evs = sorted(evs, key=lambda e: e["id"])     # statistics in evidence order, not the store's
         out.append({"biomarker": index[b]["label"], "iri": b, "category": "biomarker",
                     "outcome": index[o]["label"], "outcome_iri": o, "direction": d,
                     "negated": negated,
                     "statistics": [s for e in evs for s in e["statistics"]],
-                    "evidence": sorted(evs, key=lambda e: e["id"]),
+                    "evidence": evs,
                     "scope": {"disease": sorted({x for e in evs for x in e["scope"]["disease"]}),
                               "modality": sorted({x for e in evs
                                                   for x in e["scope"]["modality"]})},

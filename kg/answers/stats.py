@@ -35,6 +35,6 @@ def graph_stats(store) -> dict:
     out = {"entities": entities}
     for key, query in SIMPLE.items():
         out[key] = int(store.query(query).rows[0]["n"].value)
-    out["evidence_by_source"] = {r["doi"].value: int(r["n"].value)
-                                 for r in store.query(PER_SOURCE).rows}
+    out["evidence_by_source"] = dict(sorted((r["doi"].value, int(r["n"].value))
+                                            for r in store.query(PER_SOURCE).rows))
     return out

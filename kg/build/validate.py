@@ -69,6 +69,12 @@ def run_checks(graph: rdflib.Graph, checks: list[Path]) -> list[Problem]:
     """Run each QC query on ``graph`` (in an in-memory Oxigraph); every row is a problem."""
     from kg.store.local import OxigraphStore
     backend = OxigraphStore.from_bytes(graph.serialize(format="nt", encoding="utf-8"))
+    return run_queries(backend, checks)
+
+
+def run_queries(backend, checks: list[Path]) -> list[Problem]:
+    """Run each query file on a store (``backend.query``); every row is a problem, named by
+    the file and described by its first comment line."""
     problems = []
     for query in checks:
         result = backend.query(query.read_text(encoding="utf-8"))

@@ -398,6 +398,27 @@ def cmd_reason(args) -> int:
     return EXIT_OK if result.consistent and not result.unsatisfiable else EXIT_INVALID
 
 
+def cmd_report(args) -> int:
+    from kg.build.report import dl_profile_violations, report_problems
+    from kg.paths import project_paths
+    paths = project_paths()
+    problems = report_problems(_store(args), paths)
+    profile = [] if args.no_profile else dl_profile_violations(paths.exports / "cartkg.owl")
+    if args.json:
+        _emit({"report": [{"check": p.check, "focus": p.focus, "message": p.message}
+                          for p in problems],
+               "owl2_dl_profile": None if args.no_profile else profile})
+    else:
+        for p in problems:
+            print(p.render())
+        for line in profile:
+            print(f"owl2-dl-profile: {line}")
+        print(f"{len(problems)} report problems; "
+              + ("OWL 2 DL profile not checked" if args.no_profile
+                 else f"{len(profile)} OWL 2 DL profile violations"), file=sys.stderr)
+    return EXIT_INVALID if problems or profile else EXIT_OK
+
+
 def cmd_diff(args) -> int:
     from kg.build.diff import changelog_entry, diff, open_build
     paths = args.paths
@@ -738,6 +759,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--max-connections", type=int, default=64, metavar="N",
                    help="open client connections at once; more are closed with 503 "
                         "(default 64)")
+
+    c = command("report", cmd_report, "ROBOT-style quality report of the built graph "
+                "(queries/report/*.rq) and its OWL 2 DL profile (OWL API; needs Java); "
+                "exit 0 clean, 1 problems found")
+    c.add_argument("--no-profile", action="store_true",
+                   help="skip the OWL 2 DL profile check (which needs Java)")
 
     c = command("push", cmd_push, "load the built graph into a remote "
                 "SPARQL store (Graph Store Protocol or batched SPARQL Update)", store=False)

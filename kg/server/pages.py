@@ -115,12 +115,44 @@ immunotherapy. The explorer pages are not written yet (run <code>cartkg explore<
 """
 
 
-def service_description(endpoint: str, allow_update: bool, media_type: str) -> bytes:
-    """The SPARQL 1.1 Service Description of the endpoint at ``endpoint``."""
+VOID = "http://rdfs.org/ns/void#"
+DATASET_PREFIXES = {"sd": SD, "formats": FORMATS, "void": VOID, "dcat": "http://www.w3.org/ns/dcat#",
+                    "dcterms": "http://purl.org/dc/terms/", "foaf": "http://xmlns.com/foaf/0.1/",
+                    "xsd": "http://www.w3.org/2001/XMLSchema#"}
+
+
+def dataset_triples(void_file: Path | None, endpoint: str) -> list:
+    """The build's dataset description (``exports/void.ttl``) as pyoxigraph triples, with the
+    default endpoint it names replaced by ``endpoint``; [] when there is none."""
+    import pyoxigraph as ox
+    from kg.build.dataset import DEFAULT_ENDPOINT
+    if void_file is None or not void_file.is_file():
+        return []
+    swap = lambda t: ox.NamedNode(endpoint) if t == ox.NamedNode(DEFAULT_ENDPOINT) else t  # noqa
+    return [ox.Triple(t.subject, t.predicate, swap(t.object))
+            for t in ox.parse(path=str(void_file), format=ox.RdfFormat.TURTLE)]
+
+
+def dataset_description(void_file: Path | None, endpoint: str, media_type: str) -> bytes | None:
+    """The dataset description served at ``/.well-known/void``; None when it was not built."""
+    from kg.server.formats import serialize_graph
+    triples = dataset_triples(void_file, endpoint)
+    return serialize_graph(triples, media_type, DATASET_PREFIXES) if triples else None
+
+
+def service_description(endpoint: str, allow_update: bool, media_type: str,
+                        void_file: Path | None = None) -> bytes:
+    """The SPARQL 1.1 Service Description of the endpoint at ``endpoint``: its default
+    dataset is the dataset the build describes (``void_file``, VoID + DCAT), whose default
+    graph carries the VoID counts."""
     import pyoxigraph as ox
     sd = lambda name: ox.NamedNode(SD + name)  # noqa: E731
+    void = lambda name: ox.NamedNode(VOID + name)  # noqa: E731
     a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    service, dataset, graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    described = dataset_triples(void_file, endpoint)
+    datasets = [t.subject for t in described if t.predicate == a and t.object == void("Dataset")]
+    service, graph = ox.BlankNode(), ox.BlankNode()
+    dataset = datasets[0] if datasets else ox.BlankNode()
     triples = [ox.Triple(service, a, sd("Service")),
                ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
                ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
@@ -128,8 +160,14 @@ def service_description(endpoint: str, allow_update: bool, media_type: str) -> b
                ox.Triple(dataset, a, sd("Dataset")),
                ox.Triple(dataset, sd("defaultGraph"), graph),
                ox.Triple(graph, a, sd("Graph"))]
+    triples += [ox.Triple(graph, t.predicate, t.object) for t in described
+                if t.subject == dataset and t.predicate in (void("triples"), void("entities"),
+                                                            void("classes"), void("properties"))]
+    if described:
+        triples.append(ox.Triple(graph, a, void("Dataset")))
     if allow_update:
         triples.append(ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
+        triples.append(ox.Triple(service, sd("feature"), sd("EmptyGraphs")))
     triples += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS + f))
                 for f in RESULT_FORMATS]
-    return serialize_graph(triples, media_type, {"sd": SD, "formats": FORMATS})
+    return serialize_graph(triples + described, media_type, DATASET_PREFIXES)

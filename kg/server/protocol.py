@@ -28,8 +28,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from kg.server.formats import GRAPH_TYPES, content_type, negotiate
-from kg.server.pages import (explorer_file, index_page, query_page, service_description,
-                             static_file)
+from kg.server.pages import (dataset_description, explorer_file, index_page, query_page,
+                             service_description, static_file)
 from kg.server.pool import Busy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg.server.worker import Reply
 
@@ -149,6 +149,7 @@ class SparqlServer:
                  explorer: Path):
         self.pool, self.settings = pool, settings
         self.competency, self.explorer = competency, explorer
+        self.void_file = explorer.parent / "void.ttl"    # the build's dataset description
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.socket = socket.create_server(address, family=family, backlog=128)
         self.server_address = self.socket.getsockname()
@@ -433,6 +434,8 @@ class Exchange:
                 raise HttpError(405, f"{method} is not allowed here", {"Allow": "GET, HEAD"})
             elif url.path == "/query":
                 reply = self._page()
+            elif url.path == "/.well-known/void":
+                reply = self._void()
             elif url.path == "/api" or url.path.startswith("/api/"):
                 reply = self._api(url)
             else:
@@ -554,10 +557,11 @@ class Exchange:
         raise exc
 
     def _endpoint(self, url) -> str:
+        """The absolute URL of ``url``'s path on this server (of /sparql when url is None)."""
         host = self.headers.get("host") or ""
         if not HOST.match(host):
             host = "%s:%d" % self.server.server_address[:2]
-        return f"http://{host}{url.path}"
+        return f"http://{host}{url.path if url is not None else '/sparql'}"
 
     def _describe(self, url) -> Reply:
         """GET without a query: the query page for a browser, else the service description."""
@@ -566,7 +570,18 @@ class Exchange:
             return self._page()
         if media is None:
             raise HttpError(406, f"the service description is available as {', '.join(SD_TYPES)}")
-        body = service_description(self._endpoint(url), self.server.settings.allow_update, media)
+        body = service_description(self._endpoint(url), self.server.settings.allow_update, media,
+                                   self.server.void_file)
+        return Reply(200, content_type(media), body)
+
+    def _void(self) -> Reply:
+        """``/.well-known/void``: the dataset description (VoID + DCAT) the build wrote."""
+        media = negotiate(self.headers.get("accept"), SD_TYPES)
+        if media is None:
+            raise HttpError(406, f"the dataset description is available as {', '.join(SD_TYPES)}")
+        body = dataset_description(self.server.void_file, self._endpoint(None), media)
+        if body is None:
+            raise HttpError(404, "no dataset description: run 'cartkg build'")
         return Reply(200, content_type(media), body)
 
     # --- pages, files and the API ---------------------------------------------------------

@@ -115,7 +115,8 @@ def test_overview_shows_every_entity_and_asserted_relation(site, store, built_pr
     assert page.evaluate("JSON.parse(document.getElementById('explorer-data').textContent)"
                          ".nodes.length") == entities
     rows = (built_project / "exports" / "edges.tsv").read_text(encoding="utf-8").splitlines()
-    asserted = [r for r in rows[1:] if r.split("\t")[3] == "asserted"]
+    level = rows[0].split("\t").index("knowledge_level")   # KGX: curated = knowledge_assertion
+    asserted = [r for r in rows[1:] if r.split("\t")[level] == "knowledge_assertion"]
     assert page.evaluate("explorer.edges.length") == len(asserted)
     load = page.evaluate("explorer.readyAt")
     print(f"\noverview.html interactive {load:.0f} ms after navigation")
