@@ -4,22 +4,40 @@ The pool lives on the server's asyncio loop: a job goes to an idle worker as one
 length-prefixed pickled frame over a socket pair, and the reply is read when the worker's
 socket becomes readable, so no thread waits on a job. A job that runs past its limit has its
 worker killed (which really stops the evaluation) and a fresh worker started on a background
-thread. A pool that accepts updates has a single worker and keeps the updates it applied, to
-replay them into a replacement, so a killed query loses none.
+thread.
+
+Scheduling, so that one client's runaway queries cannot take the pool:
+
+- **per client** (the peer address) at most ``client_jobs`` jobs running or waiting; more are
+  answered Busy at once; waiting jobs are served round-robin across clients, not first come;
+- **a long lane**: a job still running after ``long_after`` seconds moves to the long lane and
+  a new worker is started in its place, so ``size`` workers stay free for short jobs; at most
+  ``long_slots`` jobs run in the long lane, and a job that passes ``long_after`` while it is
+  full is stopped (LaneFull).
+
+A pool that accepts updates has a single worker (no long lane) and keeps the updates it
+applied, to replay them into a replacement, so a killed query loses none; every
+``UPDATE_LOG_MAX`` updates the worker writes a snapshot of its store instead, from which a
+replacement starts, and the log is emptied.
 """
 from __future__ import annotations
 
 import collections
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from dataclasses import replace
+from pathlib import Path
 
 from kg.errors import RuntimeProblem
 from kg.server.worker import Frames, Reply, StoreSpec
 
 STARTUP_SECONDS = 120.0
+UPDATE_LOG_MAX = 64         # updates replayed into a replacement before a snapshot replaces them
 
 
 class QueryTimeout(Exception):
@@ -34,21 +52,28 @@ class WorkerCrashed(Exception):
 
 
 class Busy(Exception):
-    """No worker became free in time."""
+    """No worker became free in time, or the client has too many jobs running or waiting."""
+
+
+class LaneFull(Exception):
+    """The job passed ``long_after`` seconds while the long lane was full; it was stopped."""
 
 
 class WorkerProcess:
     """One ``python -m kg.server.worker`` process and the socket to it."""
 
-    def __init__(self, spec: StoreSpec, writable: bool, max_rows: int, memory_limit: int):
+    def __init__(self, spec: StoreSpec, writable: bool, max_rows: int, memory_limit: int,
+                 max_bytes: int):
         self.sock, child = socket.socketpair()
         fd = child.fileno()
         self.proc = subprocess.Popen([sys.executable, "-m", "kg.server.worker", str(fd)],
                                      pass_fds=(fd,), stdin=subprocess.DEVNULL)
         child.close()
         self.frames = Frames(self.sock)
-        self.frames.send((spec, writable, max_rows, memory_limit))
+        self.frames.send((spec, writable, max_rows, memory_limit, max_bytes))
         self.job = self.done = self.timer = None   # the running job, its callback, its limit
+        self.client = None                         # whose job it is
+        self.isolation = None                      # how the worker is cut off from the network
 
     def wait_ready(self) -> "WorkerProcess":
         try:
@@ -62,6 +87,7 @@ class WorkerProcess:
         if status != "ready":
             self.kill()
             raise RuntimeProblem(f"a query worker could not open the store: {message}")
+        self.isolation = message
         return self
 
     def _recv(self, timeout: float):
@@ -92,15 +118,23 @@ class WorkerPool:
     ``submit`` must be called on the loop's thread."""
 
     def __init__(self, spec: StoreSpec, size: int, timeout: float, max_rows: int,
-                 writable: bool = False, memory_limit: int = 0):
+                 writable: bool = False, memory_limit: int = 0, max_bytes: int = 64 << 20,
+                 long_after: float = 1.0, long_slots: int | None = None,
+                 client_jobs: int = 64):
         self.spec, self.timeout, self.max_rows, self.writable = spec, timeout, max_rows, writable
-        self.memory_limit = memory_limit
+        self.memory_limit, self.max_bytes = memory_limit, max_bytes
         self.size = 1 if writable else max(1, size)
+        self.long_after = min(long_after, timeout)
+        self.long_slots = 0 if writable else (self.size if long_slots is None else long_slots)
+        self.client_jobs = client_jobs
         self.loop = None
         self._idle: list[WorkerProcess] = []
-        self._waiting: collections.deque = collections.deque()   # [job, done, timer]
+        self._waiting: collections.OrderedDict = collections.OrderedDict()  # client → deque
+        self._jobs_of: collections.Counter = collections.Counter()          # client → jobs
         self._live: set[WorkerProcess] = set()
+        self._long: set[WorkerProcess] = set()      # workers running a job in the long lane
         self._updates: list[dict] = []      # applied updates, replayed into replacements
+        self._snapshots = Path(tempfile.mkdtemp(prefix="cartkg-serve-")) if writable else None
         self._lock = threading.Lock()
         self._closed = False
         started = [self._spawn() for _ in range(self.size)]
@@ -109,6 +143,7 @@ class WorkerPool:
         except RuntimeProblem:
             self.close()
             raise
+        self.isolation = self._ready[0].isolation
 
     def attach(self, loop) -> None:
         self.loop = loop
@@ -117,7 +152,8 @@ class WorkerPool:
         self._ready = []
 
     def _spawn(self) -> WorkerProcess:
-        w = WorkerProcess(self.spec, self.writable, self.max_rows, self.memory_limit)
+        w = WorkerProcess(self.spec, self.writable, self.max_rows, self.memory_limit,
+                          self.max_bytes)
         with self._lock:
             self._live.add(w)
         return w
@@ -130,34 +166,74 @@ class WorkerPool:
         self._release(w)
 
     def _release(self, w: WorkerProcess) -> None:
-        """Give ``w`` the longest-waiting job, or make it idle."""
+        """Give ``w`` the next waiting job (clients in turn), or make it idle."""
         if self._waiting:
-            job, done, timer = self._waiting.popleft()
+            client, queue = next(iter(self._waiting.items()))
+            job, done, timer = queue.popleft()
+            if queue:
+                self._waiting.move_to_end(client)
+            else:
+                del self._waiting[client]
             timer.cancel()
-            return self._start(w, job, done)
+            return self._start(w, job, done, client)
         self._idle.append(w)
 
-    def submit(self, job: dict, done) -> None:
+    def submit(self, job: dict, done, client: str = "-") -> None:
         """Run ``job`` on a worker; ``done(reply, None)`` or ``done(None, exception)`` follows
-        on the loop (QueryTimeout, WorkerCrashed or Busy)."""
-        if self._idle:
-            return self._start(self._idle.pop(), job, done)
-        entry = [job, done, None]
-        entry[2] = self.loop.call_later(self.timeout + 5, self._busy, entry)
-        self._waiting.append(entry)
+        on the loop (QueryTimeout, WorkerCrashed, LaneFull or Busy)."""
+        if self._jobs_of[client] >= self.client_jobs:
+            exc = Busy(f"this client already has {self._jobs_of[client]} requests running or "
+                       "waiting; wait for their answers")
+            self.loop.call_soon(done, None, exc)
+            return
+        self._jobs_of[client] += 1
 
-    def _busy(self, entry) -> None:
-        self._waiting.remove(entry)
+        def finished(reply, exc):
+            self._jobs_of[client] -= 1
+            if not self._jobs_of[client]:
+                del self._jobs_of[client]
+            done(reply, exc)
+
+        if self._idle:
+            return self._start(self._idle.pop(), job, finished, client)
+        entry = [job, finished, None]
+        entry[2] = self.loop.call_later(self.timeout + 5, self._busy, client, entry)
+        self._waiting.setdefault(client, collections.deque()).append(entry)
+
+    def _busy(self, client: str, entry) -> None:
+        queue = self._waiting[client]
+        queue.remove(entry)
+        if not queue:
+            del self._waiting[client]
         entry[1](None, Busy("every query worker is busy; try again shortly"))
 
-    def _start(self, w: WorkerProcess, job: dict, done) -> None:
+    def _start(self, w: WorkerProcess, job: dict, done, client: str) -> None:
+        if self.writable and job["op"] == "update" and len(self._updates) >= UPDATE_LOG_MAX:
+            job = dict(job, snapshot=str(self._snapshots / "store.nq"))
         try:
             w.frames.send(job)
         except OSError:
             self.loop.call_soon(self._crashed, w, done)
             return
-        w.job, w.done = job, done
-        w.timer = self.loop.call_later(self.timeout, self._timed_out, w)
+        w.job, w.done, w.client = job, done, client
+        if self.long_slots:
+            w.timer = self.loop.call_later(self.long_after, self._went_long, w)
+        else:
+            w.timer = self.loop.call_later(self.timeout, self._timed_out, w)
+
+    def _went_long(self, w: WorkerProcess) -> None:
+        """``w``'s job has run ``long_after`` seconds: into the long lane (and a new worker in
+        its place), or stopped when the lane is full."""
+        if len(self._long) >= self.long_slots:
+            done = self._finish(w)
+            self._retire(w)
+            done(None, LaneFull(f"{self.long_slots} long requests are already running; this "
+                                f"one was stopped after {self.long_after:g} s; try again "
+                                "shortly"))
+            return
+        self._long.add(w)
+        w.timer = self.loop.call_later(self.timeout - self.long_after, self._timed_out, w)
+        self._top_up()
 
     def _readable(self, w: WorkerProcess) -> None:
         try:
@@ -176,8 +252,17 @@ class WorkerPool:
         if reply is None or w.done is None:
             return
         job, done = w.job, self._finish(w)
+        snapshot = reply.headers.pop("X-Snapshot", None)
         if self.writable and job["op"] == "update" and reply.status < 300:
             self._updates.append(job)
+            if snapshot == "written":
+                self._updates.clear()
+                self.spec = replace(self.spec, snapshot=job["snapshot"])
+        if w in self._long:
+            self._long.discard(w)
+            if len(self._live) - len(self._long) > self.size:   # its place was filled
+                self._retire(w)
+                return done(reply, None)
         self._release(w)
         done(reply, None)
 
@@ -206,28 +291,49 @@ class WorkerPool:
             if w not in self._live:             # already retired, or the pool closed
                 return
             self._live.discard(w)
+        self._long.discard(w)
         self.loop.remove_reader(w.sock)
         w.kill()
-        if not self._closed:
-            threading.Thread(target=self._replace, daemon=True).start()
+        self._top_up()
 
-    def _replace(self) -> None:
-        for attempt in range(3):
-            w = None
+    def _top_up(self) -> None:
+        """Start workers until ``size`` are outside the long lane (running or starting)."""
+        if self._closed:
+            return
+        while len(self._live) - len(self._long) < self.size:
             try:
-                w = self._spawn().wait_ready()
-                for job in list(self._updates):
-                    w.call(job, STARTUP_SECONDS)
-                try:
-                    self.loop.call_soon_threadsafe(self._join, w)
-                except RuntimeError:            # the loop is closed: the server stopped
-                    w.kill()
-                return
-            except (RuntimeProblem, QueryTimeout, WorkerCrashed) as exc:
-                if w is not None:
-                    w.kill()
+                w = self._spawn()
+            except OSError as exc:
                 print(f"[serve] cannot start a query worker: {exc}", file=sys.stderr)
-                time.sleep(1 + attempt)
+                self.loop.call_later(1, self._top_up)
+                return
+            threading.Thread(target=self._prepare, args=(w, self.spec, list(self._updates)),
+                             daemon=True).start()
+
+    def _prepare(self, w: WorkerProcess, spec: StoreSpec, updates: list[dict]) -> None:
+        """Wait for a new worker (replaying ``updates``) on this thread, then join it."""
+        try:
+            w.wait_ready()
+            for job in updates:
+                w.call(job, STARTUP_SECONDS)
+        except (RuntimeProblem, QueryTimeout, WorkerCrashed) as exc:
+            print(f"[serve] cannot start a query worker: {exc}", file=sys.stderr)
+            time.sleep(1)
+            self._call_on_loop(self._failed, w)
+            return
+        self._call_on_loop(self._join, w)
+
+    def _failed(self, w: WorkerProcess) -> None:
+        with self._lock:
+            self._live.discard(w)
+        w.kill()
+        self._top_up()
+
+    def _call_on_loop(self, fn, w: WorkerProcess) -> None:
+        try:
+            self.loop.call_soon_threadsafe(fn, w)
+        except RuntimeError:                    # the loop is closed: the server stopped
+            w.kill()
 
     def close(self) -> None:
         self._closed = True
@@ -235,3 +341,5 @@ class WorkerPool:
             live, self._live = list(self._live), set()
         for w in live:
             w.kill()
+        if self._snapshots is not None:
+            shutil.rmtree(self._snapshots, ignore_errors=True)

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from kg.server.formats import GRAPH_TYPES, content_type, negotiate
 from kg.server.pages import (explorer_file, index_page, query_page, service_description,
                              static_file)
-from kg.server.pool import Busy, QueryTimeout, WorkerCrashed, WorkerPool
+from kg.server.pool import Busy, LaneFull, QueryTimeout, WorkerCrashed, WorkerPool
 from kg.server.worker import Reply
 
 FORM, QUERY, UPDATE = ("application/x-www-form-urlencoded", "application/sparql-query",
@@ -62,6 +62,10 @@ class Settings:
     memory_limit: int = 2 << 30     # bytes of address space per worker process (0: no cap)
     max_connections: int = 64       # client connections open at once
     verbose: bool = False           # log every request to stderr
+    max_bytes: int = 32 << 20       # bytes of results (terms) per answer
+    long_after: float = 1.0         # seconds after which a job moves to the long lane
+    long_slots: int | None = None   # jobs in the long lane at once (None: as many as workers)
+    client_jobs: int = 64           # jobs one client (address) may have running or waiting
 
 
 class HttpError(Exception):
@@ -278,7 +282,8 @@ class Connection(asyncio.Protocol):
             except HttpError as exc:
                 outcome = ex.error(exc)
             if isinstance(outcome, Pending):
-                self.server.pool.submit(outcome.job, lambda r, e, p=outcome: self._done(p, r, e))
+                self.server.pool.submit(outcome.job, lambda r, e, p=outcome: self._done(p, r, e),
+                                        self.peer)
                 return
             self._send(outcome)
 
@@ -543,7 +548,7 @@ class Exchange:
         if isinstance(exc, QueryTimeout):
             raise HttpError(503, f"the request ran past the {limit:g} s time limit and was "
                             "stopped", {"Retry-After": "1"})
-        if isinstance(exc, Busy):
+        if isinstance(exc, (Busy, LaneFull)):
             raise HttpError(503, str(exc), {"Retry-After": "1"})
         if isinstance(exc, WorkerCrashed):
             if exc.returncode == -signal.SIGABRT:
