@@ -441,16 +441,31 @@ def test_host_header_must_be_local(server, host, expected):
 
 
 def test_connections_beyond_the_cap_get_503(built_project):
-    with start(StoreSpec(), settings=Settings(max_connections=2)) as running:
+    """A connection past the cap closes the one waiting longest on its client (idle here);
+    when every connection has a request being answered, the newcomer gets 503."""
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    paths = project_paths(built_project)
+    with start(store_spec(None, paths), settings=Settings(max_connections=2, timeout=3),
+               paths=paths) as running:
         u = urlsplit(running.url)
-        idle = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
+        idle = socket.create_connection((u.hostname, u.port))
+        time.sleep(0.2)
+        assert ask(running.url)[0] == 200 and ask(running.url)[0] == 200
+        assert idle.recv(4096) == b""           # closed to make room
+        busy = [socket.create_connection((u.hostname, u.port)) for _ in range(2)]
+        body = runaway.encode()
         try:
+            for s in busy:
+                s.sendall(b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+                          b"application/sparql-query\r\nContent-Length: %d\r\n\r\n%s"
+                          % (len(body), body))
+            time.sleep(0.5)
             extra = socket.create_connection((u.hostname, u.port), timeout=10)
             answer = extra.recv(4096)
             extra.close()
             assert answer.startswith(b"HTTP/1.1 503 ") and b"too many" in answer
         finally:
-            for s in idle:
+            for s in busy + [idle]:
                 s.close()
         for _ in range(50):             # the two slots are free again
             try:

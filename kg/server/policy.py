@@ -5,10 +5,12 @@ any URL or file), so both are refused, and so is nesting deep enough to exhaust 
 stack. The decision is made on rdflib's parse of the whole text (its syntax tree, where a
 ``SERVICE`` is a ``ServiceGraphPattern`` node whatever escapes, strings or comments surround
 it), not on a scan for keywords; a text rdflib cannot parse is refused as a syntax error.
-Before parsing, a text with more than ``MAX_OPENERS`` characters that can open a nesting level
-(``{ ( [ !``) is refused: counted on the raw text, no escape can hide one, and no parser meets
-deeper nesting than that. The parse itself runs with a bounded Python stack, so nesting past
-about ``MAX_DEPTH`` levels ends it with "nests too deeply". The query workers cannot open
+A text with more than ``MAX_OPENERS`` characters that can open a nesting level (``{ ( [ !``)
+is refused before any parse: counted on the raw text, no escape can hide one, and Oxigraph's
+parser meets no deeper nesting than that (it overflows its stack past about 2,000 levels).
+A text that cannot name SERVICE or LOAD at all (ASCII, no ``\u`` escape, not the letters
+"service" or "load" in any case) needs no parse; any other is parsed, with a bounded Python
+stack, so nesting past about ``MAX_DEPTH`` levels ends the parse with "nests too deeply". The query workers cannot open
 network connections at all (``kg.server.sandbox``), so a form that slipped past this check
 would still reach nothing.
 
@@ -96,10 +98,6 @@ def _parse(text: str, update: bool):
     PolicyError when it nests too deeply or is not SPARQL rdflib can read."""
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-    openers = sum(map(text.count, OPENERS))
-    if openers > MAX_OPENERS:
-        raise PolicyError(f"the request nests too deeply: it has {openers} of the characters "
-                          f"{' '.join(OPENERS)}; the limit is {MAX_OPENERS}")
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(PARSE_STACK)
     try:
@@ -112,6 +110,22 @@ def _parse(text: str, update: bool):
                           f"{exc.line[exc.col - 1:exc.col + 19]!r}") from None
     finally:
         sys.setrecursionlimit(limit)
+
+
+def could_name_forbidden(text: str) -> bool:
+    """False only when ``text`` cannot contain a SERVICE or LOAD keyword whatever its tokens:
+    it is ASCII, has no ``\\u``/``\\U`` escape (which SPARQL expands before parsing) and
+    not the letters "service" or "load" in any case. Such a text needs no parse.
+
+    >>> could_name_forbidden("SELECT * WHERE { ?s ?p ?o }")
+    False
+    >>> [could_name_forbidden(t) for t in ("sErViCe", "\\u0053ERVICE", "ſERVICE", "Load")]
+    [True, True, True, True]
+    """
+    if not text.isascii() or "\\u" in text or "\\U" in text:
+        return True
+    lower = text.lower()
+    return "service" in lower or "load" in lower
 
 
 class Verdicts:
@@ -136,6 +150,12 @@ class Verdicts:
 
 def _verdict(text: str, update: bool) -> tuple[type, str] | None:
     """None when ``text`` may run, else the exception class and message that refuse it."""
+    openers = sum(map(text.count, OPENERS))
+    if openers > MAX_OPENERS:
+        return PolicyError, (f"the request nests too deeply: it has {openers} of the "
+                             f"characters {' '.join(OPENERS)}; the limit is {MAX_OPENERS}")
+    if not could_name_forbidden(text):
+        return None
     try:
         found = _forbidden_nodes(_parse(text, update))
     except (PolicyError, SyntaxError) as exc:

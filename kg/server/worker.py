@@ -255,7 +255,10 @@ class Worker:
     def do_update(self, job: dict) -> Reply:
         text = add_using(job["update"], job.get("using", []), job.get("using_named", []))
         check_update(text)      # the very text Oxigraph is given
-        self.store.update(text, base_iri=job.get("base"), prefixes=self.prefixes)
+        try:
+            self.store.update(text, base_iri=job.get("base"), prefixes=self.prefixes)
+        except RuntimeError as exc:     # e.g. CREATE of a graph that exists, CLEAR of one that doesn't
+            return Reply.text(400, f"the update failed: {exc}")
         return Reply(204, headers=self._snapshot(job["snapshot"]) if job.get("snapshot") else {})
 
     def _snapshot(self, path: str) -> dict[str, str]:
