@@ -180,7 +180,7 @@ def test_malformed_values_never_change_the_sources(mini_project, field, value):
 def test_a_writer_killed_before_rename_leaves_the_old_file(tmp_path):
     target = tmp_path / "sources.yaml"
     target.write_text("old contents\n")
-    code = ("from pathlib import Path; from kg.build.exports import write_atomically; "
+    code = ("from pathlib import Path; from kg.files import write_atomically; "
             f"write_atomically(Path({str(target)!r}), 'new contents\\n' * 100000)")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,
                             env={**os.environ, "CARTKG_FAULT_DELAY": "30"})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import rdflib
 from rdflib.compare import to_canonical_graph
@@ -216,23 +215,3 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
     out["README.md"] = _readme({n: counts.get(n, f"{len(out[n].encode()) // 1024} KiB")
                                 for n in FILES})
     return out
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file, fsync and rename: a reader (or a crash)
-    sees the old file or the new one, never a mix. CARTKG_FAULT_DELAY (seconds) pauses between
-    the fsync and the rename, so tests can kill a writer at the worst moment."""
-    import os
-    import time
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.environ.get("CARTKG_FAULT_DELAY"):
-            time.sleep(float(os.environ["CARTKG_FAULT_DELAY"]))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

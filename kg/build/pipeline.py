@@ -100,7 +100,8 @@ def _changelog(paths: ProjectPaths, new_nt: Path) -> str | None:
 
 def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
           write_store: bool = True, figures: bool = True) -> BuildReport:
-    from kg.build.exports import render_exports, write_atomically
+    from kg.build.exports import render_exports
+    from kg.files import write_atomically
     from kg.store.local import OxigraphStore
 
     cur, graph, inferred, report = prepare(paths, reasoner, quiet)

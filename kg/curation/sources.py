@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kg.errors import CurationError, CurationErrors
+from kg.files import JOURNAL_NAME, project_lock
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
 from kg.curation.schema import Schema, load_schema
 from kg.text import lookup_key, normalise_whitespace
@@ -143,6 +144,30 @@ class Source:
         if self.text_path is None or not self.text_path.exists():
             return None
         return normalise_whitespace(self.text_path.read_text(encoding="utf-8"))
+
+
+MAX_TEXT_BYTES = 32 << 20      # a paper's full text
+
+
+def writes_folder(paths: ProjectPaths) -> Path:
+    """Where curation writers keep their lock and journal (``kg.files``): beside the curation
+    folder, not in it, so the sources folder holds only sources."""
+    return paths.curation.parent
+
+
+def check_text_file(path: Path, limit: int = MAX_TEXT_BYTES) -> str | None:
+    """Why ``path`` (resolved) cannot be read as a text file: not a regular file (a device,
+    a FIFO, a folder) or over ``limit`` bytes; None when it can."""
+    import stat
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    if info.st_size > limit:
+        return f"is {info.st_size} bytes; the limit is {limit}"
+    return None
 
 
 @dataclass
@@ -453,6 +478,10 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
     text_path = (root / text).resolve() if text else None
     if text_path is not None and not text_path.exists():
         c.add(meta, "text", f"full text {text} not found", "give a path relative to the project root")
+    elif text_path is not None and check_text_file(text_path):
+        c.add(meta, "text", f"full text {text}: {check_text_file(text_path)}",
+              "point text: at the plain-text file of the paper")
+        text_path = None
     year = _parse_number(c, meta, "year", required=True)
     refcount = _parse_number(c, meta, "reference_count")
     title, journal = c.text(meta, "title"), c.text(meta, "journal")
@@ -553,6 +582,9 @@ def load_curation(paths: ProjectPaths, overrides: dict[Path, str] | None = None)
     maps curation file paths to proposed contents, read instead of the disk (new files
     included), so a change can be validated before anything is written."""
     overrides = {Path(k).resolve(): v for k, v in (overrides or {}).items()}
+    if (writes_folder(paths) / JOURNAL_NAME).exists():  # a change is being written: wait for
+        with project_lock(writes_folder(paths)):       # it (or complete it, if its writer
+            pass                                       # was killed)
 
     def read(path: Path, shown: str):
         path = path.resolve()

@@ -186,7 +186,7 @@ def render_index(g, pages, pages_of: dict[str, str]) -> str:
 
 def write_site(g, pages, out: Path) -> list[Path]:
     """Write index.html and one HTML file per page into ``out``; returns the files."""
-    from kg.build.exports import write_atomically
+    from kg.files import write_atomically
     out.mkdir(parents=True, exist_ok=True)
     pages_of = {p.focus: f"{p.name}.html" for p in pages if p.kind in ("family", "phenotype")}
     assets = _vis_assets()

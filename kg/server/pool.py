@@ -13,7 +13,11 @@ Scheduling, so that one client's runaway queries cannot take the pool:
 - **a long lane**: a job still running after ``long_after`` seconds moves to the long lane and
   a new worker is started in its place, so ``size`` workers stay free for short jobs; at most
   ``long_slots`` jobs run in the long lane, and a job that passes ``long_after`` while it is
-  full is stopped (LaneFull).
+  full is stopped (LaneFull);
+- while a client has a job in the long lane, none of its other jobs starts (they wait, within
+  ``client_jobs``), and while other clients have jobs, a client runs at most ``size - 1``
+  jobs at once (at least 1): one client's runaway queries occupy one worker and one
+  long-lane slot, not the pool.
 
 A pool that accepts updates has a single worker (no long lane) and keeps the updates it
 applied, to replay them into a replacement, so a killed query loses none; every
@@ -131,6 +135,9 @@ class WorkerPool:
         self._idle: list[WorkerProcess] = []
         self._waiting: collections.OrderedDict = collections.OrderedDict()  # client → deque
         self._jobs_of: collections.Counter = collections.Counter()          # client → jobs
+        self._long_of: collections.Counter = collections.Counter()          # … in the long lane
+        self._running_of: collections.Counter = collections.Counter()       # … running
+        self.client_running = max(1, self.size - 1)
         self._live: set[WorkerProcess] = set()
         self._long: set[WorkerProcess] = set()      # workers running a job in the long lane
         self._updates: list[dict] = []      # applied updates, replayed into replacements
@@ -166,17 +173,31 @@ class WorkerPool:
         self._release(w)
 
     def _release(self, w: WorkerProcess) -> None:
-        """Give ``w`` the next waiting job (clients in turn), or make it idle."""
-        if self._waiting:
-            client, queue = next(iter(self._waiting.items()))
-            job, done, timer = queue.popleft()
-            if queue:
-                self._waiting.move_to_end(client)
-            else:
-                del self._waiting[client]
-            timer.cancel()
-            return self._start(w, job, done, client)
-        self._idle.append(w)
+        """Give ``w`` the next waiting job (clients in turn, skipping those with a job in the
+        long lane), or make it idle."""
+        client = next((c for c in self._waiting if self._may_start(c)), None)
+        if client is None:
+            self._idle.append(w)
+            return
+        queue = self._waiting[client]
+        job, done, timer = queue.popleft()
+        if queue:
+            self._waiting.move_to_end(client)
+        else:
+            del self._waiting[client]
+        timer.cancel()
+        self._start(w, job, done, client)
+
+    def _may_start(self, client: str) -> bool:
+        """Whether a job of ``client`` may start now: none of its jobs is in the long lane,
+        and it runs fewer than ``client_running`` while other clients have jobs."""
+        return not self._long_of[client] and (
+            self._running_of[client] < self.client_running or len(self._jobs_of) < 2)
+
+    def _dispatch(self) -> None:
+        """Start waiting jobs on idle workers, after a client's job ended."""
+        while self._idle and any(self._may_start(c) for c in self._waiting):
+            self._release(self._idle.pop())
 
     def submit(self, job: dict, done, client: str = "-") -> None:
         """Run ``job`` on a worker; ``done(reply, None)`` or ``done(None, exception)`` follows
@@ -194,7 +215,7 @@ class WorkerPool:
                 del self._jobs_of[client]
             done(reply, exc)
 
-        if self._idle:
+        if self._idle and self._may_start(client):
             return self._start(self._idle.pop(), job, finished, client)
         entry = [job, finished, None]
         entry[2] = self.loop.call_later(self.timeout + 5, self._busy, client, entry)
@@ -216,6 +237,7 @@ class WorkerPool:
             self.loop.call_soon(self._crashed, w, done)
             return
         w.job, w.done, w.client = job, done, client
+        self._running_of[client] += 1
         if self.long_slots:
             w.timer = self.loop.call_later(self.long_after, self._went_long, w)
         else:
@@ -232,6 +254,7 @@ class WorkerPool:
                                 "shortly"))
             return
         self._long.add(w)
+        self._long_of[w.client] += 1
         w.timer = self.loop.call_later(self.timeout - self.long_after, self._timed_out, w)
         self._top_up()
 
@@ -262,13 +285,25 @@ class WorkerPool:
             self._long.discard(w)
             if len(self._live) - len(self._long) > self.size:   # its place was filled
                 self._retire(w)
+                self._dispatch()
                 return done(reply, None)
         self._release(w)
+        self._dispatch()
         done(reply, None)
 
     def _finish(self, w: WorkerProcess):
+        """End ``w``'s job: its callback, with its timer cancelled and its client's long-lane
+        count released."""
         done, w.done, w.job = w.done, None, None
         w.timer.cancel()
+        self._running_of[w.client] -= 1
+        if not self._running_of[w.client]:
+            del self._running_of[w.client]
+        if w in self._long:
+            self._long_of[w.client] -= 1
+            if not self._long_of[w.client]:
+                del self._long_of[w.client]
+            self.loop.call_soon(self._dispatch)
         return done
 
     def _crashed(self, w: WorkerProcess, done) -> None:
