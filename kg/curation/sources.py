@@ -149,16 +149,25 @@ class Source:
 MAX_TEXT_BYTES = 32 << 20      # a paper's full text
 
 
+def text_roots(paths: ProjectPaths) -> tuple[Path, Path]:
+    """Where a paper's full text may be: the project, or the ``shared`` folder beside it."""
+    return paths.root, paths.root.parent / "shared"
+
+
 def writes_folder(paths: ProjectPaths) -> Path:
     """Where curation writers keep their lock and journal (``kg.files``): beside the curation
     folder, not in it, so the sources folder holds only sources."""
     return paths.curation.parent
 
 
-def check_text_file(path: Path, limit: int = MAX_TEXT_BYTES) -> str | None:
-    """Why ``path`` (resolved) cannot be read as a text file: not a regular file (a device,
-    a FIFO, a folder) or over ``limit`` bytes; None when it can."""
+def check_text_file(path: Path, limit: int = MAX_TEXT_BYTES,
+                    roots: tuple[Path, ...] = ()) -> str | None:
+    """Why ``path`` (resolved) cannot be read as a text file: outside every folder of
+    ``roots`` (when given), not a regular file (a device, a FIFO, a folder) or over ``limit``
+    bytes; None when it can."""
     import stat
+    if roots and not any(path.is_relative_to(r.resolve()) for r in roots):
+        return f"is outside {' and '.join(str(r) for r in roots)}"
     try:
         info = path.stat()
     except OSError as exc:
@@ -478,9 +487,10 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
     text_path = (root / text).resolve() if text else None
     if text_path is not None and not text_path.exists():
         c.add(meta, "text", f"full text {text} not found", "give a path relative to the project root")
-    elif text_path is not None and check_text_file(text_path):
-        c.add(meta, "text", f"full text {text}: {check_text_file(text_path)}",
-              "point text: at the plain-text file of the paper")
+    elif text_path is not None and (
+            problem := check_text_file(text_path, roots=text_roots(ProjectPaths(root)))):
+        c.add(meta, "text", f"full text {text}: {problem}",
+              "point text: at the plain-text file of the paper, in the project or ../shared")
         text_path = None
     year = _parse_number(c, meta, "year", required=True)
     refcount = _parse_number(c, meta, "reference_count")

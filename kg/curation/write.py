@@ -25,7 +25,8 @@ from pathlib import Path
 import yaml
 
 from kg.curation.sources import (ID_PATTERN, MEASURES, POPULATIONS, STUDY_TYPES, Curation,
-                                 check_text_file, load_curation, writes_folder)
+                                 check_text_file, load_curation, text_roots,
+                                 writes_folder)
 from kg.errors import CurationError, CurationErrors, KgError
 from kg.files import project_lock, write_together
 from kg.paths import ProjectPaths
@@ -327,7 +328,7 @@ def add_source(paths: ProjectPaths, *, ident: str, title: str, year: int, journa
             "authors": list(authors), "year": year, "journal": journal, "licence": licence}
     if text:
         target = Path(text).resolve()
-        problem = check_text_file(target)
+        problem = check_text_file(target, roots=text_roots(paths))
         if problem:
             raise CurationInput(f"--text {text}: {problem}")
         if target != Path(text).absolute():
