@@ -10,14 +10,14 @@ Scheduling, so that one client's runaway queries cannot take the pool:
 
 - **per client** (the peer address) at most ``client_jobs`` jobs running or waiting; more are
   answered Busy at once; waiting jobs are served round-robin across clients, not first come;
-- **a long lane**: a job still running after ``long_after`` seconds moves to the long lane and
-  a new worker is started in its place, so ``size`` workers stay free for short jobs; at most
-  ``long_slots`` jobs run in the long lane, and a job that passes ``long_after`` while it is
-  full is stopped (LaneFull);
-- while a client has a job in the long lane, none of its other jobs starts (they wait, within
-  ``client_jobs``), and while other clients have jobs, a client runs at most ``size - 1``
-  jobs at once (at least 1): one client's runaway queries occupy one worker and one
-  long-lane slot, not the pool.
+- **a long lane**: a job still running after ``long_after`` seconds is *long*; up to
+  ``long_slots`` long jobs (one per client) move to the long lane, and a new worker is started
+  in the place of each, so ``size`` workers stay free for short jobs; a long job beyond that
+  keeps its worker until it ends or reaches the time limit;
+- a client with a long job runs at most one other job at a time, and none once it has two
+  long jobs (the rest wait, within ``client_jobs``); while other clients have jobs, a client
+  runs at most ``size - 1`` jobs at once (at least 1). So one client's runaway queries hold
+  one long-lane slot and at most one worker, never the pool.
 
 A pool that accepts updates has a single worker (no long lane) and keeps the updates it
 applied, to replay them into a replacement, so a killed query loses none; every
@@ -57,10 +57,6 @@ class WorkerCrashed(Exception):
 
 class Busy(Exception):
     """No worker became free in time, or the client has too many jobs running or waiting."""
-
-
-class LaneFull(Exception):
-    """The job passed ``long_after`` seconds while the long lane was full; it was stopped."""
 
 
 class WorkerProcess:
@@ -135,11 +131,15 @@ class WorkerPool:
         self._idle: list[WorkerProcess] = []
         self._waiting: collections.OrderedDict = collections.OrderedDict()  # client → deque
         self._jobs_of: collections.Counter = collections.Counter()          # client → jobs
-        self._long_of: collections.Counter = collections.Counter()          # … in the long lane
+        self._long_of: collections.Counter = collections.Counter()          # … running long
         self._running_of: collections.Counter = collections.Counter()       # … running
         self.client_running = max(1, self.size - 1)
         self._live: set[WorkerProcess] = set()
         self._long: set[WorkerProcess] = set()      # workers running a job in the long lane
+        self._slow: set[WorkerProcess] = set()      # workers running a long job (lane or not)
+        self._spares: list[WorkerProcess] = []      # ready, kept free for the next long job
+        self._starting: set[WorkerProcess] = set()
+        self.spare_target = 1 if self.long_slots else 0
         self._updates: list[dict] = []      # applied updates, replayed into replacements
         self._snapshots = Path(tempfile.mkdtemp(prefix="cartkg-serve-")) if writable else None
         self._lock = threading.Lock()
@@ -157,6 +157,7 @@ class WorkerPool:
         for w in self._ready:
             self._join(w)
         self._ready = []
+        self._top_up()                          # the spare
 
     def _spawn(self) -> WorkerProcess:
         w = WorkerProcess(self.spec, self.writable, self.max_rows, self.memory_limit,
@@ -170,7 +171,20 @@ class WorkerPool:
             w.kill()
             return
         self.loop.add_reader(w.sock, self._readable, w)
-        self._release(w)
+        self._starting.discard(w)
+        self._place(w)
+
+    def _place(self, w: WorkerProcess) -> None:
+        """Put a free worker where it is needed: retired when there are more than enough,
+        kept as the spare when the short lane is full, else given work."""
+        outside_lane = len(self._live) - len(self._long)
+        if outside_lane > self.size + self.spare_target:
+            self._retire(w)
+        elif len(self._spares) < self.spare_target and \
+                outside_lane - len(self._spares) - len(self._starting) > self.size:
+            self._spares.append(w)
+        else:
+            self._release(w)
 
     def _release(self, w: WorkerProcess) -> None:
         """Give ``w`` the next waiting job (clients in turn, skipping those with a job in the
@@ -189,10 +203,11 @@ class WorkerPool:
         self._start(w, job, done, client)
 
     def _may_start(self, client: str) -> bool:
-        """Whether a job of ``client`` may start now: none of its jobs is in the long lane,
-        and it runs fewer than ``client_running`` while other clients have jobs."""
-        return not self._long_of[client] and (
-            self._running_of[client] < self.client_running or len(self._jobs_of) < 2)
+        """Whether a job of ``client`` may start now: with a long job, only when that is all
+        it runs; else when it runs fewer than ``client_running`` or no one else has jobs."""
+        if self._long_of[client]:
+            return self._long_of[client] == 1 and self._running_of[client] == 1
+        return self._running_of[client] < self.client_running or len(self._jobs_of) < 2
 
     def _dispatch(self) -> None:
         """Start waiting jobs on idle workers, after a client's job ended."""
@@ -201,7 +216,7 @@ class WorkerPool:
 
     def submit(self, job: dict, done, client: str = "-") -> None:
         """Run ``job`` on a worker; ``done(reply, None)`` or ``done(None, exception)`` follows
-        on the loop (QueryTimeout, WorkerCrashed, LaneFull or Busy)."""
+        on the loop (QueryTimeout, WorkerCrashed or Busy)."""
         if self._jobs_of[client] >= self.client_jobs:
             exc = Busy(f"this client already has {self._jobs_of[client]} requests running or "
                        "waiting; wait for their answers")
@@ -244,19 +259,30 @@ class WorkerPool:
             w.timer = self.loop.call_later(self.timeout, self._timed_out, w)
 
     def _went_long(self, w: WorkerProcess) -> None:
-        """``w``'s job has run ``long_after`` seconds: into the long lane (and a new worker in
-        its place), or stopped when the lane is full."""
-        if len(self._long) >= self.long_slots:
-            done = self._finish(w)
-            self._retire(w)
-            done(None, LaneFull(f"{self.long_slots} long requests are already running; this "
-                                f"one was stopped after {self.long_after:g} s; try again "
-                                "shortly"))
-            return
-        self._long.add(w)
+        """``w``'s job has run ``long_after`` seconds: it is long; into the long lane (and a
+        new worker in its place) when the lane has room and its client has no job there."""
+        self._slow.add(w)
         self._long_of[w.client] += 1
         w.timer = self.loop.call_later(self.timeout - self.long_after, self._timed_out, w)
+        if len(self._long) < self.long_slots and \
+                not any(other.client == w.client for other in self._long):
+            self._into_lane(w)
+
+    def _into_lane(self, w: WorkerProcess) -> None:
+        """Move ``w``'s long job into the long lane; the spare (if ready) takes its place at
+        once, and a new spare is started."""
+        self._long.add(w)
+        if self._spares:
+            self._release(self._spares.pop())
         self._top_up()
+
+    def _lane_freed(self) -> None:
+        """A long-lane slot has freed: a long job still holding a short worker moves in."""
+        clients = {x.client for x in self._long}
+        waiting = next((x for x in self._slow if x not in self._long
+                        and x.client not in clients), None)
+        if waiting is not None:
+            self._into_lane(waiting)
 
     def _readable(self, w: WorkerProcess) -> None:
         try:
@@ -265,8 +291,9 @@ class WorkerPool:
             data = b""
         if not data:
             if w.done is None:                  # died while idle
-                if w in self._idle:
-                    self._idle.remove(w)
+                for free in (self._idle, self._spares):
+                    if w in free:
+                        free.remove(w)
                 self._retire(w)
             else:
                 self._crashed(w, self._finish(w))
@@ -283,11 +310,10 @@ class WorkerPool:
                 self.spec = replace(self.spec, snapshot=job["snapshot"])
         if w in self._long:
             self._long.discard(w)
-            if len(self._live) - len(self._long) > self.size:   # its place was filled
-                self._retire(w)
-                self._dispatch()
-                return done(reply, None)
-        self._release(w)
+            self._lane_freed()
+            self._place(w)
+        else:
+            self._release(w)
         self._dispatch()
         done(reply, None)
 
@@ -299,11 +325,12 @@ class WorkerPool:
         self._running_of[w.client] -= 1
         if not self._running_of[w.client]:
             del self._running_of[w.client]
-        if w in self._long:
+        if w in self._slow:
+            self._slow.discard(w)
             self._long_of[w.client] -= 1
             if not self._long_of[w.client]:
                 del self._long_of[w.client]
-            self.loop.call_soon(self._dispatch)
+        self.loop.call_soon(self._dispatch)
         return done
 
     def _crashed(self, w: WorkerProcess, done) -> None:
@@ -326,22 +353,28 @@ class WorkerPool:
             if w not in self._live:             # already retired, or the pool closed
                 return
             self._live.discard(w)
+        in_lane = w in self._long
         self._long.discard(w)
+        self._slow.discard(w)
         self.loop.remove_reader(w.sock)
         w.kill()
+        if in_lane:
+            self._lane_freed()
         self._top_up()
 
     def _top_up(self) -> None:
-        """Start workers until ``size`` are outside the long lane (running or starting)."""
+        """Start workers until ``size`` and the spare are outside the long lane (running,
+        free or starting)."""
         if self._closed:
             return
-        while len(self._live) - len(self._long) < self.size:
+        while len(self._live) - len(self._long) < self.size + self.spare_target:
             try:
                 w = self._spawn()
             except OSError as exc:
                 print(f"[serve] cannot start a query worker: {exc}", file=sys.stderr)
                 self.loop.call_later(1, self._top_up)
                 return
+            self._starting.add(w)
             threading.Thread(target=self._prepare, args=(w, self.spec, list(self._updates)),
                              daemon=True).start()
 
@@ -359,6 +392,7 @@ class WorkerPool:
         self._call_on_loop(self._join, w)
 
     def _failed(self, w: WorkerProcess) -> None:
+        self._starting.discard(w)
         with self._lock:
             self._live.discard(w)
         w.kill()

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 from kg.server.formats import GRAPH_TYPES, content_type, negotiate
 from kg.server.pages import (explorer_file, index_page, query_page, service_description,
                              static_file)
-from kg.server.pool import Busy, LaneFull, QueryTimeout, WorkerCrashed, WorkerPool
+from kg.server.pool import Busy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg.server.worker import Reply
 
 FORM, QUERY, UPDATE = ("application/x-www-form-urlencoded", "application/sparql-query",
@@ -623,7 +623,7 @@ class Exchange:
         if isinstance(exc, QueryTimeout):
             raise HttpError(503, f"the request ran past the {limit:g} s time limit and was "
                             "stopped", {"Retry-After": "1"})
-        if isinstance(exc, (Busy, LaneFull)):
+        if isinstance(exc, Busy):
             raise HttpError(503, str(exc), {"Retry-After": "1"})
         if isinstance(exc, WorkerCrashed):
             if exc.returncode == -signal.SIGABRT:
