@@ -214,6 +214,25 @@ def test_a_service_that_slips_past_the_parser_still_cannot_connect(canary):
         assert canary.hits == 1, "the isolated worker reached the canary"
 
 
+@pytest.mark.parametrize("method", ["_seccomp", "isolate_network"])
+def test_each_isolation_method_stops_connections(canary, method):
+    """The seccomp fallback alone, and the method a worker picks: a process that applied it
+    can still use its socket pair but cannot connect to the canary."""
+    code = ("import socket, sys, kg.server.sandbox as s\n"
+            f"assert s.{method}() not in (False, 'none')\n"
+            "a, b = socket.socketpair(); a.sendall(b'x'); assert b.recv(1) == b'x'\n"
+            "try:\n"
+            f"    socket.create_connection(('127.0.0.1', {canary.port}), timeout=5)\n"
+            "except OSError as exc:\n"
+            "    print('refused:', exc)\n"
+            "else:\n"
+            "    sys.exit('connected')\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert r.returncode == 0 and "refused:" in r.stdout, r.stderr
+    assert canary.hits == 0
+
+
 def test_nesting_hidden_by_escapes_is_refused_without_a_crash(server):
     for query in ("SELECT * WHERE { FILTER(1 != ent:a\\') " + "{" * 6000 + "?s ?p ?o"
                   + "}" * 6000 + " FILTER(1 != '') }",
