@@ -478,6 +478,33 @@ def test_runaway_queries_do_not_starve_short_ones(built_project):
         assert p99 < 2.0
 
 
+def test_a_client_past_its_job_cap_gets_503_at_once(built_project):
+    """Two runaway queries waiting or running from one address: a third gets 503 at once,
+    while another address is still answered."""
+    paths = project_paths(built_project)
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with start(store_spec(None, paths), settings=Settings(timeout=4, workers=2, client_jobs=2),
+               paths=paths) as srv:
+        threads = [threading.Thread(target=ask, args=(srv.url, runaway), kwargs={"timeout": 30})
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        status, _, body = ask(srv.url, runaway)
+        assert status == 503 and b"already has 2 requests" in body, body
+        assert time.monotonic() - started < 1
+        u = urlsplit(srv.url)
+        other = http.client.HTTPConnection(u.hostname, u.port, timeout=10,
+                                           source_address=("127.0.0.2", 0))
+        other.request("POST", "/sparql", "ASK { ?s ?p ?o }",
+                      {"Content-Type": "application/sparql-query"})
+        assert other.getresponse().status == 200
+        other.close()
+        for t in threads:
+            t.join(30)
+
+
 # --- the small cases --------------------------------------------------------------------------
 def test_a_very_long_path_gets_404_without_the_servers_paths(server, built_project):
     status, _, body = request(server, "GET", "/" + "a" * 65000)
