@@ -129,14 +129,20 @@ def could_name_forbidden(text: str) -> bool:
 
 
 class Verdicts:
-    """The latest ``size`` decisions, by text: a parse costs milliseconds, a lookup nothing."""
+    """The latest ``size`` decisions, by text: a parse costs milliseconds, a lookup nothing.
+    Texts over ``longest`` characters are decided each time, so the cache stays small."""
 
-    def __init__(self, size: int = 1024):
+    def __init__(self, size: int = 1024, longest: int = 16384):
         self._seen: OrderedDict = OrderedDict()
-        self._size = size
+        self._size, self._longest = size, longest
 
     def check(self, text: str, update: bool) -> None:
         key = (text, update)
+        if len(text) > self._longest:
+            refusal = _verdict(text, update)
+            if refusal is not None:
+                raise refusal[0](refusal[1])
+            return
         if key in self._seen:
             self._seen.move_to_end(key)
         else:

@@ -314,7 +314,6 @@ class WorkerPool:
             self._place(w)
         else:
             self._release(w)
-        self._dispatch()
         done(reply, None)
 
     def _finish(self, w: WorkerProcess):
