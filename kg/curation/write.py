@@ -146,7 +146,9 @@ class Proposal:
     paths: ProjectPaths
     replaced: dict[Path, str] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
+    suffixes: dict[str, int] = field(default_factory=dict)
     _parts: dict[Path, list[str]] = field(default_factory=dict)
+    _inside: dict[Path, Path] = field(default_factory=dict)     # path given → checked path
 
     @property
     def files(self) -> dict[Path, str]:
@@ -156,7 +158,9 @@ class Proposal:
         return out
 
     def append(self, path: Path, block: str) -> None:
-        path = _inside(self.paths, path)
+        if path not in self._inside:
+            self._inside[path] = _inside(self.paths, path)
+        path = self._inside[path]
         parts = self._parts.get(path)
         if parts is None:
             old = self.replaced.pop(path, None)
@@ -290,9 +294,10 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
     existing = proposal.ids or {e.id for e in cur.evidence}
     proposal.ids = existing
     base = ident or f"{source_id}-{_slug(ids['subject'])}-{rel.name.lower()}-{_slug(ids['object'])}"
-    ident, n = base, 2
+    ident, n = base, proposal.suffixes.get(base, 2)
     while ident in existing:
         ident, n = f"{base}-{n}", n + 1
+    proposal.suffixes[base] = n             # the next free suffix: linear for repeated claims
     item = {"id": ident, "subject": ids["subject"], "predicate": rel.name,
             "object": ids["object"], "refs": [int(r) for r in refs]}
     if level:
