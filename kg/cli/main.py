@@ -578,15 +578,17 @@ def cmd_serve(args) -> int:
               file=sys.stderr)
         return EXIT_RUNTIME
     workers = max(2, min(4, os.cpu_count() or 2)) if args.workers is None else args.workers
-    if min(args.timeout, args.max_rows, workers, args.max_connections) <= 0 \
+    if min(args.timeout, args.max_rows, workers, args.max_connections, args.max_bytes) <= 0 \
             or args.memory_limit < 0:
-        print("cartkg serve: --timeout, --max-rows, --workers and --max-connections must be "
-              "positive, --memory-limit not negative", file=sys.stderr)
+        print("cartkg serve: --timeout, --max-rows, --max-bytes, --workers and "
+              "--max-connections must be positive, --memory-limit not negative",
+              file=sys.stderr)
         return EXIT_RUNTIME
     settings = Settings(timeout=args.timeout, max_rows=args.max_rows,
                         allow_update=args.allow_update, workers=workers,
                         memory_limit=args.memory_limit << 20,
-                        max_connections=args.max_connections, verbose=True)
+                        max_connections=args.max_connections, verbose=True,
+                        max_bytes=args.max_bytes << 20)
     return serve(args.paths, settings, args.host, args.port, args.store)
 
 
@@ -751,6 +753,9 @@ def parser() -> argparse.ArgumentParser:
                    help="accept SPARQL Update (for a local curation server); off by default")
     c.add_argument("--timeout", type=float, default=10.0, help="per-query timeout in seconds")
     c.add_argument("--max-rows", type=int, default=10000, help="result-row cap")
+    c.add_argument("--max-bytes", type=int, default=32, metavar="MB",
+                   help="result-size cap per answer (default 32); past it the answer is "
+                        "cut as past --max-rows (X-Result-Truncated: true)")
     c.add_argument("--workers", type=int, help="query worker processes, each holding a copy "
                    "of the store (default: the number of CPUs, 2 to 4; 1 with --allow-update)")
     c.add_argument("--memory-limit", type=int, default=2048, metavar="MB",

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kg.errors import CurationError, CurationErrors
+from kg.files import JOURNAL_NAME, project_lock
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
 from kg.curation.schema import Schema, load_schema
 from kg.curation.references import DOI, REGISTER_FILE, check_register, parse_study
@@ -150,6 +151,39 @@ class Source:
         if self.text_path is None or not self.text_path.exists():
             return None
         return normalise_whitespace(self.text_path.read_text(encoding="utf-8"))
+
+
+MAX_TEXT_BYTES = 32 << 20      # a paper's full text
+
+
+def text_roots(paths: ProjectPaths) -> tuple[Path, Path]:
+    """Where a paper's full text may be: the project, or the ``shared`` folder beside it."""
+    return paths.root, paths.root.parent / "shared"
+
+
+def writes_folder(paths: ProjectPaths) -> Path:
+    """Where curation writers keep their lock and journal (``kg.files``): beside the curation
+    folder, not in it, so the sources folder holds only sources."""
+    return paths.curation.parent
+
+
+def check_text_file(path: Path, limit: int = MAX_TEXT_BYTES,
+                    roots: tuple[Path, ...] = ()) -> str | None:
+    """Why ``path`` (resolved) cannot be read as a text file: outside every folder of
+    ``roots`` (when given), not a regular file (a device, a FIFO, a folder) or over ``limit``
+    bytes; None when it can."""
+    import stat
+    if roots and not any(path.is_relative_to(r.resolve()) for r in roots):
+        return f"is outside {' and '.join(str(r) for r in roots)}"
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    if info.st_size > limit:
+        return f"is {info.st_size} bytes; the limit is {limit}"
+    return None
 
 
 @dataclass
@@ -476,6 +510,11 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
     text_path = (root / text).resolve() if text else None
     if text_path is not None and not text_path.exists():
         c.add(meta, "text", f"full text {text} not found", "give a path relative to the project root")
+    elif text_path is not None and (
+            problem := check_text_file(text_path, roots=text_roots(ProjectPaths(root)))):
+        c.add(meta, "text", f"full text {text}: {problem}",
+              "point text: at the plain-text file of the paper, in the project or ../shared")
+        text_path = None
     year = _parse_number(c, meta, "year", required=True)
     refcount = _parse_number(c, meta, "reference_count")
     title, journal = c.text(meta, "title"), c.text(meta, "journal")
@@ -614,6 +653,9 @@ def load_curation(paths: ProjectPaths, overrides: dict[Path, str] | None = None)
     maps curation file paths to proposed contents, read instead of the disk (new files
     included), so a change can be validated before anything is written."""
     overrides = {Path(k).resolve(): v for k, v in (overrides or {}).items()}
+    if (writes_folder(paths) / JOURNAL_NAME).exists():  # a change is being written: wait for
+        with project_lock(writes_folder(paths)):       # it (or complete it, if its writer
+            pass                                       # was killed)
 
     def read(path: Path, shown: str):
         path = path.resolve()

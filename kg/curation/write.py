@@ -1,9 +1,14 @@
 """Curation commands that write the curation sources: register a paper, add evidence (one item
 or a TSV of them), review an item.
 
-Every operation builds the proposed file contents in memory, validates the whole curation with
-them (``load_curation(overrides=...)``: schema, references, quotes, statistics), and only then
-writes, each file atomically (temporary file, fsync, rename). A rejected input writes nothing.
+Every operation holds the curation folder's lock (``kg.files.project_lock``) from reading the
+sources to writing them, so concurrent writers queue instead of losing each other's updates;
+builds the proposed file contents in memory, validates the whole curation with them
+(``load_curation(overrides=...)``: schema, references, quotes, statistics), and only then
+writes all the files it changes as one change (``kg.files.write_together``: a writer killed
+midway leaves the old files or the new ones, never an entity without its evidence item). A
+rejected input writes nothing. Ids must match ``ID_PATTERN`` and every path written stays in
+the curation folder.
 
 >>> parse_statistic("rate=65%/34%", "CR rates by Day 90 of 65% versus 34% in favor")
 {'measure': 'rate', 'value': 65, 'comparator': 34, 'unit': '%', 'text': '65%'}
@@ -13,14 +18,17 @@ from __future__ import annotations
 import csv
 import datetime
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from kg.curation.sources import (MEASURES, POPULATIONS, STUDY_TYPES, Curation, load_curation)
+from kg.curation.sources import (ID_PATTERN, MEASURES, POPULATIONS, STUDY_TYPES, Curation,
+                                 check_text_file, load_curation, text_roots,
+                                 writes_folder)
 from kg.errors import CurationError, CurationErrors, KgError
-from kg.files import write_atomically
+from kg.files import project_lock, write_together
 from kg.paths import ProjectPaths
 from kg.curation.schema import CLASS_OF_CATEGORY, load_schema
 from kg.text import lookup_key
@@ -110,33 +118,72 @@ class NewEntity:
     definition: str
 
 
+MAX_TSV_BYTES = 64 << 20
+
+
+def checked_id(ident: str, what: str) -> str:
+    """``ident`` when it matches ID_PATTERN (so it names no path), else CurationInput."""
+    if not isinstance(ident, str) or not ID_PATTERN.match(ident) or len(ident) > 100:
+        raise CurationInput(f"{what} {ident!r} is not an id: write lower-case letters and "
+                            "digits in words joined by hyphens, e.g. smith2024")
+    return ident
+
+
+def _inside(paths: ProjectPaths, path: Path) -> Path:
+    """``path`` resolved, when it lies in the curation folder; else CurationInput."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(paths.curation.resolve()):
+        raise CurationInput(f"{path} is outside {paths.curation}: nothing is written there")
+    return resolved
+
+
 @dataclass
 class Proposal:
-    """Proposed new contents of curation files, validated before any write."""
+    """Proposed new contents of curation files, validated before any write. Blocks appended
+    to a file are kept in a list and joined once (appending stays linear in the blocks); the
+    ids of the evidence items proposed are kept in ``ids``."""
 
     paths: ProjectPaths
-    files: dict[Path, str] = field(default_factory=dict)
+    replaced: dict[Path, str] = field(default_factory=dict)
+    ids: set[str] = field(default_factory=set)
+    suffixes: dict[str, int] = field(default_factory=dict)
+    _parts: dict[Path, list[str]] = field(default_factory=dict)
+    _inside: dict[Path, Path] = field(default_factory=dict)     # path given → checked path
 
-    def text_of(self, path: Path) -> str:
-        if path in self.files:
-            return self.files[path]
-        return path.read_text(encoding="utf-8") if path.exists() else ""
+    @property
+    def files(self) -> dict[Path, str]:
+        out = dict(self.replaced)
+        for path, parts in self._parts.items():
+            out[path] = "".join(parts)
+        return out
 
-    def append(self, path: Path, block: str, header: str = "") -> None:
-        old = self.text_of(path)
-        base = old.rstrip("\n") + "\n\n" if old.strip() else header
-        self.files[path] = base + block
+    def append(self, path: Path, block: str) -> None:
+        if path not in self._inside:
+            self._inside[path] = _inside(self.paths, path)
+        path = self._inside[path]
+        parts = self._parts.get(path)
+        if parts is None:
+            old = self.replaced.pop(path, None)
+            if old is None:
+                old = path.read_text(encoding="utf-8") if path.exists() else ""
+            parts = self._parts[path] = [old.rstrip("\n") + "\n\n" if old.strip() else ""]
+        elif parts[-1]:
+            parts.append("\n")
+        parts.append(block)
+
+    def replace(self, path: Path, text: str) -> None:
+        self.replaced[_inside(self.paths, path)] = text
 
     def validate(self) -> Curation:
         return load_curation(self.paths, overrides=self.files)
 
     def write(self) -> list[Path]:
-        """Validate, then write every file atomically; nothing is written when invalid."""
-        self.validate()
-        for path, text in self.files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, text)
-        return sorted(self.files)
+        """Validate, then write every file as one change; nothing is written when invalid.
+        The caller holds ``project_lock(writes_folder(paths))``."""
+        files = self.files
+        load_curation(self.paths, overrides=files)
+        write_together(writes_folder(self.paths), files)
+        return sorted(files)
 
 
 def _dump(item: dict) -> str:
@@ -206,10 +253,13 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
                      curator: str | None = None, section: str | None = None,
                      direction: str | None = None, level: str | None = None,
                      new_entities: dict[str, NewEntity] | None = None,
-                     ident: str | None = None) -> str:
-    """Add one evidence item (and any new entities) to ``proposal``; returns its id."""
+                     ident: str | None = None, resolve: "Resolver | None" = None) -> str:
+    """Add one evidence item (and any new entities) to ``proposal``; returns its id.
+    ``resolve``: a Resolver of ``cur`` to reuse (an import adds many items)."""
     new_entities = new_entities or {}
-    resolve = Resolver(cur)
+    resolve = resolve or Resolver(cur)
+    if ident is not None:
+        checked_id(ident, "evidence id")
     source_id, source_path = _source_file(paths, cur, source)
     ids = {}
     for role, text in (("subject", subject), ("object", object)):
@@ -242,12 +292,13 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
             ctx[key] = value.strip()
         else:
             ctx.setdefault(key, []).append(resolve(value, key, can_create=False))
-    existing = {e.id for e in cur.evidence} | {
-        m for text in proposal.files.values() for m in re.findall(r"(?m)^- id: (\S+)", text)}
+    existing = proposal.ids or {e.id for e in cur.evidence}
+    proposal.ids = existing
     base = ident or f"{source_id}-{_slug(ids['subject'])}-{rel.name.lower()}-{_slug(ids['object'])}"
-    ident, n = base, 2
+    ident, n = base, proposal.suffixes.get(base, 2)
     while ident in existing:
         ident, n = f"{base}-{n}", n + 1
+    proposal.suffixes[base] = n             # the next free suffix: linear for repeated claims
     item = {"id": ident, "subject": ids["subject"], "predicate": rel.name,
             "object": ids["object"], "refs": [int(r) for r in refs]}
     if level:
@@ -266,6 +317,7 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
         item["curator"] = orcid(curator)
     item["added"] = datetime.date.today().isoformat()
     proposal.append(source_path, _dump(item))
+    existing.add(ident)
     return ident
 
 
@@ -273,21 +325,32 @@ def add_source(paths: ProjectPaths, *, ident: str, title: str, year: int, journa
                licence: str, doi: str | None = None, pmid: str | None = None,
                authors: list[str] = (), text: str | None = None,
                reference_count: int | None = None) -> Path:
-    """Register a paper in ``sources/<id>.yaml`` (validated, then written atomically)."""
-    path = paths.curation / "sources" / f"{ident}.yaml"
-    if path.exists():
-        raise CurationInput(f"{path.relative_to(paths.root)} already exists")
+    """Register a paper in ``sources/<id>.yaml`` (validated, then written atomically).
+    ``text``: the full text, a regular file (a symlink is resolved and its target recorded)
+    within the size limit of ``check_text_file``."""
+    import os
+    path = paths.curation / "sources" / f"{checked_id(ident, 'source id')}.yaml"
     meta = {"id": ident, "doi": doi, "pmid": str(pmid) if pmid else None, "title": title,
             "authors": list(authors), "year": year, "journal": journal, "licence": licence}
     if text:
-        import os
-        meta["text"] = os.path.relpath(Path(text).resolve(), paths.root)
+        target = Path(text).resolve()
+        problem = check_text_file(target, roots=text_roots(paths))
+        if problem:
+            raise CurationInput(f"--text {text}: {problem}")
+        if target != Path(text).absolute():
+            print(f"cartkg curate add-source: --text {text} is a link; recording its target "
+                  f"{target}", file=sys.stderr)
+        meta["text"] = os.path.relpath(target, paths.root)
     if reference_count:
         meta["reference_count"] = reference_count
     meta = {k: v for k, v in meta.items() if v not in (None, [], "")}
     body = yaml.safe_dump({"source": meta}, sort_keys=False, allow_unicode=True, width=100000)
-    proposal = Proposal(paths, {path: body + "\nevidence:\n"})
-    proposal.write()
+    with project_lock(writes_folder(paths)):
+        if path.exists():
+            raise CurationInput(f"{path.relative_to(paths.root)} already exists")
+        proposal = Proposal(paths)
+        proposal.replace(path, body + "\nevidence:\n")
+        proposal.write()
     return path
 
 
@@ -343,10 +406,11 @@ def add_primary_study(paths: ProjectPaths, *, ident: str, first_author: str, yea
 
 
 def add_evidence(paths: ProjectPaths, **kwargs) -> str:
-    cur = load_curation(paths)
-    proposal = Proposal(paths)
-    ident = propose_evidence(paths, cur, proposal, **kwargs)
-    proposal.write()
+    with project_lock(writes_folder(paths)):
+        cur = load_curation(paths)
+        proposal = Proposal(paths)
+        ident = propose_evidence(paths, cur, proposal, **kwargs)
+        proposal.write()
     return ident
 
 
@@ -356,9 +420,19 @@ TSV_COLUMNS = ("source", "subject", "predicate", "object", "quote", "refs")
 def import_tsv(paths: ProjectPaths, tsv: Path) -> list[str]:
     """Add every row of ``tsv`` or none: each bad row is reported with its line number.
     Columns: source, subject, predicate, object, quote, refs (comma-separated), and
-    optionally statistics and context (';'-separated), curator, section, direction, level."""
+    optionally statistics and context (';'-separated), curator, section, direction, level.
+    The file must be a regular file of at most MAX_TSV_BYTES; the work is linear in rows."""
+    problem = check_text_file(Path(tsv).resolve(), MAX_TSV_BYTES)
+    if problem:
+        raise CurationErrors([CurationError(str(tsv), 0, "", problem)])
+    with project_lock(writes_folder(paths)):
+        return _import_rows(paths, tsv)
+
+
+def _import_rows(paths: ProjectPaths, tsv: Path) -> list[str]:
     cur = load_curation(paths)
     proposal = Proposal(paths)
+    resolve = Resolver(cur)
     problems, ids = [], []
     with open(tsv, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh, delimiter="\t")
@@ -378,7 +452,8 @@ def import_tsv(paths: ProjectPaths, tsv: Path) -> list[str]:
                     statistics=[s for s in (row.get("statistics") or "").split(";") if s.strip()],
                     context=[c for c in (row.get("context") or "").split(";") if c.strip()],
                     curator=row.get("curator") or None, section=row.get("section") or None,
-                    direction=row.get("direction") or None, level=row.get("level") or None))
+                    direction=row.get("direction") or None, level=row.get("level") or None,
+                    resolve=resolve))
             except ValueError as exc:
                 problems.append(CurationError(str(tsv), line, "refs", str(exc),
                                               "refs are whole numbers separated by commas"))
@@ -400,6 +475,12 @@ def review(paths: ProjectPaths, ident: str, status: str, curator: str,
     if status not in ("accepted", "rejected", "needs-work"):
         raise CurationInput(f"status {status!r}: use accepted, rejected or needs-work")
     who = orcid(curator)
+    with project_lock(writes_folder(paths)):
+        return _review(paths, ident, status, who, comment, date)
+
+
+def _review(paths: ProjectPaths, ident: str, status: str, who: str, comment: str | None,
+            date: str | None) -> Path:
     cur = load_curation(paths)
     item = next((e for e in cur.evidence if e.id == ident), None)
     if item is None:
@@ -422,5 +503,7 @@ def review(paths: ProjectPaths, ident: str, status: str, curator: str,
     block = block.replace("\n  reviews:", f"\n  status: {status}\n  reviews:", 1)
     new_text = text[:m.start()] + block + "\n" + ("\n" if text[m.end():].strip() else "") \
         + text[m.end():].lstrip("\n")
-    Proposal(paths, {path: new_text}).write()
+    proposal = Proposal(paths)
+    proposal.replace(path, new_text)
+    proposal.write()
     return path

@@ -4,9 +4,16 @@ Curation errors must name the file, the line and the field; plain ``yaml.safe_lo
 forgets where values came from, so this module builds ``Node`` mappings and ``Items``
 lists that carry their line numbers.
 
+Aliases (``*name``) are refused, so a few hundred bytes cannot expand into gigabytes, and a
+file over MAX_BYTES is refused before it is read.
+
 >>> doc = load_text("a: 1\\nb:\\n  - x\\n  - y\\n", "demo.yaml")
 >>> doc["b"], doc.line_of("b"), doc["b"].line_of(1)
 (['x', 'y'], 2, 4)
+>>> load_text("a: &x [1]\\nb: *x\\n", "demo.yaml")
+Traceback (most recent call last):
+...
+kg.errors.CurationError: demo.yaml:2: field b: YAML alias (*name) refused: aliases can expand a small file into gigabytes (fix: write the value out instead of an alias)
 """
 from __future__ import annotations
 
@@ -45,24 +52,37 @@ class Items(list):
 # libyaml's parser when PyYAML has it (ten times faster); its error messages are worded
 # differently, so a failed parse is repeated with the pure-Python parser for the message.
 _FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_BYTES = 16 << 20        # one curation file
 
 
-def _convert(node: yaml.Node, path: str, loader: yaml.SafeLoader):
+def _convert(node: yaml.Node, path: str, loader: yaml.SafeLoader, seen: set[int],
+             field: str = "", at: int = 0):
+    """The node as Node/Items/scalars; CurationError when a node is met twice (an alias),
+    naming ``field`` at line ``at``, where it is used again."""
+    if id(node) in seen:
+        raise CurationError(path, at or node.start_mark.line + 1, field,
+                            "YAML alias (*name) refused: aliases can expand a small file "
+                            "into gigabytes", "write the value out instead of an alias")
+    seen.add(id(node))
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out = Node(path, line)
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
+            key = _convert(key_node, path, loader, seen, field)
+            if isinstance(key, (Node, Items)):
+                raise CurationError(path, key_node.start_mark.line + 1, field,
+                                    "a mapping key must be a plain value", "write a name")
             if key in out:
                 raise CurationError(path, key_node.start_mark.line + 1, str(key),
                                     f"duplicate key {key!r}", "keep one of the two entries")
-            out[key] = _convert(value_node, path, loader)
+            out[key] = _convert(value_node, path, loader, seen, str(key),
+                                key_node.start_mark.line + 1)
             out.lines[key] = key_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
         out = Items(path, line)
         for item in node.value:
-            out.append(_convert(item, path, loader))
+            out.append(_convert(item, path, loader, seen, field, line))
             out.lines.append(item.start_mark.line + 1)
         return out
     return loader.construct_object(node)
@@ -77,7 +97,11 @@ def _compose(text: str, loader_class):
 
 
 def load_text(text: str, path: str):
-    """Parse YAML text; syntax errors become CurationError with the line."""
+    """Parse YAML text; syntax errors, aliases and a text over MAX_BYTES become
+    CurationError with the line."""
+    if len(text) > MAX_BYTES:
+        raise CurationError(path, 0, "", f"the file has {len(text)} characters; the limit is "
+                            f"{MAX_BYTES}", "split it into several files")
     try:
         try:
             loader, root = _compose(text, _FAST)
@@ -88,9 +112,23 @@ def load_text(text: str, path: str):
         line = mark.line + 1 if mark else 0
         raise CurationError(path, line, "", f"YAML syntax error: {getattr(exc, 'problem', exc)}",
                             "fix the indentation or quoting on that line") from None
-    return None if root is None else _convert(root, path, loader)
+    return None if root is None else _convert(root, path, loader, set())
 
 
 def load_file(path: Path, shown_as: str | None = None):
-    """Parse a YAML file, naming it ``shown_as`` (default: the path) in errors."""
-    return load_text(path.read_text(encoding="utf-8"), shown_as or str(path))
+    """Parse a YAML file, naming it ``shown_as`` (default: the path) in errors; a file that
+    is not regular or is over MAX_BYTES is refused before it is read."""
+    import stat
+    shown = shown_as or str(path)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise CurationError(shown, 0, "", "not a regular file", "remove it from the folder")
+    if info.st_size > MAX_BYTES:
+        raise CurationError(shown, 0, "", f"the file is {info.st_size} bytes; the limit is "
+                            f"{MAX_BYTES}", "split it into several files")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CurationError(shown, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                            "save the file as UTF-8") from None
+    return load_text(text, shown)

@@ -85,11 +85,11 @@ def explorer_file(root: Path, url_path: str) -> tuple[bytes, str] | None:
         return None
     base = root.resolve()
     target = base.joinpath(*parts)
-    if target.is_dir():
-        target = target / "index.html"
-    try:
+    try:                                  # OSError too: a name too long for the file system
+        if target.is_dir():
+            target = target / "index.html"
         resolved = target.resolve(strict=True)
-    except (FileNotFoundError, OSError):
+    except OSError:
         return None
     if not resolved.is_relative_to(base) or not resolved.is_file():
         return None

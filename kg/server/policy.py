@@ -1,13 +1,21 @@
-"""What the server lets a SPARQL request do, checked on the text before Oxigraph sees it.
+r"""What the server lets a SPARQL request do, decided on a real parse before Oxigraph sees it.
 
 Oxigraph would evaluate ``SERVICE`` (an HTTP request from the server) and ``LOAD`` (a read of
-any URL or file), so both are refused; so is nesting deep enough to exhaust the parser's
-stack. The text is split into tokens the way the SPARQL grammar does (strings, IRIs, comments,
-variables and prefixed names are single tokens), so a keyword inside a string or IRI is not
-mistaken for one, and one outside them is never missed.
+any URL or file), so both are refused, and so is nesting deep enough to exhaust a parser's
+stack. The decision is made on rdflib's parse of the whole text (its syntax tree, where a
+``SERVICE`` is a ``ServiceGraphPattern`` node whatever escapes, strings or comments surround
+it), not on a scan for keywords; a text rdflib cannot parse is refused as a syntax error.
+A text with more than ``MAX_OPENERS`` characters that can open a nesting level (``{ ( [ !``)
+is refused before any parse: counted on the raw text, no escape can hide one, and Oxigraph's
+parser meets no deeper nesting than that (it overflows its stack past about 2,000 levels).
+A text that cannot name SERVICE or LOAD at all (ASCII, no ``\u`` escape, not the letters
+"service" or "load" in any case) needs no parse; any other is parsed, with a bounded Python
+stack, so nesting past about ``MAX_DEPTH`` levels ends the parse with "nests too deeply". The query workers cannot open
+network connections at all (``kg.server.sandbox``), so a form that slipped past this check
+would still reach nothing.
 
 >>> check_query('SELECT * WHERE { ?s ?p "SERVICE" }')
->>> check_query("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
+>>> check_query("SELECT * WHERE { FILTER(1 != ent:a\\') SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
 kg.server.policy.PolicyError: SERVICE (federated query) is not allowed on this endpoint
@@ -17,8 +25,13 @@ kg.server.policy.PolicyError: SERVICE (federated query) is not allowed on this e
 from __future__ import annotations
 
 import re
+import sys
+from collections import OrderedDict
 
-MAX_DEPTH = 64
+MAX_DEPTH = 64          # bracket levels (the parse stops a little past this)
+MAX_OPENERS = 1000      # characters among { ( [ ! in one request's text
+PARSE_STACK = 4000      # Python frames the parse may use: about MAX_DEPTH levels of nesting
+OPENERS = "{([!"
 
 TOKEN = re.compile(r"""
     (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
@@ -27,7 +40,9 @@ TOKEN = re.compile(r"""
   | (?P<comment>\#[^\n\r]*)
   | (?P<var>[?$]\w+)
   | (?P<bnode>_:[\w.\-]*)
-  | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:[\w:%](?:[\w.\-:%]*[\w\-:%])?)?)
+  | (?P<pname>(?:[^\W\d_][\w.\-]*)?:(?:(?:[\w:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])
+                (?:(?:[\w.\-:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*
+                   (?:[\w\-:]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%]))?)?)
   | (?P<number>\d+)
   | (?P<word>[^\W\d_]+)
   | (?P<space>\s+)
@@ -58,29 +73,116 @@ def tokens(text: str) -> list[tuple[str, str, int, int]]:
     return out
 
 
-def _refuse(text: str, keywords: dict[str, str]) -> None:
-    """PolicyError when ``text`` nests too deep or uses one of ``keywords``; the tokens are
-    only read when the text has that many brackets or a keyword's letters at all."""
+FORBIDDEN = {"ServiceGraphPattern": "SERVICE (federated query) is not allowed on this endpoint",
+             "Load": "LOAD is not allowed on this endpoint"}
+
+
+def _forbidden_nodes(tree) -> set[str]:
+    """The names of the syntax-tree nodes of ``tree`` that FORBIDDEN lists."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+    found, todo = set(), [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, CompValue):
+            if node.name in FORBIDDEN:
+                found.add(node.name)
+            todo.extend(node.values())
+        elif isinstance(node, (list, tuple, ParseResults)):
+            todo.extend(node)
+    return found
+
+
+def _parse(text: str, update: bool):
+    """rdflib's syntax tree of ``text``, parsed with the stack bounded to PARSE_STACK frames;
+    PolicyError when it nests too deeply or is not SPARQL rdflib can read."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(PARSE_STACK)
+    try:
+        return (parseUpdate if update else parseQuery)(text)
+    except RecursionError:
+        raise PolicyError(f"the request nests brackets more than about {MAX_DEPTH} deep") \
+            from None
+    except ParseBaseException as exc:
+        raise SyntaxError(f"error at {exc.lineno}:{exc.col}: {exc.msg}, found "
+                          f"{exc.line[exc.col - 1:exc.col + 19]!r}") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def could_name_forbidden(text: str) -> bool:
+    """False only when ``text`` cannot contain a SERVICE or LOAD keyword whatever its tokens:
+    it is ASCII, has no ``\\u``/``\\U`` escape (which SPARQL expands before parsing) and
+    not the letters "service" or "load" in any case. Such a text needs no parse.
+
+    >>> could_name_forbidden("SELECT * WHERE { ?s ?p ?o }")
+    False
+    >>> [could_name_forbidden(t) for t in ("sErViCe", "\\u0053ERVICE", "ſERVICE", "Load")]
+    [True, True, True, True]
+    """
+    if not text.isascii() or "\\u" in text or "\\U" in text:
+        return True
     lower = text.lower()
-    if sum(map(text.count, OPEN)) <= MAX_DEPTH and not any(k.lower() in lower for k in keywords):
-        return
-    for kind, value, _, _ in tokens(text):
-        if kind == "word" and value.upper() in keywords:
-            raise PolicyError(keywords[value.upper()])
+    return "service" in lower or "load" in lower
 
 
-FORBIDDEN = {"SERVICE": "SERVICE (federated query) is not allowed on this endpoint"}
-FORBIDDEN_UPDATE = {**FORBIDDEN, "LOAD": "LOAD is not allowed on this endpoint"}
+class Verdicts:
+    """The latest ``size`` decisions, by text: a parse costs milliseconds, a lookup nothing.
+    Texts over ``longest`` characters are decided each time, so the cache stays small."""
+
+    def __init__(self, size: int = 1024, longest: int = 16384):
+        self._seen: OrderedDict = OrderedDict()
+        self._size, self._longest = size, longest
+
+    def check(self, text: str, update: bool) -> None:
+        key = (text, update)
+        if len(text) > self._longest:
+            refusal = _verdict(text, update)
+            if refusal is not None:
+                raise refusal[0](refusal[1])
+            return
+        if key in self._seen:
+            self._seen.move_to_end(key)
+        else:
+            self._seen[key] = _verdict(text, update)
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+        refusal = self._seen[key]
+        if refusal is not None:
+            raise refusal[0](refusal[1])
+
+
+def _verdict(text: str, update: bool) -> tuple[type, str] | None:
+    """None when ``text`` may run, else the exception class and message that refuse it."""
+    openers = sum(map(text.count, OPENERS))
+    if openers > MAX_OPENERS:
+        return PolicyError, (f"the request nests too deeply: it has {openers} of the "
+                             f"characters {' '.join(OPENERS)}; the limit is {MAX_OPENERS}")
+    if not could_name_forbidden(text):
+        return None
+    try:
+        found = _forbidden_nodes(_parse(text, update))
+    except (PolicyError, SyntaxError) as exc:
+        return type(exc), str(exc)
+    for name in FORBIDDEN:
+        if name in found:
+            return PolicyError, FORBIDDEN[name]
+    return None
+
+
+_verdicts = Verdicts()
 
 
 def check_query(text: str) -> None:
-    """PolicyError unless ``text`` is a query this endpoint may evaluate."""
-    _refuse(text, FORBIDDEN)
+    """PolicyError (SyntaxError) unless ``text`` is a query this endpoint may evaluate."""
+    _verdicts.check(text, False)
 
 
 def check_update(text: str) -> None:
-    """PolicyError unless ``text`` is an update this endpoint may apply."""
-    _refuse(text, FORBIDDEN_UPDATE)
+    """PolicyError (SyntaxError) unless ``text`` is an update this endpoint may apply."""
+    _verdicts.check(text, True)
 
 
 def add_using(update: str, using: list[str], using_named: list[str]) -> str:

@@ -43,11 +43,21 @@ BUSY = b"too many open connections; try again shortly\n"
 TOO_MANY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" \
     b"Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n%s" % (len(BUSY), BUSY)
 SD_TYPES = [t for t in GRAPH_TYPES if t != "text/plain"]
+# pages may not be framed by other sites; the query page runs only the server's own script,
+# the explorer's pages (written to work from a file too) carry theirs inline
+CSP_PAGE = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP_EXPLORER = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SERVER = "cartkg Python/" + sys.version.split()[0]
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 MAX_LINE = 65536            # bytes in the request line or a header line
 MAX_HEADERS = 100
 IDLE_SECONDS = 60           # a client may stay silent this long mid-request or between requests
+EVICT_AFTER = 0.5           # seconds a connection waits on its client before it may be closed for a newer one
+MAX_BLANK = 16              # bytes of line breaks tolerated before a request line
+WRITE_HIGH = 1 << 20        # unsent answer bytes past which a connection is neither read nor answered
 LOG_FLUSH_SECONDS = 0.2    # access-log lines are written out at least this often…
 LOG_FLUSH_LINES = 256      # …or as soon as this many are waiting
 
@@ -62,6 +72,11 @@ class Settings:
     memory_limit: int = 2 << 30     # bytes of address space per worker process (0: no cap)
     max_connections: int = 64       # client connections open at once
     verbose: bool = False           # log every request to stderr
+    max_bytes: int = 32 << 20       # bytes of results (terms) per answer
+    long_after: float = 1.0         # seconds after which a job moves to the long lane
+    long_slots: int | None = None   # jobs in the long lane at once (None: as many as workers)
+    client_jobs: int = 64           # jobs one client (address) may have running or waiting
+    request_seconds: float = 10.0   # a request's head and body must arrive within this long
 
 
 class HttpError(Exception):
@@ -204,12 +219,34 @@ class SparqlServer:
         self.loop.call_later(LOG_FLUSH_SECONDS, self._flush_log_soon)
 
     def _sweep(self) -> None:
-        """Close connections silent for IDLE_SECONDS while no job of theirs runs."""
-        deadline = self.loop.time() - IDLE_SECONDS
+        """Close connections silent for IDLE_SECONDS while no job of theirs runs, and answer
+        408 to those whose request has not arrived whole within ``request_seconds``."""
+        now = self.loop.time()
         for conn in list(self.connections):
-            if conn.last < deadline and conn.exchange is None:
+            if conn.exchange is not None:
+                continue
+            if conn.last < now - IDLE_SECONDS:
                 conn.transport.close()
+            elif conn.started is not None and not conn.writing_paused \
+                    and conn.started < now - self.settings.request_seconds:
+                conn._refuse(408, "the request did not arrive within "
+                             f"{self.settings.request_seconds:g} s")
         self.loop.call_later(1, self._sweep)
+
+    def evict(self) -> bool:
+        """Close the connection that has waited longest on its client (a request still
+        arriving, else the longest idle), if that is over EVICT_AFTER seconds, to make room
+        for a new one; False when there is none such."""
+        since = self.loop.time() - EVICT_AFTER
+        waiting = [c for c in self.connections if c.exchange is None and not c.closing
+                   and (c.started if c.started is not None else c.last) < since]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda c: (c.started is None, c.started or c.last))
+        oldest.closing = True
+        oldest.transport.abort()
+        self.connections.discard(oldest)
+        return True
 
     def shutdown(self) -> None:
         """Stop serve_forever (from another thread) and wait until it has returned."""
@@ -236,14 +273,18 @@ class Connection(asyncio.Protocol):
         self.continued = False                    # "100 Continue" sent for this request
         self.closing = False
         self.last = 0.0
+        self.started = None                       # when the request arriving began to
+        self.writing_paused = False               # over WRITE_HIGH bytes wait to be sent
 
     def connection_made(self, transport) -> None:
         self.transport = transport
-        if len(self.server.connections) >= self.server.settings.max_connections:
+        if len(self.server.connections) >= self.server.settings.max_connections \
+                and not self.server.evict():
             transport.write(TOO_MANY)
             transport.close()
             self.closing = True
             return
+        transport.set_write_buffer_limits(high=WRITE_HIGH)
         self.server.connections.add(self)
         self.last = self.server.loop.time()
         peer = transport.get_extra_info("peername")
@@ -253,10 +294,24 @@ class Connection(asyncio.Protocol):
         self.closing = True
         self.server.connections.discard(self)
 
+    def pause_writing(self) -> None:
+        """The client reads slower than it asks: stop reading and answering until it catches
+        up, so its unsent answers cannot pile up in memory."""
+        self.writing_paused = True
+        self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        if not self.closing:
+            self.transport.resume_reading()
+            self._next()
+
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
         self.last = self.server.loop.time()
+        if self.started is None:
+            self.started = self.last
         if self.discard:
             dropped = min(self.discard, len(data))
             self.discard -= dropped
@@ -269,7 +324,8 @@ class Connection(asyncio.Protocol):
 
     def _next(self) -> None:
         """Answer the complete requests in the buffer, one after the other."""
-        while self.exchange is None and not self.closing and self.buf:
+        while self.exchange is None and not self.closing and self.buf \
+                and not self.writing_paused:
             request = self._request()
             if request is None:
                 return
@@ -279,7 +335,8 @@ class Connection(asyncio.Protocol):
             except HttpError as exc:
                 outcome = ex.error(exc)
             if isinstance(outcome, Pending):
-                self.server.pool.submit(outcome.job, lambda r, e, p=outcome: self._done(p, r, e))
+                self.server.pool.submit(outcome.job, lambda r, e, p=outcome: self._done(p, r, e),
+                                        self.peer)
                 return
             self._send(outcome)
 
@@ -303,8 +360,11 @@ class Connection(asyncio.Protocol):
         """``(method, target, request line, headers, body, close)`` of the next whole request
         in the buffer, None until it has all arrived; answers a malformed one with a 4xx/5xx."""
         buf = self.buf
-        while buf[:2] == b"\r\n" or buf[:1] == b"\n":
-            del buf[:1 if buf[:1] == b"\n" else 2]
+        if buf[:1] in (b"\r", b"\n"):           # line breaks before a request line: a few
+            blank = len(buf) - len(buf.lstrip(b"\r\n"))
+            if blank > MAX_BLANK:
+                return self._refuse(400, "too many line breaks before the request line")
+            del buf[:blank]
         end, sep = buf.find(b"\r\n\r\n"), 4
         if end < 0 or b"\n\n" in buf[:end]:
             end, sep = buf.find(b"\n\n"), 2
@@ -358,6 +418,7 @@ class Connection(asyncio.Protocol):
         self.continued = False
         body = None if length is None else bytes(buf[end + sep:whole])
         del buf[:whole]
+        self.started = self.server.loop.time() if buf else None
         close = headers.get("connection", "").lower()
         close = close == "close" if minor >= 1 else close != "keep-alive"
         return words[0], words[1], lines[0], headers, body, close
@@ -391,12 +452,24 @@ class Connection(asyncio.Protocol):
         self.transport.write(b"".join(out))
         if self.server.settings.verbose:
             self.server.log_request(
-                f"[serve] {self.peer} \"{ex.requestline}\" {reply.status} -\n")
+                f"[serve] {self.peer} \"{printable(ex.requestline)}\" {reply.status} -\n")
         if close:
             self.closing = True
             self.transport.close()
-        else:
+        elif not self.writing_paused:
             self.transport.resume_reading()
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control characters, quotes and backslashes as ``\xNN``, for a log line.
+
+    >>> print(printable('GET /\x1b[2J" HTTP/1.1'))
+    GET /\x1b[2J\x22 HTTP/1.1
+    """
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return text
+    return "".join(c if c.isprintable() and c not in '"\\' else f"\\x{ord(c):02x}"
+                   for c in text)
 
 
 STATUS_PHRASES = {s.value: s.phrase.encode() for s in HTTPStatus}
@@ -449,6 +522,11 @@ class Exchange:
     def finished(self, reply: Reply) -> Reply:
         if self.url.path.startswith("/sparql"):
             reply.headers.setdefault("Vary", "Accept")
+        if reply.content_type.startswith("text/html"):
+            explorer = self.url.path not in ("/query", "/sparql", "/sparql/")
+            reply.headers.setdefault("Content-Security-Policy",
+                                     CSP_EXPLORER if explorer else CSP_PAGE)
+            reply.headers.setdefault("X-Frame-Options", "DENY")
         return reply
 
     def error(self, exc: HttpError) -> Reply:
@@ -458,10 +536,12 @@ class Exchange:
         return reply
 
     def crashed(self, exc: Exception) -> Reply:
+        """500 for a bug; the details (which may name files) go to the server's log only."""
         import traceback
         self.server.flush_log()
         traceback.print_exception(exc, file=sys.stderr)
-        return Reply.text(500, f"internal error: {type(exc).__name__}: {exc}")
+        return Reply.text(500, f"internal error ({type(exc).__name__}); the server's log has "
+                          "the details")
 
     # --- request bodies -------------------------------------------------------------------
     def _body(self) -> bytes:

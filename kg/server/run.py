@@ -5,8 +5,8 @@ the query page at ``/query``, the question API at ``/api/…`` and the explorer 
 to 127.0.0.1 by default. Every query runs in one of ``--workers`` processes, each holding the
 graph in memory (``--store oxigraph``: read from the on-disk store), killed when it passes
 ``--timeout`` or ``--memory-limit``; answers stop at ``--max-rows`` (``X-Result-Truncated:
-true``). Queries can neither fetch (SERVICE, LOAD are refused) nor read files (FROM names only
-graphs in the store).
+true``) or ``--max-bytes``. Queries can neither fetch (SERVICE, LOAD are refused on the parse, and
+the workers have no network) nor read files (FROM names only graphs in the store).
 
 ``push`` loads the built graph into a remote SPARQL store (``kg.store.push``).
 
@@ -77,7 +77,9 @@ def start(spec: StoreSpec | None = None, host: str = "127.0.0.1", port: int = 0,
     paths = paths or project_paths()
     settings = settings or Settings()
     pool = WorkerPool(spec or store_spec(None, paths), settings.workers, settings.timeout,
-                      settings.max_rows, settings.allow_update, settings.memory_limit)
+                      settings.max_rows, settings.allow_update, settings.memory_limit,
+                      settings.max_bytes, settings.long_after, settings.long_slots,
+                      settings.client_jobs)
     try:
         httpd = SparqlServer((host, port), pool, settings, paths.competency,
                              paths.exports / "explorer")
@@ -118,6 +120,11 @@ def serve(paths: ProjectPaths, settings: Settings, host: str = "127.0.0.1", port
     print(f"[serve] SPARQL endpoint {server.endpoint} ({mode}, {where}, {settings.workers} "
           f"workers; {settings.timeout:g} s per query, {settings.max_rows} rows); query page "
           f"{server.url}/query; API {server.url}/api/; Ctrl+C stops", file=sys.stderr)
+    print(f"[serve] query workers' network access: cut off by {server.httpd.pool.isolation}"
+          if server.httpd.pool.isolation != "none" else
+          "[serve] warning: query workers could not be cut off from the network (no network "
+          "namespace or seccomp); SERVICE and LOAD are still refused by the parser",
+          file=sys.stderr)
     signal.signal(signal.SIGTERM, _stop)
     try:
         while server.thread.is_alive():

@@ -4,9 +4,10 @@ The server runs every query, update and question-API call in such a process so t
 running past its time limit can be stopped for real (the process is killed and replaced).
 Run as ``python -m kg.server.worker FD``: the jobs arrive as ``Frames`` (length-prefixed
 pickles) over the stream socket on file descriptor FD, first ``(StoreSpec, writable,
-max_rows, memory_limit)``, then one job at a time, each answered with a ``Reply`` (status,
-content type, body and extra headers). The process's address space is capped at
-``memory_limit`` bytes.
+max_rows, memory_limit, max_bytes)``, then one job at a time, each answered with a ``Reply``
+(status, content type, body and extra headers). The process's address space is capped at
+``memory_limit`` bytes, an answer stops at ``max_rows`` rows or about ``max_bytes`` bytes
+(``X-Result-Truncated: true``), and the process has no network (``kg.server.sandbox``).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from kg.server.formats import (GRAPH_TYPES, NATIVE_RESULTS, RESULT_FORMATS, RESULT_TYPES,
                                content_type, negotiate, serialize_graph)
 from kg.server.policy import PolicyError, add_using, check_query, check_update
+from kg.server.sandbox import isolate_network
 from kg.store.local import OxigraphStore, Result, Term, with_values
 from kg.vocab import PREFIXES
 
@@ -30,14 +32,20 @@ class StoreSpec:
     """Where a worker finds its data: an on-disk Oxigraph store (opened read-only, or copied
     into memory for a server that accepts updates) and/or RDF files loaded into memory, each
     into the named graph given (None: the default graph). ``prefixes``: let queries use the
-    project's prefixes (ckg:, ent:, rdfs: …) without declaring them."""
+    project's prefixes (ckg:, ent:, rdfs: …) without declaring them. ``snapshot``: an
+    N-Quads dump of a writable store (written after updates), loaded instead of the rest."""
 
     path: str | None = None
     graphs: tuple[tuple[str, str | None], ...] = ()
     prefixes: bool = True
+    snapshot: str | None = None
 
     def open(self, writable: bool = False):
         import pyoxigraph as ox
+        if self.snapshot:
+            store = ox.Store()
+            store.bulk_load(path=self.snapshot, format=ox.RdfFormat.N_QUADS)
+            return store
         if self.path and not self.graphs and not writable:
             return ox.Store.read_only(self.path)
         store = ox.Store()
@@ -152,9 +160,13 @@ class CachedStore(OxigraphStore):
                        triples=list(hit.triples))
 
 
+TERM_OVERHEAD = 64     # bytes a result format adds around one term's value, at most
+
+
 class Worker:
-    def __init__(self, store, spec: StoreSpec, max_rows: int, writable: bool = False):
-        self.store, self.max_rows = store, max_rows
+    def __init__(self, store, spec: StoreSpec, max_rows: int, writable: bool = False,
+                 max_bytes: int = 64 << 20):
+        self.store, self.max_rows, self.max_bytes = store, max_rows, max_bytes
         self.prefixes = dict(PREFIXES) if spec.prefixes else None
         self.questions = OxigraphStore(store) if writable else CachedStore(store)
         self.answers = None if writable else Memo(128)   # a read-only store's answers last
@@ -172,30 +184,34 @@ class Worker:
             return Reply.text(500, f"evaluation failed: {exc}")
 
     def _rows(self, solutions) -> tuple[Result, bool]:
+        """At most ``max_rows`` rows whose terms add up to at most ``max_bytes``."""
         names = [v.value for v in solutions.variables]
-        rows, truncated = [], False
+        rows, size = [], 0
         for sol in solutions:
-            if len(rows) >= self.max_rows:
-                truncated = True
-                break
-            rows.append({n: OxigraphStore.term(sol[n]) for n in names if sol[n] is not None})
-        return Result("select", variables=names, rows=rows), truncated
+            terms = [(n, sol[n]) for n in names if sol[n] is not None]
+            size += sum(len(t.value) + TERM_OVERHEAD for _, t in terms)
+            if len(rows) >= self.max_rows or size > self.max_bytes:
+                return Result("select", variables=names, rows=rows), True
+            rows.append({n: OxigraphStore.term(t) for n, t in terms})
+        return Result("select", variables=names, rows=rows), False
 
     def _triples(self, triples) -> tuple[list, bool]:
-        out = []
+        """At most ``max_rows`` triples whose terms add up to at most ``max_bytes``."""
+        out, size = [], 0
         for t in triples:
-            if len(out) >= self.max_rows:
+            size += sum(len(str(x)) for x in (t.subject, t.predicate, t.object))
+            if len(out) >= self.max_rows or size > self.max_bytes:
                 return out, True
             out.append(t)
         return out, False
 
     def _solutions(self, solutions, media: str, job: dict) -> tuple[bytes, bool]:
         """The solutions as Oxigraph serialises them while the body is too short to hold more
-        than ``max_rows`` rows; past that, the query runs again and its first ``max_rows``
-        rows are serialised here."""
+        than ``max_rows`` rows (and within ``max_bytes``); past that, the query runs again and
+        its first rows within both limits are serialised here."""
         import pyoxigraph as ox
         fmt, row_bytes = NATIVE_RESULTS[media]
-        out = BoundedBuffer(row_bytes * self.max_rows)
+        out = BoundedBuffer(min(row_bytes * self.max_rows, self.max_bytes))
         try:
             solutions.serialize(out, format=getattr(ox.QueryResultsFormat, fmt))
             return out.getvalue(), False
@@ -233,13 +249,29 @@ class Worker:
         headers = {"X-Result-Truncated": "true"} if truncated else {}
         if truncated:
             headers["X-Result-Limit"] = str(self.max_rows)
+            headers["X-Result-Byte-Limit"] = str(self.max_bytes)
         return Reply(200, content_type(media), body, headers)
 
     def do_update(self, job: dict) -> Reply:
-        check_update(job["update"])
         text = add_using(job["update"], job.get("using", []), job.get("using_named", []))
-        self.store.update(text, base_iri=job.get("base"), prefixes=self.prefixes)
-        return Reply(204)
+        check_update(text)      # the very text Oxigraph is given
+        try:
+            self.store.update(text, base_iri=job.get("base"), prefixes=self.prefixes)
+        except RuntimeError as exc:     # e.g. CREATE of a graph that exists, CLEAR of one that doesn't
+            return Reply.text(400, f"the update failed: {exc}")
+        return Reply(204, headers=self._snapshot(job["snapshot"]) if job.get("snapshot") else {})
+
+    def _snapshot(self, path: str) -> dict[str, str]:
+        """Dump the store to ``path`` (N-Quads, replaced whole); the header telling the pool."""
+        import os
+
+        import pyoxigraph as ox
+        try:
+            self.store.dump(path + ".tmp", format=ox.RdfFormat.N_QUADS)
+            os.replace(path + ".tmp", path)
+        except OSError:
+            return {"X-Snapshot": "failed"}
+        return {"X-Snapshot": "written"}
 
     def do_api(self, job: dict) -> Reply:
         from kg.server.api import answer
@@ -271,16 +303,17 @@ class Worker:
 
 def main(argv: list[str]) -> int:
     conn = Frames(socket.socket(fileno=int(argv[1])))
-    spec, writable, max_rows, memory_limit = conn.recv()
+    spec, writable, max_rows, memory_limit, max_bytes = conn.recv()
+    isolation = isolate_network()
     if memory_limit:    # past it an allocation fails and the process ends: the query stops
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     try:
-        worker = Worker(spec.open(writable), spec, max_rows, writable)
+        worker = Worker(spec.open(writable), spec, max_rows, writable, max_bytes)
     except Exception as exc:  # report any failure to open the store to the server
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return 2
-    conn.send(("ready", None))
+    conn.send(("ready", isolation))
     while True:
         try:
             job = conn.recv()

@@ -28,11 +28,13 @@ function status(text, error) {
 function cell(term) {
   const td = document.createElement("td");
   if (!term) return td;
-  if (term.type === "uri") {
+  if (term.type === "uri" && /^https?:/i.test(term.value)) {   // only web links are links
     const a = document.createElement("a");
     a.href = term.value;
     a.textContent = term.value;
     td.appendChild(a);
+  } else if (term.type === "uri") {
+    td.textContent = term.value;
   } else {
     td.textContent = term.type === "bnode" ? `_:${term.value}` : term.value;
   }
