@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from projectcopy import REPO, run_cli
+from projectcopy import FIXTURE, REPO, run_cli
 from test_curate import ORCID, register_paper2, snapshot
 
 from kg.curation.sources import load_curation
@@ -162,7 +162,7 @@ def test_text_must_be_a_regular_file_in_the_project(mini_project, tmp_path):
     link = mini_project / "fixtures" / "link.txt"
     link.symlink_to(mini_project / "fixtures" / "paper2.txt")
     (mini_project / "fixtures" / "paper2.txt").write_text(
-        (Path(__file__).parent / "fixtures" / "mini" / "paper2.txt").read_text())
+        (FIXTURE / "paper2.txt").read_text())
     for target, words in (("/etc/passwd", "outside"), ("/dev/zero", "outside"),
                           (str(fifo), "not a regular file")):
         started = time.monotonic()
