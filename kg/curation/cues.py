@@ -1,7 +1,7 @@
 """Hedge and negation cues (NegEx-style word lists) and the certainty they suggest.
 
 >>> negation_cues("CD19 loss was not observed in these patients")
-['not observed']
+['not observed', 'was not']
 >>> hedge_cues("Trogocytosis may contribute to relapse")
 ['may']
 >>> suggest_certainty("Trogocytosis may contribute to relapse")

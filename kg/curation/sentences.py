@@ -19,6 +19,8 @@ import syntok.segmenter as segmenter
 from kg.curation.coverage import FURNITURE
 from kg.text import normalise_whitespace
 
+# a citation closing a sentence, which syntok does not always split after ("[21,23–25]. It")
+CITATION_END = re.compile(r"(?<=[\])]\.)\s+(?=[A-Z])")
 HEADING = re.compile(r"(?m)(?<=\n\n)[ \t]*([A-Z0-9][^\n.]{2,80})[ \t]*\n")
 
 
@@ -39,9 +41,11 @@ def split_sentences(text: str) -> list[Sentence]:
             if not tokens:
                 continue
             start, end = tokens[0].offset, tokens[-1].offset + len(tokens[-1].value)
-            if re.search(r"[^\W\d_]", blanked[start:end]):
-                out.append(Sentence(start, end))
-    return out
+            for cut in CITATION_END.finditer(blanked, start, end):
+                out.append(Sentence(start, cut.start()))
+                start = cut.end()
+            out.append(Sentence(start, end))
+    return [s for s in out if re.search(r"[^\W\d_]", blanked[s.start:s.end])]
 
 
 def section_starts(text: str, registered: list[dict]) -> list[tuple[int, str]]:
