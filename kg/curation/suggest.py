@@ -55,6 +55,7 @@ PRIOR = {"predicts": 0.5, "leadsTo": 0.45, "addresses": 0.5, "improves": 0.35,
          "indicates": 0.3, "contributesTo": 0.3, "involves": 0.35, "involvesCells": 0.35,
          "targets": 0.35, "usesTherapy": 0.35, "evaluatedIn": 0.45, "achieves": 0.35,
          "treats": 0.35, "kindOf": 0.1}
+LOOSE_PENALTY = 0.1     # per mention found by its words rather than its name
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 STUDY_TYPE_CUES = (("preclinical animal model", r"\bmice\b|\bmouse\b|murine|xenograft"),
                    ("in vitro", r"in vitro|cell lines?\b"),
@@ -184,7 +185,8 @@ def _study_type(sentence: str, refs: list[str]) -> str:
 
 
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
-                   relations: list[Relation], reference_count: int | None) -> list[Candidate]:
+                   relations: list[Relation], reference_count: int | None,
+                   loose: set[str]) -> list[Candidate]:
     raw = text[sentence.start:sentence.end]
     cue_hits = {name: bool(re.search(rf"(?<![\w])(?:{cue})", raw, re.I))
                 for name, cue in CUES.items()}
@@ -213,6 +215,7 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                 continue
             rel, score = found
             gap = abs(a.start - b.start) / max(1, len(raw))
+            score -= LOOSE_PENALTY * ((a.iri in loose) + (b.iri in loose))
             confidence = round(max(0.0, min(1.0, score + 0.2 * (1 - gap) - crowd)), 3)
             out.append(Candidate(
                 quote=normalise_whitespace(raw), start=sentence.start, end=sentence.end,
@@ -274,11 +277,15 @@ def suggest(paths: ProjectPaths, source: str, section: str | None = None,
     existing = _existing(cur, src, text)
     tagged, candidates, spans = [], [], []
     for s in sentences:
+        raw = text[s.start:s.end]
+        exact = tagger.tag(raw)
+        spans += [(m.start + s.start, m.end + s.start) for m in exact]
+        loose = tagger.tag_loose(raw, exclude={m.iri for m in exact})
         mentions = [Mention(m.start + s.start, m.end + s.start, m.text, m.iri, m.label,
-                            m.category, m.name) for m in tagger.tag(text[s.start:s.end])]
+                            m.category, m.name) for m in exact + loose]
         tagged.append((s, mentions))
-        spans += [(m.start, m.end) for m in mentions]
-        for c in _candidates_in(s, text, mentions, relations, src.reference_count):
+        for c in _candidates_in(s, text, mentions, relations, src.reference_count,
+                                {m.iri for m in loose}):
             triple = tuple(x.rsplit("/", 1)[-1] for x in (c.subject.iri, c.object.iri))
             c.duplicate_of = next((ident for a, b, t, ident in existing
                                    if a < c.end and c.start < b
