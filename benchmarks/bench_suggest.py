@@ -29,7 +29,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from figures import Figure  # noqa: E402
 
-MIN_CONFIDENCE = 0.6
+# The ranking's weights (kg.curation.suggest) and this threshold were set looking at xu2023's
+# figures; jacoby2019 was not looked at while setting them, so its figures are held out.
+MIN_CONFIDENCE = 0.5
 RUNS = 5
 
 

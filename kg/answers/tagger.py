@@ -39,7 +39,7 @@ SHORT = 4            # names of at most this many characters must match their up
 # "incorporating"/"incorporate" or "costimulatory"/"costimulation" meet; these words never count.
 STEM = 5
 STOPWORDS = frozenset("a an and as at be by for from in into is of on or the to with its their "
-                      "than that this via who which".split())
+                      "than that this via who which ge gt le lt pos pct".split())
 
 
 @dataclass(frozen=True)

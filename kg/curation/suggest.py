@@ -43,7 +43,7 @@ CUES: dict[str, str] = {
     "contributesTo": r"contribut|driv|promot|mediat|induc|involved in|role in|underl",
     "involves": r"mutat|express|loss|gene|delet|splic|variant|alter|downregul|upregul|"
                 r"exon|epitope",
-    "involvesCells": r"cell|macrophag|lymphocyt",
+    "involvesCells": r"macrophag|lymphocyt|memory|naive|subset|populat|phenotyp|CD4|CD8",
     "targets": r"target|directed|anti-|against|bispecific|dual",
     "usesTherapy": r"combin|using|use of|sequential|with",
     "evaluatedIn": r"trial|evaluat|tested|study",
@@ -51,10 +51,16 @@ CUES: dict[str, str] = {
     "treats": r"treat|approv|indicated|patients with|therapy for",
     "kindOf": r"such as|including|kind of|type of|subtype|one of|form of|i\.e\.|e\.g\.",
 }
-PRIOR = {"predicts": 0.5, "leadsTo": 0.45, "addresses": 0.5, "improves": 0.35,
-         "indicates": 0.3, "contributesTo": 0.3, "involves": 0.35, "involvesCells": 0.35,
-         "targets": 0.35, "usesTherapy": 0.35, "evaluatedIn": 0.45, "achieves": 0.35,
-         "treats": 0.35, "kindOf": 0.1}
+CUE_PATTERNS = {name: re.compile(rf"(?<!\w)(?:{cue})", re.I) for name, cue in CUES.items()}
+# How likely a relation is for a pair whose categories fit it, before any cue: narrow
+# domain-and-range relations first, open-domain ones (any subject) lower, kindOf only with a cue.
+PRIOR = {"predicts": 0.5, "leadsTo": 0.4, "addresses": 0.45, "improves": 0.3,
+         "indicates": 0.3, "contributesTo": 0.2, "involves": 0.3, "involvesCells": 0.2,
+         "targets": 0.3, "usesTherapy": 0.35, "evaluatedIn": 0.45, "achieves": 0.3,
+         "treats": 0.35, "kindOf": 0.0}
+CUE_BETWEEN, CUE_IN_SENTENCE, SUBJECT_FIRST = 0.25, 0.1, 0.1
+OVERLAP_PENALTY, RANK_PENALTY = 0.1, 0.04   # rank: place among the sentence's candidates
+MIN_SCORE = 0.0        # pairs scoring below this (kindOf without a cue, found loosely) are dropped
 LOOSE_PENALTY = 0.1     # per mention found by its words rather than its name
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 STUDY_TYPE_CUES = (("preclinical animal model", r"\bmice\b|\bmouse\b|murine|xenograft"),
@@ -160,20 +166,28 @@ def entity_index(cur: Curation, paths: ProjectPaths) -> dict[str, dict]:
             for e in cur.entities.values()}
 
 
-def _relation_for(a: Mention, b: Mention, sentence: str, relations: list[Relation],
-                  cue_hits: dict[str, bool]) -> tuple[Relation, float] | None:
-    """The best relation with ``a`` as subject and ``b`` as object, and its score."""
+def _relation_for(a: Mention, b: Mention, raw: str, offset: int, relations: list[Relation],
+                  cues: dict[str, re.Pattern]) -> tuple[Relation, float] | None:
+    """The best relation with ``a`` as subject and ``b`` as object, and its score: the
+    relation's prior, raised by its cue words in the sentence (more between the two mentions),
+    and when the subject comes first (active voice)."""
+    lo, hi = sorted((a.end, b.start) if a.start < b.start else (b.end, a.start))
+    between = raw[max(0, lo - offset):max(0, hi - offset)]
     best = None
     for rel in relations:
         if rel.domain and a.category not in rel.domain or rel.range and b.category not in rel.range:
             continue
         if rel.name == "kindOf" and a.category != b.category:
             continue
-        score = PRIOR[rel.name] + (0.3 if cue_hits[rel.name] else 0.0)
-        if not rel.domain:
-            score -= 0.1            # open-domain relations fit too many pairs
+        score = PRIOR[rel.name]
+        if cues[rel.name].search(between):
+            score += CUE_BETWEEN
+        elif cues[rel.name].search(raw):
+            score += CUE_IN_SENTENCE
         if best is None or score > best[1]:
             best = (rel, score)
+    if best and a.start < b.start:
+        best = (best[0], best[1] + SUBJECT_FIRST)
     return best
 
 
@@ -188,8 +202,6 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                    relations: list[Relation], reference_count: int | None,
                    loose: set[str]) -> list[Candidate]:
     raw = text[sentence.start:sentence.end]
-    cue_hits = {name: bool(re.search(rf"(?<![\w])(?:{cue})", raw, re.I))
-                for name, cue in CUES.items()}
     distinct = {}
     for m in mentions:
         distinct.setdefault(m.iri, m)
@@ -204,20 +216,25 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     for m in ents:
         if m.category in CONTEXT_ROLES:
             context.setdefault(CONTEXT_ROLES[m.category], []).append(m.iri.rsplit("/", 1)[-1])
-    crowd = max(0, len(ents) - 3) * 0.03
-    out = []
+    scored = []
     for a in ents:
         for b in ents:
             if a.iri == b.iri:
                 continue
-            found = _relation_for(a, b, raw, relations, cue_hits)
+            found = _relation_for(a, b, raw, sentence.start, relations, CUE_PATTERNS)
             if found is None:
                 continue
             rel, score = found
-            gap = abs(a.start - b.start) / max(1, len(raw))
             score -= LOOSE_PENALTY * ((a.iri in loose) + (b.iri in loose))
-            confidence = round(max(0.0, min(1.0, score + 0.2 * (1 - gap) - crowd)), 3)
-            out.append(Candidate(
+            if a.start < b.end and b.start < a.end:
+                score -= OVERLAP_PENALTY       # one phrase read as two entities
+            if score >= MIN_SCORE:
+                scored.append((score, a, rel, b))
+    scored.sort(key=lambda x: -x[0])
+    out = []
+    for rank, (score, a, rel, b) in enumerate(scored):
+        confidence = round(max(0.0, min(1.0, score - RANK_PENALTY * rank)), 3)
+        out.append(Candidate(
                 quote=normalise_whitespace(raw), start=sentence.start, end=sentence.end,
                 subject=a, predicate=rel, object=b, refs=refs,
                 statistics=[dict(s) for s in statistics], negated=negated,
