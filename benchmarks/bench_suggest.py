@@ -7,8 +7,9 @@ candidates are compared with the source's ``accepted`` evidence items:
   relation and object quotes text overlapping the candidate's sentence; all candidates, and
   those at or above ``MIN_CONFIDENCE``; per relation (precision by proposed relation, recall by
   curated relation);
-- statistics: share of curated items with statistics whose every statistic (measure, value,
-  comparator) is among those parsed from the overlapping candidate sentences;
+- statistics: of the curated items with statistics whose sentence is proposed, the share whose
+  every statistic (measure, value, comparator) is among those parsed from the overlapping
+  candidate sentences;
 - negation / certainty: agreement on the matched (candidate, curated item) pairs;
 - speed: wall time of suggest on the full text (entities loaded, tagger built, candidates
   ranked), against reading and splitting the text alone, median of 5.
@@ -94,7 +95,8 @@ def evaluate_source(paths, cur, source) -> dict:
                                   "curated": gold_by_rel[rel], "found": found[rel]}
                             for rel in sorted(set(by_rel) | set(gold_by_rel))},
         }
-    with_stats = [(ev, g) for ev, g in gold if ev.statistics]
+    with_stats = [(ev, g) for ev, g in gold if ev.statistics
+                  and any(_overlaps(span, g) for span in proposed)]
     exact = 0
     for ev, g in with_stats:
         parsed = {_stat_key(s) for c, span, _ in cands if _overlaps(span, g)

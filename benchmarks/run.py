@@ -5,7 +5,8 @@
 Groups, in order: cq (competency questions, Oxigraph vs rdflib), coldstart (two commands),
 build (with and without the reasoner, on a temp copy of the project), scale (synthetic graphs
 of 10k…5M triples), endpoint (cartkg serve vs rdflib-endpoint vs the Oxigraph server),
-explorer (whole-graph page in headless Chromium). ``--quick`` stops the scale group at 100k
+explorer (whole-graph page in headless Chromium), suggest (the curation assistant against
+the hand-curated evidence items, and its speed). ``--quick`` stops the scale group at 100k
 and shortens the loops (about 3 minutes; the full run takes about 10).
 
 Prints a table (figure, value, unit, baseline, ratio, target, met?) or, with ``--json``, one
@@ -32,13 +33,14 @@ import bench_cq  # noqa: E402
 import bench_endpoint  # noqa: E402
 import bench_explorer  # noqa: E402
 import bench_scale  # noqa: E402
+import bench_suggest  # noqa: E402
 import explanations  # noqa: E402
 import profiles  # noqa: E402
 import report  # noqa: E402
 from figures import Figure, text_table  # noqa: E402
 from project_copy import make_copy  # noqa: E402
 
-GROUPS = ("cq", "coldstart", "build", "scale", "endpoint", "explorer")
+GROUPS = ("cq", "coldstart", "build", "scale", "endpoint", "explorer", "suggest")
 
 
 def log(msg: str) -> None:
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             "scale": lambda d: bench_scale.run(paths, d, args.quick, log),
             "endpoint": lambda d: bench_endpoint.run(paths, project, d, args.quick, log),
             "explorer": lambda d: bench_explorer.run(project, d, args.quick, log),
+            "suggest": lambda d: bench_suggest.run(paths),
         }
         for group in GROUPS:
             if group not in only:

@@ -40,7 +40,7 @@ _PATTERNS = (   # (measure, regex with groups value[, comparator][, unit]), firs
     ("count", re.compile(rf"\b{COUNT}\s+(?:out\s+)?of\s+(?:the\s+)?{COUNT}\b(?!\s*%)")),
     ("count", re.compile(rf"\bn\s*=\s*(\d+)")),
     ("count", re.compile(r"\((\d+)/(\d+)\)")),
-    ("count", re.compile(rf"(?<![\d.,])\b{COUNT}\s+(?:[A-Za-z/-]+\s+){{0,3}}patients")),
+    ("count", re.compile(rf"(?<![\d.,])\b{COUNT}\s+(?:[A-Za-z/-]+\s+){{0,3}}patients?\b")),
     ("count", re.compile(rf"\bonly\s+{COUNT}\s+(?!of\b)[a-z]+")),
 )
 EFFECTS = ("HR", "OR", "AUC", "median")    # measures a following P-value qualifies
