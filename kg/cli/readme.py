@@ -7,7 +7,8 @@ A generated block sits between ``<!-- generated: SPEC -->`` and ``<!-- /generate
 - ``graph-contents`` — entities per category and counts of evidence, statistics, relations and
   triples (``cartkg stats``);
 - ``coverage`` — the table of ``cartkg coverage``;
-- ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py.
+- ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py;
+- ``suggest-evaluation`` — the curation assistant's tables from benchmarks/RESULTS.md.
 
 ``cartkg build`` rewrites the blocks; a test checks that README matches the commands.
 
@@ -92,12 +93,22 @@ def _benchmarks(root: Path, main) -> str:
             f"\n\n" + "\n".join([header, rule, *with_target]) + "\n")
 
 
+def _suggest_evaluation(root: Path, main) -> str:
+    results = root / "benchmarks" / "RESULTS.md"
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    heading = "### Curation assistant"
+    if heading not in text:
+        return "Not measured yet: run `python benchmarks/run.py`.\n"
+    section = text.split(heading, 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    return section.split("\n", 1)[1].strip("\n") + "\n"
+
+
 def render(spec: str, root: Path, main) -> str:
     """The body of the block ``spec``; ``main`` runs a cartkg command line."""
     if spec.startswith("cartkg "):
         return _console(spec, root, main)
     makers = {"graph-contents": _graph_contents, "coverage": _coverage,
-              "benchmarks": _benchmarks}
+              "benchmarks": _benchmarks, "suggest-evaluation": _suggest_evaluation}
     if spec not in makers:
         raise ValueError(f"unknown generated block {spec!r}")
     return makers[spec](root, main)
