@@ -59,7 +59,9 @@ PRIOR = {"predicts": 0.5, "leadsTo": 0.4, "addresses": 0.45, "improves": 0.3,
          "targets": 0.3, "usesTherapy": 0.35, "evaluatedIn": 0.45, "achieves": 0.3,
          "treats": 0.35, "kindOf": 0.0}
 CUE_BETWEEN, CUE_IN_SENTENCE, SUBJECT_FIRST = 0.25, 0.1, 0.1
-OVERLAP_PENALTY, RANK_PENALTY = 0.1, 0.04   # rank: place among the sentence's candidates
+OVERLAP_PENALTY, RANK_PENALTY = 0.1, 0.04
+# relations whose object is often named inside the subject's own name
+PART_RELATIONS, PART_BONUS = ("involves", "involvesCells", "targets", "usesTherapy"), 0.2   # rank: place among the sentence's candidates
 MIN_SCORE = 0.0        # pairs scoring below this (kindOf without a cue, found loosely) are dropped
 LOOSE_PENALTY = 0.1     # per mention found by its words rather than its name
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
@@ -226,7 +228,9 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                 continue
             rel, score = found
             score -= LOOSE_PENALTY * ((a.iri in loose) + (b.iri in loose))
-            if a.start < b.end and b.start < a.end:
+            if a.start <= b.start and b.end <= a.end and rel.name in PART_RELATIONS:
+                score += PART_BONUS            # "loss of CD19" involves CD19
+            elif a.start < b.end and b.start < a.end:
                 score -= OVERLAP_PENALTY       # one phrase read as two entities
             if score >= MIN_SCORE:
                 scored.append((score, a, rel, b))
