@@ -49,8 +49,9 @@ def _stat_key(s) -> tuple:
 def evaluate_source(paths, cur, source) -> dict:
     """Every figure for one source, with per-relation counts."""
     from kg.curation.sentences import locate, normalised_with_offsets
+    from kg.answers.tagger import Tagger
     from kg.curation.suggest import suggest
-    result = suggest(paths, source.id, cur=cur)
+    result = suggest(paths, source.id, Tagger.from_index, cur=cur)
     text = result.text
     flat = normalised_with_offsets(text)
     gold = []
@@ -110,6 +111,7 @@ def evaluate_source(paths, cur, source) -> dict:
 def speed(paths, cur, source) -> tuple[float, float]:
     """Median seconds of suggest on the whole text, and of reading and splitting it alone."""
     from kg.curation.sentences import split_sentences, with_sections
+    from kg.answers.tagger import Tagger
     from kg.curation.suggest import read_text, suggest
     full, base = [], []
     for _ in range(RUNS):
@@ -118,7 +120,7 @@ def speed(paths, cur, source) -> tuple[float, float]:
         with_sections(text, split_sentences(text), source.sections)
         base.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        suggest(paths, source.id, cur=cur)
+        suggest(paths, source.id, Tagger.from_index, cur=cur)
         full.append(time.perf_counter() - t0)
     return stats.median(full), stats.median(base)
 

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         if results == HERE / "RESULTS.md":
             from kg.cli.main import main as cartkg
             from kg.cli.readme import update_readme
-            if update_readme(HERE.parent, cartkg, only={"benchmarks"}):
+            if update_readme(HERE.parent, cartkg, only={"benchmarks", "suggest-evaluation"}):
                 log("[bench] README.md: benchmark figures updated")
     return 0
 

@@ -404,9 +404,10 @@ def cmd_curate_import(args) -> int:
 
 
 def cmd_curate_suggest(args) -> int:
+    from kg.answers.tagger import Tagger
     from kg.curation.suggest import suggest, to_tsv
     from kg.curation.suggest_page import review_page
-    result = suggest(args.paths, args.source, args.section)
+    result = suggest(args.paths, args.source, Tagger.from_index, args.section)
     if args.out:
         from kg.errors import RuntimeProblem
         from kg.files import write_atomically

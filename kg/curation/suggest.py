@@ -8,18 +8,24 @@ negation and hedge cues (kg.curation.cues), references and statistics from the s
 words (kg.curation.numbers). A candidate whose triple an existing item of the source states from
 an overlapping quote is marked ``duplicate_of``; the rest are ranked by ``confidence``.
 
->>> result = suggest(project_paths(), "xu2023")
+The tagger is handed in by the caller (``Tagger.from_index`` of kg.answers.tagger): curation
+sits upstream of answers, so this module does not import it. Mentions are that tagger's
+``Mention`` records.
+
+>>> from kg.answers.tagger import Tagger
+>>> result = suggest(project_paths(), "xu2023", Tagger.from_index)
 >>> all(c.quote in result.normalised_text for c in result.candidates)
 True
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
-from kg.answers.tagger import Mention, Tagger
 from kg.curation.cues import negation_cues, suggest_certainty
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
 from kg.curation.schema import Relation, load_schema
@@ -75,6 +81,7 @@ GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
 DRUG_LIKE = re.compile(r"(?<![\w-])[A-Za-z]{4,}(?:mab|nib|cel|leucel|lisib|mide|platin|"
                        r"rubicin|stat)(?![\w-])")
+Mention = Any            # kg.answers.tagger.Mention: start, end, text, iri, label, category, name
 TSV_EXTRA = ("statistics", "context", "section", "level", "negated", "certainty")
 
 
@@ -276,14 +283,15 @@ def _existing(cur: Curation, source: Source, text: str) -> list[tuple[int, int, 
     return out
 
 
-def suggest(paths: ProjectPaths, source: str, section: str | None = None,
-            tagger: Tagger | None = None, cur: Curation | None = None) -> Suggestions:
+def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any],
+            section: str | None = None, cur: Curation | None = None) -> Suggestions:
     """Candidate evidence items for registered source ``source`` (DOI, PMID or id), only in
-    sections whose title contains ``section`` when given."""
+    sections whose title contains ``section`` when given; ``make_tagger`` builds the tagger
+    from an entity index (``Tagger.from_index``)."""
     cur = cur or load_curation(paths)
     src = find_source(cur, source)
     text = read_text(src)
-    tagger = tagger or Tagger.from_index(entity_index(cur, paths))
+    tagger = make_tagger(entity_index(cur, paths))
     relations = [r for r in load_schema(paths.ontology).relations.values()
                  if r.name != "conflictsWith"]
     sentences = with_sections(text, split_sentences(text), src.sections)
@@ -302,8 +310,8 @@ def suggest(paths: ProjectPaths, source: str, section: str | None = None,
         exact = tagger.tag(raw)
         spans += [(m.start + s.start, m.end + s.start) for m in exact]
         loose = tagger.tag_loose(raw, exclude={m.iri for m in exact})
-        mentions = [Mention(m.start + s.start, m.end + s.start, m.text, m.iri, m.label,
-                            m.category, m.name) for m in exact + loose]
+        mentions = [dataclasses.replace(m, start=m.start + s.start, end=m.end + s.start)
+                    for m in exact + loose]
         tagged.append((s, mentions))
         for c in _candidates_in(s, text, mentions, relations, src.reference_count,
                                 {m.iri for m in loose}):

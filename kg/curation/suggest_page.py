@@ -2,7 +2,8 @@
 script, no request leaving the machine), one row per candidate with its quote, the mentions
 highlighted by category (subject and object outlined), and the candidate new entities.
 
->>> "<script" in review_page(suggest(project_paths(), "jacoby2019")).lower()
+>>> from kg.answers.tagger import Tagger
+>>> "<script" in review_page(suggest(project_paths(), "jacoby2019", Tagger.from_index)).lower()
 False
 """
 from __future__ import annotations
