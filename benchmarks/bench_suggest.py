@@ -170,7 +170,7 @@ def run(paths) -> tuple[list[Figure], list[str]]:
     detail = "\n".join([
         "### Curation assistant against the accepted hand-curated items", "",
         f"`all`: every candidate; `ranked`: confidence ≥ {MIN_CONFIDENCE}. Percentages.", "",
-        "| source | candidates kept | n | triple precision | triple recall | sentence recall "
+        "| source | kept | candidates | triple precision | triple recall | sentence recall "
         "| statistics exact | negation | certainty |",
         "|---|---|---|---|---|---|---|---|---|", *rows, "",
         f"Per relation (confidence ≥ {MIN_CONFIDENCE}): precision by proposed relation, recall "
