@@ -113,7 +113,10 @@ def parse_statistics(text: str) -> list[dict]:
 
 def statistic_spec(stat: dict) -> list[str]:
     """The statistic as ``cartkg curate import`` reads it: MEASURE=VALUE[unit][/COMPARATOR],
-    then p=… and n=…"""
+    then p=… and n=…; nothing for a value written in words ("nine of eleven"), which the
+    import cannot find in the quote."""
+    if str(stat["value"]) not in stat["text"]:
+        return []
     unit = stat.get("unit", "") if "/" not in stat.get("unit", "") else ""
     value = f"{stat['value']}{unit}"
     if "comparator" in stat:

@@ -246,15 +246,14 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     for rank, (score, a, rel, b) in enumerate(scored):
         confidence = round(max(0.0, min(1.0, score - RANK_PENALTY * rank)), 3)
         out.append(Candidate(
-                quote=normalise_whitespace(raw), start=sentence.start, end=sentence.end,
-                subject=a, predicate=rel, object=b, refs=refs,
-                statistics=[dict(s) for s in statistics], negated=negated,
-                certainty=certainty, section=sentence.section, confidence=confidence,
-                context=context))
+            quote=normalise_whitespace(raw), start=sentence.start, end=sentence.end,
+            subject=a, predicate=rel, object=b, refs=refs,
+            statistics=[dict(s) for s in statistics], negated=negated, certainty=certainty,
+            section=sentence.section, confidence=confidence, context=context))
     return out
 
 
-def _new_entities(text: str, sentences, known_spans: list[tuple[int, int]]) -> list[dict]:
+def _new_entities(text: str, known_spans: list[tuple[int, int]]) -> list[dict]:
     """Gene-like tokens and drug names no entity covers, that occur at least twice."""
     covered = bytearray(len(text))
     for a, b in known_spans:
@@ -304,7 +303,7 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
                                 f"{'; '.join(titles) or 'none registered'})")
         sentences = kept
     existing = _existing(cur, src, text)
-    tagged, candidates, spans = [], [], []
+    tagged, candidates, spans, seen = [], [], [], set()
     for s in sentences:
         raw = text[s.start:s.end]
         exact = tagger.tag(raw)
@@ -316,12 +315,16 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
         for c in _candidates_in(s, text, mentions, relations, src.reference_count,
                                 {m.iri for m in loose}):
             triple = tuple(x.rsplit("/", 1)[-1] for x in (c.subject.iri, c.object.iri))
+            claim = (triple, c.predicate.name, c.quote)
+            if claim in seen:       # a repeated line (a table cell) is one piece of evidence
+                continue
+            seen.add(claim)
             c.duplicate_of = next((ident for a, b, t, ident in existing
                                    if a < c.end and c.start < b
                                    and t == (triple[0], c.predicate.name, triple[1])), None)
             candidates.append(c)
     candidates.sort(key=lambda c: (c.duplicate_of is not None, -c.confidence, c.start))
-    return Suggestions(src, text, candidates, tagged, _new_entities(text, sentences, spans))
+    return Suggestions(src, text, candidates, tagged, _new_entities(text, spans))
 
 
 def to_tsv(result: Suggestions) -> str:

@@ -24,18 +24,19 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-def test_suggest_import_validate_round_trip(project_copy, tmp_path):
-    out = tmp_path / "out" / "jacoby.tsv"
-    r = run_cli("curate", "suggest", "--source", "10.2991/chi.d.190219.001", "--out", str(out),
-                home=project_copy)
+@pytest.mark.parametrize("source,ident", [("10.2991/chi.d.190219.001", "jacoby2019"),
+                                          ("xu2023", "xu2023")])
+def test_suggest_import_validate_round_trip(project_copy, tmp_path, source, ident):
+    out = tmp_path / "out" / f"{ident}.tsv"
+    r = run_cli("curate", "suggest", "--source", source, "--out", str(out), home=project_copy)
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(out.open(encoding="utf-8"), delimiter="\t"))
     assert len(rows) > 50
-    text = load_curation(project_paths(project_copy)).sources["jacoby2019"].normalised_text
+    text = load_curation(project_paths(project_copy)).sources[ident].normalised_text
     assert all(normalise_whitespace(row["quote"]) in text for row in rows)
     page = out.with_suffix(".html").read_text(encoding="utf-8")
     assert page.count("<tr") == 1 + json.loads(run_cli(
-        "curate", "suggest", "--source", "jacoby2019", "--json", home=project_copy).stdout
+        "curate", "suggest", "--source", ident, "--json", home=project_copy).stdout
     )["candidates"].__len__()
     assert "<mark" in page and "<script" not in page
     assert "src=" not in page and "href=" not in page        # nothing fetched: works offline
