@@ -52,7 +52,7 @@ def section_starts(text: str, registered: list[dict]) -> list[tuple[int, str]]:
     """(offset, title) of each section: the source's registered ``sections`` (found by their
     ``starts`` words, whitespace normalised), with headings (short lines after a blank line)
     inside them as "Title > Heading"."""
-    flat, index = _normalised_with_offsets(text)
+    flat, index = normalised_with_offsets(text)
     tops = []
     for sec in registered:
         pos = flat.find(normalise_whitespace(sec["starts"]))
@@ -83,7 +83,7 @@ def with_sections(text: str, sentences: list[Sentence], registered: list[dict]) 
     return out
 
 
-def _normalised_with_offsets(text: str) -> tuple[str, list[int]]:
+def normalised_with_offsets(text: str) -> tuple[str, list[int]]:
     """``normalise_whitespace(text)`` and, for each of its characters, the offset in ``text``."""
     chars, index = [], []
     for m in re.finditer(r"\S+", text):
@@ -97,12 +97,10 @@ def _normalised_with_offsets(text: str) -> tuple[str, list[int]]:
 
 def locate(text: str, quote: str, flat_index: tuple[str, list[int]] | None = None):
     """(start, end) of ``quote`` in ``text`` compared whitespace-normalised, or None."""
-    flat, index = flat_index or _normalised_with_offsets(text)
+    flat, index = flat_index or normalised_with_offsets(text)
     pos = flat.find(normalise_whitespace(quote))
     if pos < 0:
         return None
     last = pos + len(normalise_whitespace(quote)) - 1
     return index[pos], index[last] + 1
 
-
-normalised_with_offsets = _normalised_with_offsets
