@@ -70,5 +70,28 @@ killing and replacing a worker whose query passes the time limit.
 }
 
 
+WHY["suggest"] = """\
+**Why.** `benchmarks/bench_suggest.py` run on its own prints where each curated item is lost.
+Most lost triples are lost before a relation is chosen: the curated subject or object is an
+abstract entity whose name the sentence does not contain, even loosely (e.g. *treatment
+failure* for "resistance to targeted synthetic immunotherapy", *incorporate 4-1BB
+costimulation* for a Table 1 cell, a mechanism group named only by the table's layout), or the
+curators chose a more specific entity than the words (*high-risk aaIPI* where the sentence
+says "aaIPI", *complete response* where it says "response"). Table rows (`kindOf` between a
+row and its group heading) have no words linking them at all. Among the sentences where both
+entities are found, the category-and-cue ranking puts the right relation first for most
+`predicts` items but not for the open-domain relations (`involves`, `contributesTo`,
+`involvesCells`), which fit almost any pair. Statistics are missed where the curators give an
+arm-specific reading ("65% versus 34% in favor of wild-type TP53" stored as 34 vs 65), a
+proportion written in words ("approximately half"), or one median per arm in two clauses.
+
+**Fix.** Entity coverage first: synonyms for the abstract entities as the reviews word them
+(a curation task, which `cartkg coverage` and this page's candidate new entities feed), and a
+reading of Table 1's layout (row → group heading) instead of sentence pairs; then a relation
+classifier trained on the accepted items of one review and tested on the other, in place of
+the hand-set cue weights.
+"""
+
+
 def why(group: str) -> str:
     return WHY.get(group, "No analysis recorded for this group yet.")

@@ -7,7 +7,7 @@ import subprocess
 from datetime import datetime, timezone
 from importlib import metadata
 
-from figures import Figure, markdown_table
+from figures import HEADER, Figure, markdown_table
 
 PACKAGES = ("pyoxigraph", "rdflib", "owlready2", "oxigraph", "rdflib-endpoint", "uvicorn",
             "playwright", "networkx")
@@ -72,3 +72,59 @@ def results_markdown(figs: list[Figure], details: list[str], missed: list[str], 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _drop_section(text: str, heading: str) -> str:
+    """``text`` without the sections whose heading line starts with ``heading`` (each up to
+    the next heading of the same or a higher level)."""
+    level = heading.split(" ", 1)[0]
+    lines, out, skipping = text.split("\n"), [], False
+    for line in lines:
+        if line.startswith(heading):
+            skipping = True
+            continue
+        if skipping and line.startswith("#") and len(line.split(" ", 1)[0]) <= len(level):
+            skipping = False
+        if not skipping:
+            out.append(line)
+    return "\n".join(out)
+
+
+def merged_results(old: str, figs: list[Figure], details: list[str], missed: list[str],
+                   groups: set[str], started: datetime) -> str:
+    """RESULTS.md ``old`` with the figures, notes, details and missed-target sections of
+    ``groups`` replaced by those of this run (``run.py --only GROUPS --merge``); the other
+    groups' figures stay as their own run measured them, and the header says which groups
+    were re-run, when."""
+    mine = tuple(f"{g}." for g in groups)
+    lines = []
+    for line in old.split("\n"):
+        cells = line.split("|")
+        if line.startswith("| ") and len(cells) > 2 and cells[1].strip().startswith(mine):
+            continue
+        if line.startswith("- `") and line[3:].startswith(mine):
+            continue
+        lines.append(line)
+    text = "\n".join(lines)
+    for heading in [d.split("\n", 1)[0] for d in details] + [f"### {g}:" for g in groups]:
+        text = _drop_section(text, heading)
+    table = markdown_table(figs).split("\n")[2:]
+    head, rule = "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)
+    at = text.index(rule, text.index(head)) + len(rule)
+    end = text.find("\n\n", at)
+    text = text[:end] + "\n" + "\n".join(table) + text[end:]
+    notes = [f"- `{f.name}`: {f.note}" for f in figs if f.note and f.value is not None]
+    if notes and "\nNotes:\n\n" in text:
+        at = text.index("\nNotes:\n\n") + len("\nNotes:\n\n")
+        end = text.find("\n\n", at)
+        text = text[:end] + "\n" + "\n".join(notes) + text[end:]
+    if missed:
+        if "## Targets missed: why, and what would fix it" not in text:
+            text = text.replace("\n## Details\n", "\n## Targets missed: why, and what would fix "
+                                "it\n\n## Details\n", 1)
+        text = text.replace("\n## Details\n", "\n" + "\n".join(missed) + "\n## Details\n", 1)
+    text = text.rstrip("\n") + "\n\n" + "\n".join(d + "\n" for d in details)
+    written = next(line for line in text.split("\n") if line.startswith("Written by"))
+    rerun = (f" Re-run alone on {started.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC with "
+             f"`--only {','.join(sorted(groups))} --merge`: {', '.join(sorted(groups))}.")
+    return text.replace(written, written.split(" Re-run alone on ")[0] + rerun, 1)

@@ -1,16 +1,18 @@
 """cartkg's benchmark suite: every figure with its baseline measured in the same run.
 
-    python benchmarks/run.py [--quick] [--json] [--only GROUP,...] [--results FILE]
+    python benchmarks/run.py [--quick] [--json] [--only GROUP,...] [--results FILE] [--merge]
 
 Groups, in order: cq (competency questions, Oxigraph vs rdflib), coldstart (four commands),
 build (with and without the reasoner, on a temp copy of the project), scale (synthetic graphs
 of 10k…5M triples), endpoint (cartkg serve vs rdflib-endpoint vs the Oxigraph server),
-explorer (whole-graph page in headless Chromium). ``--quick`` stops the scale group at 100k
+explorer (whole-graph page in headless Chromium), suggest (the curation assistant against
+the hand-curated evidence items, and its speed). ``--quick`` stops the scale group at 100k
 and shortens the loops (about 3 minutes; the full run takes about 10).
 
 Prints a table (figure, value, unit, baseline, ratio, target, met?) or, with ``--json``, one
 JSON object mapping each figure's name to {"value", "unit", "baseline", "ratio", "target", …}.
-A full run also writes benchmarks/RESULTS.md (a quick one only with ``--results``). Nothing in
+A full run also writes benchmarks/RESULTS.md (a quick one only with ``--results``);
+``--only GROUPS --merge`` replaces only those groups' figures and details in it. Nothing in
 the repository is written but that file: builds and stores live in a temp dir.
 """
 from __future__ import annotations
@@ -32,13 +34,14 @@ import bench_cq  # noqa: E402
 import bench_endpoint  # noqa: E402
 import bench_explorer  # noqa: E402
 import bench_scale  # noqa: E402
+import bench_suggest  # noqa: E402
 import explanations  # noqa: E402
 import profiles  # noqa: E402
 import report  # noqa: E402
 from figures import Figure, text_table  # noqa: E402
 from project_copy import make_copy  # noqa: E402
 
-GROUPS = ("cq", "coldstart", "build", "scale", "endpoint", "explorer")
+GROUPS = ("cq", "coldstart", "build", "scale", "endpoint", "explorer", "suggest")
 
 
 def log(msg: str) -> None:
@@ -52,11 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help=f"comma-separated groups of: {', '.join(GROUPS)}")
     ap.add_argument("--results", type=Path, help="write RESULTS.md here (full runs: "
                     "benchmarks/RESULTS.md unless --only is given)")
+    ap.add_argument("--merge", action="store_true", help="with --only: replace those groups' "
+                    "figures and details in benchmarks/RESULTS.md, keeping the other groups'")
     args = ap.parse_args(argv)
     only = set(args.only.split(",")) if args.only else set(GROUPS)
     if only - set(GROUPS):
         ap.error(f"unknown group(s): {', '.join(sorted(only - set(GROUPS)))}")
-    results = args.results or (HERE / "RESULTS.md" if not args.quick and not args.only else None)
+    if args.merge and (not args.only or args.quick or args.results):
+        ap.error("--merge needs --only, and neither --quick nor --results")
+    results = args.results or (HERE / "RESULTS.md" if not args.quick and (not args.only
+                                                                          or args.merge) else None)
 
     started, t0 = report.now(), time.perf_counter()
     figs: list[Figure] = []
@@ -75,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             "scale": lambda d: bench_scale.run(paths, d, args.quick, log),
             "endpoint": lambda d: bench_endpoint.run(paths, project, d, args.quick, log),
             "explorer": lambda d: bench_explorer.run(project, d, args.quick, log),
+            "suggest": lambda d: bench_suggest.run(paths),
         }
         for group in GROUPS:
             if group not in only:
@@ -103,13 +112,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{sum(f.met is True for f in figs)} targets met, "
               f"{sum(f.met is False for f in figs)} missed; {total / 60:.1f} min")
     if results:
-        results.write_text(report.results_markdown(figs, details, missed, args.quick, started,
-                                                   total, seconds), encoding="utf-8")
+        text = (report.merged_results(results.read_text(encoding="utf-8"), figs, details,
+                                      missed, only, started) if args.merge else
+                report.results_markdown(figs, details, missed, args.quick, started, total,
+                                        seconds))
+        results.write_text(text, encoding="utf-8")
         log(f"[bench] wrote {results}")
         if results == HERE / "RESULTS.md":
             from kg.cli.main import main as cartkg
             from kg.cli.readme import update_readme
-            if update_readme(HERE.parent, cartkg, only={"benchmarks"}):
+            if update_readme(HERE.parent, cartkg, only={"benchmarks", "suggest-evaluation"}):
                 log("[bench] README.md: benchmark figures updated")
     return 0
 

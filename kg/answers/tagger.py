@@ -35,6 +35,11 @@ NOISE_RULES: tuple[tuple[str, str], ...] = (
     ("SCM", "scm"),
 )
 SHORT = 4            # names of at most this many characters must match their upper case
+# Loose matching (``Tagger.tag_loose``): words compared by their first STEM characters, so
+# "incorporating"/"incorporate" or "costimulatory"/"costimulation" meet; these words never count.
+STEM = 5
+STOPWORDS = frozenset("a an and as at be by for from in into is of on or the to with its their "
+                      "than that this via who which ge gt le lt pos pct".split())
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,19 @@ def _strict(name: str) -> bool:
     return len(compact) <= SHORT and compact.isupper()
 
 
+def _stems(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, stem) of the content words of ``text``."""
+    return [(a, b, key[:STEM]) for a, b, key in _tokens(text)
+            if key not in STOPWORDS and not key.isdigit() and len(key) > 1]
+
+
 class Tagger:
     """An automaton over every name of every entity in an ``entity_index``."""
 
-    def __init__(self, automaton, strict: dict[str, set[str]]):
+    def __init__(self, automaton, strict: dict[str, set[str]], loose=None):
         self._automaton = automaton
         self._strict = strict         # key -> the exact-case surfaces allowed for that key
+        self._loose = loose or {}     # stem -> [(all stems of a name, record, name)]
 
     @classmethod
     def from_index(cls, index: dict[str, dict]) -> "Tagger":
@@ -101,7 +113,14 @@ class Tagger:
         for key, by_iri in names.items():
             automaton.add_word(f" {key} ", (key, tuple(by_iri.values())))
         automaton.make_automaton()
-        return cls(automaton, {k: v for k, v in strict.items()})
+        loose: dict[str, list] = {}
+        for key, by_iri in names.items():
+            for rec, name in by_iri.values():
+                stems = frozenset(stem for _, _, stem in _stems(name))
+                if len(stems) >= 2:
+                    for stem in stems:
+                        loose.setdefault(stem, []).append((stems, rec, name))
+        return cls(automaton, {k: v for k, v in strict.items()}, loose)
 
     @classmethod
     def from_store(cls, store) -> "Tagger":
@@ -137,3 +156,23 @@ class Tagger:
                 mentions.append(Mention(start, end, text[start:end], rec["iri"], rec["label"],
                                         rec["category"], name))
         return mentions
+
+    def tag_loose(self, text: str, exclude: set[str] = frozenset()) -> list[Mention]:
+        """Entities every content word of one of whose names (of two words or more) occurs
+        in ``text`` in any order and form ("CD19 is lost" for "loss of CD19"): one mention per
+        entity not in ``exclude``, spanning the first to the last of those words. Looser than
+        ``tag``: for proposing, not for answering."""
+        words = _stems(text)
+        first: dict[str, tuple[int, int]] = {}
+        for a, b, stem in words:
+            first.setdefault(stem, (a, b))
+        found: dict[str, Mention] = {}
+        for stem in first:
+            for stems, rec, name in self._loose.get(stem, ()):
+                if rec["iri"] in exclude or rec["iri"] in found or not stems <= first.keys():
+                    continue
+                start = min(first[s][0] for s in stems)
+                end = max(first[s][1] for s in stems)
+                found[rec["iri"]] = Mention(start, end, text[start:end], rec["iri"],
+                                            rec["label"], rec["category"], name)
+        return sorted(found.values(), key=lambda m: (m.start, m.end))

@@ -544,6 +544,40 @@ def cmd_curate_import(args) -> int:
     return EXIT_OK
 
 
+def cmd_curate_suggest(args) -> int:
+    from kg.answers.tagger import Tagger
+    from kg.curation.suggest import suggest, to_tsv
+    from kg.curation.suggest_page import review_page
+    result = suggest(args.paths, args.source, Tagger.from_index, args.section)
+    if args.out:
+        from kg.errors import RuntimeProblem
+        from kg.files import write_atomically
+        tsv = Path(args.out)
+        page = tsv.with_suffix(".html")
+        try:
+            tsv.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(tsv, to_tsv(result))
+            write_atomically(page, review_page(result))
+        except OSError as exc:
+            raise RuntimeProblem(f"cannot write {tsv}: {exc.strerror} (give --out a file in a "
+                                 "folder you can write to)") from exc
+        print(f"[suggest] wrote {tsv} (import it with 'cartkg curate import {tsv}') and the "
+              f"review page {page}", file=sys.stderr)
+    if args.json:
+        _emit(result.as_json())
+    elif not args.out:
+        for c in result.candidates[:args.limit]:
+            mark = f" (duplicates {c.duplicate_of})" if c.duplicate_of else ""
+            print(f"{c.confidence:.2f}  {c.subject.label} — {c.predicate.label}"
+                  f"{' (NOT)' if c.negated else ''} — {c.object.label}{mark}\n      "
+                  f"\"{c.quote[:160]}{'…' if len(c.quote) > 160 else ''}\"")
+    dups = sum(1 for c in result.candidates if c.duplicate_of)
+    print(f"[suggest] {len(result.candidates)} candidates ({dups} duplicate curated items) from "
+          f"{len(result.sentences)} sentences; {len(result.new_entities)} candidate new entities",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_curate_review(args) -> int:
     from kg.curation.write import review
     review(args.paths, args.id, args.status, args.curator, args.comment)
@@ -846,6 +880,18 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_curate_import, project_mode=WRITE)
     c.add_argument("file", metavar="FILE.tsv")
     c.add_argument("--json", action="store_true")
+
+    c = curate.add_parser("suggest", help="candidate evidence items from a registered source's "
+                          "text, ranked, for review (nothing written without --out)",
+                          parents=[common])
+    c.set_defaults(func=cmd_curate_suggest, project_mode=PROJECT)
+    c.add_argument("--source", required=True, metavar="DOI|ID")
+    c.add_argument("--section", metavar="TEXT", help="only sections whose title contains TEXT")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--out", metavar="FILE.tsv", help="write the candidates that duplicate no "
+                   "item as a TSV for 'cartkg curate import', and the review page FILE.html")
+    c.add_argument("--limit", type=int, default=30, metavar="N",
+                   help="candidates printed without --json or --out (default 30)")
 
     c = curate.add_parser("review", help="review an evidence item", parents=[common])
     c.set_defaults(func=cmd_curate_review, project_mode=WRITE)

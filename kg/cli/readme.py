@@ -8,7 +8,8 @@ A generated block sits between ``<!-- generated: SPEC -->`` and ``<!-- /generate
   triples (``cartkg stats``);
 - ``coverage`` — the table of ``cartkg coverage``;
 - ``primary-studies`` — how many cited reference numbers resolve to primary studies;
-- ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py.
+- ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py;
+- ``suggest-evaluation`` — the curation assistant's tables from benchmarks/RESULTS.md.
 
 ``cartkg build`` rewrites the blocks; a test checks that README matches the commands.
 
@@ -100,12 +101,23 @@ def _benchmarks(root: Path, main) -> str:
             f"\n\n" + "\n".join([header, rule, *with_target]) + "\n")
 
 
+def _suggest_evaluation(root: Path, main) -> str:
+    results = root / "benchmarks" / "RESULTS.md"
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    heading = "### Curation assistant"
+    if heading not in text:
+        return "Not measured yet: run `python benchmarks/run.py`.\n"
+    section = text.split(heading, 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    return section.split("\n", 1)[1].strip("\n") + "\n"
+
+
 def render(spec: str, root: Path, main) -> str:
     """The body of the block ``spec``; ``main`` runs a cartkg command line."""
     if spec.startswith("cartkg "):
         return _console(spec, root, main)
     makers = {"graph-contents": _graph_contents, "coverage": _coverage,
-              "primary-studies": _primary_studies, "benchmarks": _benchmarks}
+              "primary-studies": _primary_studies, "benchmarks": _benchmarks,
+              "suggest-evaluation": _suggest_evaluation}
     if spec not in makers:
         raise ValueError(f"unknown generated block {spec!r}")
     return makers[spec](root, main)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from kg.curation.sources import (ID_PATTERN, MEASURES, POPULATIONS, STUDY_TYPES, Curation,
+from kg.curation.sources import (CERTAINTIES, ID_PATTERN, MEASURES, POPULATIONS, STUDY_TYPES, Curation,
                                  check_text_file, load_curation, text_roots,
                                  writes_folder)
 from kg.errors import CurationError, CurationErrors, KgError
@@ -253,7 +253,8 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
                      curator: str | None = None, section: str | None = None,
                      direction: str | None = None, level: str | None = None,
                      new_entities: dict[str, NewEntity] | None = None,
-                     ident: str | None = None, resolve: "Resolver | None" = None) -> str:
+                     ident: str | None = None, resolve: "Resolver | None" = None,
+                     negated: bool = False, certainty: str | None = None) -> str:
     """Add one evidence item (and any new entities) to ``proposal``; returns its id.
     ``resolve``: a Resolver of ``cur`` to reuse (an import adds many items)."""
     new_entities = new_entities or {}
@@ -312,6 +313,12 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
         item["context"] = ctx
     if direction:
         item["direction"] = direction
+    if negated:
+        item["negated"] = True
+    if certainty:
+        if certainty not in CERTAINTIES:
+            raise CurationInput(f"certainty {certainty!r}: use one of {', '.join(CERTAINTIES)}")
+        item["certainty"] = certainty
     item["status"] = "draft"
     if curator:
         item["curator"] = orcid(curator)
@@ -417,10 +424,18 @@ def add_evidence(paths: ProjectPaths, **kwargs) -> str:
 TSV_COLUMNS = ("source", "subject", "predicate", "object", "quote", "refs")
 
 
+def _flag(text: str | None) -> bool:
+    value = (text or "").strip().lower()
+    if value not in ("", "true", "false", "yes", "no"):
+        raise CurationInput(f"negated {text!r}: write true or false")
+    return value in ("true", "yes")
+
+
 def import_tsv(paths: ProjectPaths, tsv: Path) -> list[str]:
     """Add every row of ``tsv`` or none: each bad row is reported with its line number.
     Columns: source, subject, predicate, object, quote, refs (comma-separated), and
-    optionally statistics and context (';'-separated), curator, section, direction, level.
+    optionally statistics and context (';'-separated), curator, section, direction, level,
+    negated (true/false) and certainty; other columns (e.g. suggest's confidence) are ignored.
     The file must be a regular file of at most MAX_TSV_BYTES; the work is linear in rows."""
     problem = check_text_file(Path(tsv).resolve(), MAX_TSV_BYTES)
     if problem:
@@ -453,7 +468,8 @@ def _import_rows(paths: ProjectPaths, tsv: Path) -> list[str]:
                     context=[c for c in (row.get("context") or "").split(";") if c.strip()],
                     curator=row.get("curator") or None, section=row.get("section") or None,
                     direction=row.get("direction") or None, level=row.get("level") or None,
-                    resolve=resolve))
+                    resolve=resolve, negated=_flag(row.get("negated")),
+                    certainty=row.get("certainty") or None))
             except ValueError as exc:
                 problems.append(CurationError(str(tsv), line, "refs", str(exc),
                                               "refs are whole numbers separated by commas"))

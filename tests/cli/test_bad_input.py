@@ -51,6 +51,9 @@ CASES = [
     (["serve", "--timeout", "0"], "--timeout"),
     (["push", "--endpoint", "http://127.0.0.1:9/sparql"], "127.0.0.1:9"),
     (["coverage", "--source", "nope"], "nope"),
+    (["curate", "suggest", "--source", "nope"], "nope"),
+    (["curate", "suggest", "--source", "xu2023", "--section", "nope"], "nope"),
+    (["curate", "suggest", "--source", "xu2023", "--out", "/proc/nope/s.tsv"], "/proc/nope"),
     (["biomarkers", "--outcome", "sideways"], "--outcome"),
     (["nosuchcommand"], "nosuchcommand"),
 ]

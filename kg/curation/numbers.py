@@ -1,0 +1,129 @@
+"""Reference numbers and statistics as a review's sentence writes them.
+
+>>> parse_refs("relapse (27, 96-99) and [21,23–25] in 2019 (2019)", 104)
+['21', '23', '24', '25', '27', '96', '97', '98', '99']
+>>> [(s["measure"], s["value"], s.get("comparator")) for s in
+...  parse_statistics("CR rates of 65% versus 34% (P = 0.02); a hazard ratio of 4.35")]
+[('rate', 65, 34), ('HR', 4.35, None)]
+>>> parse_statistics("TMTV exceeding 80 mL (n = 96)")[0]["measure"]
+'cut-off'
+"""
+from __future__ import annotations
+
+import re
+
+NUM = r"\d+(?:\.\d+)?"
+WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten "
+                                    "eleven twelve".split())}
+COUNT = r"(\d+|(?i:" + "|".join(WORDS) + r"))"
+_REF_GROUP = re.compile(r"[(\[]\s*(\d{1,3}(?:\s*[-–]\s*\d{1,3})?(?:\s*,\s*\d{1,3}"
+                        r"(?:\s*[-–]\s*\d{1,3})?)*)\s*[)\]]")
+_PATTERNS = (   # (measure, regex with groups value[, comparator][, unit]), first match wins a span
+    ("HR", re.compile(rf"(?:hazard ratio|\bHR)\s*(?:\(HR\)\s*)?(?:of|=|:|was)?\s*({NUM})", re.I)),
+    ("OR", re.compile(rf"(?:odds ratio|\bOR)\s*(?:\(OR\)\s*)?(?:of|=|:|was)?\s*({NUM})")),
+    ("AUC", re.compile(rf"\bAUC\s*(?:of|=|:|was)?\s*({NUM})")),
+    ("range", re.compile(rf"(?:between\s+({NUM})\s*%?\s*and|\b({NUM})\s*%?\s*to)\s+({NUM})\s*(%)")),
+    ("rate", re.compile(rf"({NUM})\s*%\s*(?:vs\.?|versus|and|compared with)\s*({NUM})\s*(%)")),
+    ("median", re.compile(rf"median[^.;]{{0,60}}?\(?({NUM})\s*(days|months|years|weeks|"
+                          rf"/\s*mL|mL)?\)?[^.;]{{0,80}}?(?:vs\.?|versus|and|than)[^.;\d=<>]{{0,50}}?"
+                          rf"\(?({NUM})\s*(?:days|months|years|weeks|/\s*mL|mL)?", re.I)),
+    ("median", re.compile(rf"median[^.;\d]{{0,40}}?(?:of|was|=)\s*({NUM})\s*(days|months|years|"
+                          rf"weeks)?", re.I)),
+    ("fold change", re.compile(rf"({NUM})(?:[- ]fold|\s+times\s+(?:as|higher|more|greater))")),
+    ("fold change", re.compile(r"\b((?i:two|three|four|five|six|ten))fold")),
+    ("cut-off", re.compile(rf"cut-?off[^.;\d]{{0,30}}?(?:of|=|:|at)\s*({NUM})\s*(mL|%)?", re.I)),
+    ("cut-off", re.compile(rf"\(\s*=\s*({NUM})\s*\)|\bwithin\s+({NUM})\s+(weeks|days|months)")),
+    ("cut-off", re.compile(rf"(?<!\bP)(?<!\bP )(?:>|≥|<|≤|exceeding|above|below|greater than|more than|"
+                           rf"higher than|lower than|less than)\s*({NUM})\s*(mL|mg/L|U/L|%|"
+                           rf"ng/mL|pg/mL|cm|years)?")),
+    ("rate", re.compile(rf"({NUM})\s*(%)")),
+    ("count", re.compile(rf"\b{COUNT}\s+(?:out\s+)?of\s+(?:the\s+)?{COUNT}\b(?!\s*%)")),
+    ("count", re.compile(rf"\bn\s*=\s*(\d+)")),
+    ("count", re.compile(r"\((\d+)/(\d+)\)")),
+    ("count", re.compile(rf"(?<![\d.,])\b{COUNT}\s+(?:[A-Za-z/-]+\s+){{0,3}}patients?\b")),
+    ("count", re.compile(rf"\bonly\s+{COUNT}\s+(?!of\b)[a-z]+")),
+)
+EFFECTS = ("HR", "OR", "AUC", "median")    # measures a following P-value qualifies
+_P = re.compile(rf"\bP\s*(=|<|>|≤)\s*({NUM})", re.I)
+
+
+def parse_refs(text: str, reference_count: int | None) -> list[str]:
+    """The review's reference numbers cited in ``text`` ("(53)", "(54, 55)", "(12-17)",
+    "[21,23–25]"), within 1..reference_count, sorted as numbers."""
+    found: set[int] = set()
+    for m in _REF_GROUP.finditer(text):
+        group: set[int] = set()
+        for part in m.group(1).split(","):
+            lo, _, hi = part.replace("–", "-").partition("-")
+            lo, hi = int(lo), int(hi or lo)
+            group |= set(range(lo, hi + 1)) if lo <= hi <= lo + 30 else {lo, hi}
+        if reference_count is None or all(1 <= r <= reference_count for r in group):
+            found |= group
+    return [str(r) for r in sorted(found)]
+
+
+def _number(text: str):
+    if text.lower() in WORDS:
+        return WORDS[text.lower()]
+    value = float(text)
+    return int(value) if value.is_integer() and "." not in text else value
+
+
+def parse_statistics(text: str) -> list[dict]:
+    """Statistics in ``text`` in the curation structure (measure, value, comparator, unit,
+    p_value, p_qualifier, n, text): each span of the text is read by the first pattern that
+    matches it; a p-value qualifies the statistic before it, or stands alone."""
+    taken = bytearray(len(text))
+    found = []
+    refs = [m.span() for m in _REF_GROUP.finditer(text)]
+    for measure, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if any(taken[m.start():m.end()]) or any(a <= m.start() < b for a, b in refs):
+                continue
+            groups = [g for g in m.groups() if g]
+            numeric = [g for g in groups if re.fullmatch(NUM, g) or g.lower() in WORDS]
+            units = [g for g in groups if g not in numeric]
+            stat = {"measure": measure, "value": _number(numeric[0])}
+            if len(numeric) > 1 and measure == "count":
+                stat["n"] = _number(numeric[1])
+            elif len(numeric) > 1:
+                stat["comparator"] = _number(numeric[1])
+            if units:
+                stat["unit"] = re.sub(r"\s+", "", units[0])
+            stat["text"] = m.group(0)
+            stat["_at"] = m.start()
+            taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+            found.append(stat)
+    found.sort(key=lambda s: s["_at"])
+    for p in _P.finditer(text):
+        before = [s for s in found if s["_at"] < p.start() and s["measure"] != "p-value"]
+        value = float(p.group(2))
+        target = before[-1] if before and "p_value" not in before[-1] and (
+            "comparator" in before[-1] or before[-1]["measure"] in EFFECTS) else None
+        if target is None:
+            target = {"measure": "p-value", "value": value, "text": p.group(0), "_at": p.start()}
+            found.append(target)
+        target["p_value"] = value
+        if p.group(1) != "=":
+            target["p_qualifier"] = p.group(1)
+    for s in found:
+        del s["_at"]
+    return found
+
+
+def statistic_spec(stat: dict) -> list[str]:
+    """The statistic as ``cartkg curate import`` reads it: MEASURE=VALUE[unit][/COMPARATOR],
+    then p=… and n=…; nothing for a value written in words ("nine of eleven"), which the
+    import cannot find in the quote."""
+    if str(stat["value"]) not in stat["text"]:
+        return []
+    unit = stat.get("unit", "") if "/" not in stat.get("unit", "") else ""
+    value = f"{stat['value']}{unit}"
+    if "comparator" in stat:
+        value += f"/{stat['comparator']}{unit}"
+    out = [f"{stat['measure']}={value}"]
+    if "p_value" in stat and stat["measure"] != "p-value":
+        out.append(f"p{stat.get('p_qualifier', '=')}{stat['p_value']}")
+    if "n" in stat:
+        out.append(f"n={stat['n']}")
+    return out
