@@ -115,11 +115,21 @@ class Evidence:
     conflict_reason: str | None = None     # why it conflicts with conflicts_with
     modality: list[str] = field(default_factory=list)   # car-t | blinatumomab | other
     setting: list[str] = field(default_factory=list)    # e.g. "after blinatumomab"
+    lines: dict[str, int] = field(default_factory=dict, repr=False)  # field -> line in file
 
     @property
     def iri(self) -> str:
         from kg.vocab import EVIDENCE
         return EVIDENCE[self.id]
+
+    @property
+    def path(self) -> str:
+        return self.where.rsplit(":", 1)[0]
+
+    def line_of(self, key: str) -> int:
+        """The line of field ``key`` (``context.study_type`` for a context field), or of the
+        item when the field is absent."""
+        return self.lines.get(key) or int(self.where.rsplit(":", 1)[1])
 
 
 @dataclass
@@ -338,6 +348,10 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         else:
             predicate = rel.name
     quote = c.text(node, "quote")
+    if quote is not None and len(normalise_whitespace(quote)) < schema.quote_min_length:
+        c.add(node, "quote", f"quote {quote!r} is shorter than {schema.quote_min_length} "
+              "characters (the rule of ontology/shapes.ttl)",
+              "quote the whole sentence or clause that states the claim")
     if quote is not None and source.normalised_text is not None \
             and normalise_whitespace(quote) not in source.normalised_text:
         c.add(node, "quote", "quote not found word for word in the source text "
@@ -418,7 +432,9 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         directness_note=c.text(node, "directness_note", False),
         conflict_reason=c.text(node, "conflict_reason", False),
         modality=[m for m in c.text_list(ctx, "modality") if _known(c, ctx, "modality", m, MODALITIES)],
-        setting=c.text_list(ctx, "setting"))
+        setting=c.text_list(ctx, "setting"),
+        lines={**{k: node.line_of(k) for k in node},
+               **{f"context.{k}": ctx.line_of(k) for k in ctx}})
 
 
 def _known(c: _Collector, node: Node, key: str, value: str, allowed: tuple[str, ...]) -> bool:
