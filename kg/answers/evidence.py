@@ -8,10 +8,11 @@ True
 from __future__ import annotations
 
 from kg.store.local import Term
+from kg.vocab import OBO, claim_text
 
 ITEMS = """
 SELECT ?ev ?s ?sl ?p ?pl ?o ?ol ?doi ?quote ?section ?level ?direction ?study ?status ?population
-       ?negated
+       ?negated ?certainty ?cnote ?directness ?dnote ?reason ?eco ?elevel ?ebasis
 WHERE {
   ?ev a ckg:EvidenceItem ; ckg:evidenceSubject ?s ; ckg:assertsRelation ?p ;
       ckg:evidenceObject ?o ; ckg:fromSource ?src ; ckg:quote ?quote ;
@@ -23,6 +24,19 @@ WHERE {
   OPTIONAL { ?ev ckg:studyType ?study }
   OPTIONAL { ?ev ckg:population ?population }
   OPTIONAL { ?ev ckg:negated ?negated }
+  OPTIONAL { ?ev ckg:certainty ?certainty }
+  OPTIONAL { ?ev ckg:certaintyNote ?cnote }
+  OPTIONAL { ?ev ckg:directness ?directness }
+  OPTIONAL { ?ev ckg:directnessNote ?dnote }
+  OPTIONAL { ?ev ckg:conflictReason ?reason }
+  OPTIONAL { ?ev ckg:evidenceType ?eco }
+  OPTIONAL { ?ev ckg:evidenceLevel ?elevel }
+  OPTIONAL { ?ev ckg:evidenceLevelBasis ?ebasis }
+}"""
+SETTINGS = """
+SELECT ?ev ?kind ?value WHERE {
+  VALUES ?kind { ckg:modality ckg:setting }
+  ?ev ?kind ?value .
 }"""
 REFS = "SELECT ?ev ?ref WHERE { ?ev a ckg:EvidenceItem ; ckg:refNumber ?ref }"
 CONTEXT = """
@@ -74,6 +88,10 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
             continue
         if not include_drafts and r["status"].value != "accepted":
             continue
+        def text(key: str):
+            return r[key].value if key in r else None
+
+        negated = "negated" in r and r["negated"].value == "true"
         items[ev] = {
             "id": ev.rsplit("/", 1)[-1],
             "subject": {"label": r["sl"].value, "iri": r["s"].value},
@@ -83,12 +101,20 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
             "section": r["section"].value if "section" in r else "",
             "statistics": [],
             "context": {"disease": [], "product": [], "trial": [],
-                        "study_type": r["study"].value if "study" in r else None,
-                        "population": r["population"].value if "population" in r else None},
-            "direction": r["direction"].value if "direction" in r else None,
+                        "study_type": text("study"), "population": text("population"),
+                        "modality": [], "setting": []},
+            "direction": text("direction"),
             "level": r["level"].value, "status": r["status"].value, "conflicts_with": [],
-            "negated": "negated" in r and r["negated"].value == "true",
+            "negated": negated,
             "iri": ev,
+            "claim": claim_text(r["sl"].value, r["p"].value.rsplit("/", 1)[-1], r["ol"].value,
+                                negated, r["pl"].value),
+            "certainty": text("certainty"), "certainty_note": text("cnote"),
+            "study_type": text("study"),
+            "eco": "ECO:" + text("eco")[len(OBO) + 4:] if "eco" in r else None,
+            "directness": text("directness"), "directness_note": text("dnote"),
+            "conflict_reason": text("reason"),
+            "evidence_level": {"level": text("elevel"), "basis": text("ebasis")},
         }
     for r in store.query(REFS).rows:
         if r["ev"].value in items:
@@ -97,6 +123,10 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
         if r["ev"].value in items:
             items[r["ev"].value]["context"][CONTEXT_KEYS[r["kind"].value.rsplit("/", 1)[-1]]] \
                 .append(r["label"].value)
+    for r in store.query(SETTINGS).rows:
+        if r["ev"].value in items:
+            items[r["ev"].value]["context"][r["kind"].value.rsplit("/", 1)[-1]] \
+                .append(r["value"].value)
     for r in store.query(CONFLICTS).rows:
         if r["ev"].value in items:
             items[r["ev"].value]["conflicts_with"].append(r["other"].value.rsplit("/", 1)[-1])
@@ -115,7 +145,7 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
         items[ev]["statistics"] = [s for _, s in sorted(rows, key=lambda t: t[0])]
     for item in items.values():
         item["refs"].sort(key=int)
-        for key in ("disease", "product", "trial"):
+        for key in ("disease", "product", "trial", "modality", "setting"):
             item["context"][key].sort()
         item["conflicts_with"].sort()
     return sorted(items.values(), key=lambda i: i["id"])

@@ -78,9 +78,29 @@ def cmd_lookup(args) -> int:
     return EXIT_OK
 
 
+def _relation(item) -> str:
+    """The relation in words; a negated item's reads "does NOT improve" and the like."""
+    from kg.vocab import relation_words
+    return relation_words(item["predicate"]["iri"].rsplit("/", 1)[-1], item.get("negated", False),
+                          item["predicate"]["label"])
+
+
+def _level(item) -> str:
+    return (item.get("evidence_level") or {}).get("level") or "unrated"
+
+
+def _weight(item) -> str:
+    """Level, certainty (a hedge stays visible) and directness of an item, in brief."""
+    parts = [f"level {_level(item)}", item.get("certainty") or "certainty ?"]
+    if item.get("directness") == "extrapolated":
+        parts.append("extrapolated")
+    return " · ".join(parts)
+
+
 def _evidence_rows(items) -> list[list[str]]:
-    return [[i["subject"]["label"], i["predicate"]["label"], i["object"]["label"],
-             ",".join(i["refs"]) or "-", i["quote"]] for i in items]
+    return [[i["subject"]["label"], _relation(i), i["object"]["label"],
+             ",".join(i["refs"]) or "-", _level(i), i.get("certainty") or "-", i["quote"]]
+            for i in items]
 
 
 def cmd_evidence(args) -> int:
@@ -99,8 +119,8 @@ def cmd_evidence(args) -> int:
     if args.json:
         _emit(items)
     else:
-        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "quote"],
-                                    _evidence_rows(items)))
+        sys.stdout.write(text_table(["subject", "relation", "object", "refs", "level",
+                                     "certainty", "quote"], _evidence_rows(items)))
     if not items:
         print("no evidence items match", file=sys.stderr)
         return EXIT_INVALID
@@ -131,7 +151,10 @@ def _print_explained(records: list[dict], name_key: str) -> None:
             print(f"     {step['from']} --{step['relation']}--> {step['to']}")
         for e in r["evidence"][:3]:
             refs = ",".join(e["refs"]) or "review"
-            print(f"     [{e['source']} ref {refs}] \"{e['quote'][:140]}\"")
+            negated = (f" · NOT: {e['subject']['label']} {_relation(e)} {e['object']['label']}"
+                       if e.get("negated") else "")
+            print(f"     [{e['source']} ref {refs} · {_weight(e)}{negated}] "
+                  f"\"{e['quote'][:140]}\"")
         if len(r["evidence"]) > 3:
             print(f"     … {len(r['evidence']) - 3} more evidence items (--json shows all)")
 
@@ -192,8 +215,9 @@ def cmd_biomarkers(args) -> int:
         _emit(answer)
     else:
         sys.stdout.write(text_table(
-            ["biomarker", "outcome", "direction", "statistics"],
+            ["biomarker", "outcome", "direction", "best level", "statistics"],
             [[b["biomarker"], b["outcome"], b["direction"] or "-",
+              min((_level(e) for e in b["evidence"]), default="-"),
               "; ".join(s["text"] for s in b["statistics"]) or "-"] for b in answer]))
     return EXIT_OK if answer else EXIT_INVALID
 
@@ -346,11 +370,20 @@ def cmd_curate_add(args) -> int:
     except ValueError:
         print(f"cartkg curate add: --refs takes numbers like 59 or 21,23", file=sys.stderr)
         return EXIT_INVALID
-    ident = add_evidence(project_paths(), source=args.source, subject=args.subject,
-                         predicate=args.predicate, object=args.object, quote=args.quote,
-                         refs=refs, statistics=args.statistic or [], context=args.context or [],
-                         curator=args.curator, section=args.section, direction=args.direction,
-                         level=args.level, new_entities=_new_entities(args), ident=args.id)
+    notes: list[str] = []
+    try:
+        ident = add_evidence(project_paths(), source=args.source, subject=args.subject,
+                             predicate=args.predicate, object=args.object, quote=args.quote,
+                             refs=refs, statistics=args.statistic or [],
+                             context=args.context or [], curator=args.curator,
+                             section=args.section, direction=args.direction, level=args.level,
+                             new_entities=_new_entities(args), ident=args.id,
+                             certainty=args.certainty, certainty_note=args.certainty_note,
+                             directness=args.directness, directness_note=args.directness_note,
+                             study_type=args.study_type, notes=notes)
+    finally:
+        for note in notes:
+            print(note, file=sys.stderr)
     if args.json:
         _emit({"id": ident})
     print(f"added {ident} (status: draft; review it with 'cartkg curate review')",
@@ -361,7 +394,12 @@ def cmd_curate_add(args) -> int:
 def cmd_curate_import(args) -> int:
     from kg.curation.write import import_tsv
     from kg.paths import project_paths
-    ids = import_tsv(project_paths(), Path(args.file))
+    notes: list[str] = []
+    try:
+        ids = import_tsv(project_paths(), Path(args.file), notes)
+    finally:
+        for note in notes:
+            print(note, file=sys.stderr)
     if args.json:
         _emit({"added": ids})
     print(f"imported {len(ids)} evidence items", file=sys.stderr)
@@ -439,6 +477,7 @@ def cmd_explore(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from kg.vocab import CERTAINTIES, DIRECTNESS, STUDY_TYPES
     p = argparse.ArgumentParser(
         prog="cartkg",
         description="Knowledge graph of biomarkers, resistance mechanisms and interventions "
@@ -581,10 +620,21 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--statistic", action="append", metavar="M=V",
                    help="HR=4.35, rate=65%%/34%%, p=0.02, n=275 (repeatable)")
     c.add_argument("--context", action="append", metavar="K=V",
-                   help="disease=, product=, trial=, study_type=, population= (repeatable)")
+                   help="disease=, product=, trial=, study_type=, population=, modality=, "
+                   "setting= (repeatable)")
     c.add_argument("--section")
     c.add_argument("--direction", choices=["favourable", "unfavourable", "neutral"])
     c.add_argument("--level", choices=["primary-study", "review-statement"])
+    c.add_argument("--certainty", choices=list(CERTAINTIES),
+                   help="default: suggested from the quote's hedge words")
+    c.add_argument("--certainty-note", metavar="TEXT",
+                   help="why 'stated' stands although the quote has a hedge word")
+    c.add_argument("--directness", choices=list(DIRECTNESS), help="default: direct")
+    c.add_argument("--directness-note", metavar="TEXT",
+                   help="what extrapolated evidence comes from")
+    c.add_argument("--study-type", choices=list(STUDY_TYPES), metavar="TYPE",
+                   help="one of: " + ", ".join(STUDY_TYPES) + " (default: suggested from the "
+                   "quote)")
     c.add_argument("--id", help="evidence id (default: derived from the claim)")
     for role in ("subject", "object"):
         c.add_argument(f"--new-{role}", metavar="CATEGORY",

@@ -13,6 +13,10 @@ hedge cue in a quote recorded as ``certainty: stated``) and by ``cartkg curate a
 ('hedged', 'suggest')
 >>> [c.text for c in negation_cues("increased toxicity without increased response")]
 ['without']
+>>> suggest_study_type("In a xenograft mouse model, CD19 loss ...")
+('preclinical animal model', 'xenograft')
+>>> cited_numbers("as shown before (21, 23-25) and [7]")
+[7, 21, 23, 24, 25]
 """
 from __future__ import annotations
 
@@ -78,6 +82,42 @@ def suggest_certainty(text: str) -> tuple[str, str | None]:
             if cue.kind == kind:
                 return kind, cue.text
     return "stated", None
+
+
+# Words of a quote that name the design of the study behind it, most specific first.
+STUDY_TYPE_CUES = (
+    ("randomised controlled trial", r"randomi[sz]ed"),
+    ("preclinical animal model", r"xenograft|mice|mouse|murine|animal models?"),
+    ("in vitro", r"in vitro|cell lines?"),
+    ("retrospective cohort", r"retrospective(?:ly)?|real-world"),
+    ("prospective cohort", r"prospective(?:ly)?"),
+    ("case report", r"case reports?|a patient|one patient|two patients"),
+    ("clinical trial", r"phase (?:I{1,3}|[123])\b|trials?"),
+)
+_STUDY_PATTERNS = [(kind, re.compile(rf"\b(?:{words})\b", re.IGNORECASE))
+                   for kind, words in STUDY_TYPE_CUES]
+_CITATION = re.compile(r"[\(\[]\s*(\d+(?:\s*[-–,]\s*\d+)*)\s*[\)\]]")
+
+
+def suggest_study_type(text: str) -> tuple[str | None, str | None]:
+    """The study type a quote's words suggest and the words behind it, or (None, None)."""
+    for kind, pattern in _STUDY_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            return kind, m.group(0)
+    return None, None
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Reference numbers cited in ``text`` as (21, 23-25) or [7] (ranges expanded)."""
+    found: set[int] = set()
+    for group in _CITATION.findall(text):
+        for part in re.split(r"\s*,\s*", group):
+            low, _, high = re.sub(r"\s*[-–]\s*", "-", part).partition("-")
+            low, high = int(low), int(high or low)
+            if high - low < 50:
+                found.update(range(low, high + 1))
+    return sorted(found)
 
 
 def _outermost(cues: list[Cue]) -> list[Cue]:

@@ -21,18 +21,12 @@ from kg.paths import ProjectPaths, project_paths  # noqa: F401
 from kg.curation.schema import Schema, load_schema
 from kg.text import lookup_key, normalise_whitespace
 from kg.curation.yamlsrc import Items, Node, load_file, load_text
+from kg.vocab import CERTAINTIES, DIRECTNESS, MODALITIES, STUDY_TYPES  # noqa: F401
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CURIE_PREFIXES = ("HGNC", "NCIT", "MONDO", "CL", "CHEBI", "NCT", "DOID", "UBERON", "PR", "EFO",
                   "DRUGBANK", "UNII")
 XREF_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z]+):(?P<local>[A-Za-z0-9_.-]+)$")
-STUDY_TYPES = ("randomised controlled trial", "single-arm trial", "clinical trial",
-               "prospective cohort", "retrospective cohort", "observational study",
-               "case report", "preclinical animal model", "preclinical", "in vitro",
-               "review statement", "mixed")
-CERTAINTIES = ("stated", "hedged", "hypothesis", "not-yet-observed")
-DIRECTNESS = ("direct", "extrapolated")
-MODALITIES = ("car-t", "blinatumomab", "other")
 DIRECTIONS = ("favourable", "unfavourable", "neutral")
 LEVELS = ("primary-study", "review-statement")
 POPULATIONS = ("paediatric", "adult", "mixed")

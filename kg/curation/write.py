@@ -18,7 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from kg.curation.sources import (MEASURES, POPULATIONS, STUDY_TYPES, Curation, load_curation)
+from kg.curation.cues import cited_numbers, suggest_certainty, suggest_study_type
+from kg.curation.lints import lint_problems
+from kg.curation.sources import (CERTAINTIES, DIRECTNESS, MEASURES, MODALITIES, POPULATIONS,
+                                 STUDY_TYPES, Curation, load_curation)
 from kg.errors import CurationError, CurationErrors, KgError
 from kg.build.exports import write_atomically
 from kg.paths import ProjectPaths
@@ -116,6 +119,7 @@ class Proposal:
 
     paths: ProjectPaths
     files: dict[Path, str] = field(default_factory=dict)
+    new_items: set[str] = field(default_factory=set)   # evidence ids this proposal adds
 
     def text_of(self, path: Path) -> str:
         if path in self.files:
@@ -128,7 +132,12 @@ class Proposal:
         self.files[path] = base + block
 
     def validate(self) -> Curation:
-        return load_curation(self.paths, overrides=self.files)
+        """The curation with the proposed files; new evidence items must pass every lint."""
+        cur = load_curation(self.paths, overrides=self.files)
+        problems = lint_problems(cur, only=self.new_items) if self.new_items else []
+        if problems:
+            raise CurationErrors(problems)
+        return cur
 
     def write(self) -> list[Path]:
         """Validate, then write every file atomically; nothing is written when invalid."""
@@ -205,8 +214,14 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
                      curator: str | None = None, section: str | None = None,
                      direction: str | None = None, level: str | None = None,
                      new_entities: dict[str, NewEntity] | None = None,
-                     ident: str | None = None) -> str:
-    """Add one evidence item (and any new entities) to ``proposal``; returns its id."""
+                     ident: str | None = None, certainty: str | None = None,
+                     certainty_note: str | None = None, directness: str | None = None,
+                     directness_note: str | None = None, study_type: str | None = None,
+                     notes: list[str] | None = None) -> str:
+    """Add one evidence item (and any new entities) to ``proposal``; returns its id.
+    Certainty, study type and directness not given are suggested from the quote (and used);
+    the suggestions and warnings are appended to ``notes`` for the curator to read."""
+    notes = [] if notes is None else notes
     new_entities = new_entities or {}
     resolve = Resolver(cur)
     source_id, source_path = _source_file(paths, cur, source)
@@ -228,19 +243,27 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
         if not apply_p_and_n(stats, spec):
             stats.append(parse_statistic(spec, quote))
     ctx: dict = {}
+    keys = ("disease", "product", "trial", "study_type", "population", "modality", "setting")
     for pair in context:
         key, sep, value = pair.partition("=")
         key = key.strip().replace("-", "_")
-        if not sep or key not in ("disease", "product", "trial", "study_type", "population"):
-            raise CurationInput(f"context {pair!r}: write KEY=VALUE with KEY one of disease, "
-                                "product, trial, study_type, population")
+        if not sep or key not in keys:
+            raise CurationInput(f"context {pair!r}: write KEY=VALUE with KEY one of "
+                                + ", ".join(keys))
         if key in ("study_type", "population"):
-            allowed = STUDY_TYPES if key == "study_type" else POPULATIONS
-            if value.strip() not in allowed:
-                raise CurationInput(f"context {key} {value!r}: use one of {', '.join(allowed)}")
+            _check_choice(f"context {key}", value.strip(),
+                          STUDY_TYPES if key == "study_type" else POPULATIONS)
             ctx[key] = value.strip()
+        elif key == "modality":
+            ctx.setdefault(key, []).append(_check_choice("context modality", value.strip(),
+                                                         MODALITIES))
+        elif key == "setting":
+            ctx.setdefault(key, []).append(value.strip())
         else:
             ctx.setdefault(key, []).append(resolve(value, key))
+    weight = _weigh(quote, level, ctx, notes, certainty=certainty, directness=directness,
+                    study_type=study_type)
+    _warn_refs(cur, source_id, quote, refs, notes)
     existing = {e.id for e in cur.evidence} | {
         m for text in proposal.files.values() for m in re.findall(r"(?m)^- id: (\S+)", text)}
     base = ident or f"{source_id}-{_slug(ids['subject'])}-{rel.name.lower()}-{_slug(ids['object'])}"
@@ -260,12 +283,71 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
         item["context"] = ctx
     if direction:
         item["direction"] = direction
+    item["certainty"] = weight["certainty"]
+    if certainty_note:
+        item["certainty_note"] = certainty_note
+    item["directness"] = weight["directness"]
+    if directness_note:
+        item["directness_note"] = directness_note
     item["status"] = "draft"
     if curator:
         item["curator"] = orcid(curator)
     item["added"] = datetime.date.today().isoformat()
     proposal.append(source_path, _dump(item))
+    proposal.new_items.add(ident)
     return ident
+
+
+def _check_choice(what: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise CurationInput(f"{what} {value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def _weigh(quote: str, level: str | None, ctx: dict, notes: list[str], *,
+           certainty: str | None, directness: str | None, study_type: str | None) -> dict:
+    """Certainty, directness and study type (into ``ctx``): as given, else suggested from the
+    quote, with a note saying so. A given value that contradicts the quote is left for the
+    lints to reject (e.g. certainty stated while the quote says 'may')."""
+    if study_type and ctx.get("study_type") and study_type != ctx["study_type"]:
+        raise CurationInput(f"--study-type {study_type!r} and context study_type="
+                            f"{ctx['study_type']!r} disagree: give one")
+    study_type = study_type or ctx.get("study_type")
+    if study_type is None:
+        suggested, cue = ("review statement", "level review-statement") \
+            if level == "review-statement" else suggest_study_type(quote)
+        if suggested:
+            notes.append(f"suggested study type: {suggested} (quote says {cue!r}; "
+                         "--study-type to change)")
+            study_type = suggested
+    if study_type:
+        ctx["study_type"] = _check_choice("study type", study_type, STUDY_TYPES)
+    if certainty is None:
+        certainty, cue = suggest_certainty(quote)
+        why = f"quote says {cue!r}" if cue else "no hedge word in the quote"
+        notes.append(f"suggested certainty: {certainty} ({why}; --certainty to change)")
+    if directness is None:
+        directness = "direct"
+        notes.append("suggested directness: direct (--directness extrapolated when the "
+                     "evidence comes from another disease, product or setting)")
+    return {"certainty": _check_choice("certainty", certainty, CERTAINTIES),
+            "directness": _check_choice("directness", directness, DIRECTNESS)}
+
+
+def _warn_refs(cur: Curation, source_id: str, quote: str, refs: list[int],
+               notes: list[str]) -> None:
+    """Warn about reference numbers cited neither in the quote nor just after it."""
+    from kg.text import normalise_whitespace
+    text = cur.sources[source_id].normalised_text
+    quote = normalise_whitespace(quote)
+    at = text.find(quote) if text else -1
+    if at < 0 or not refs:
+        return
+    near = set(cited_numbers(text[max(at - 40, 0):at + len(quote) + 80]))
+    missing = [r for r in refs if int(r) not in near]
+    if missing:
+        notes.append(f"warning: refs {', '.join(map(str, missing))} are not cited in or next "
+                     "to the quote; check the numbers against the review's text")
 
 
 def add_source(paths: ProjectPaths, *, ident: str, title: str, year: int, journal: str,
@@ -301,10 +383,16 @@ def add_evidence(paths: ProjectPaths, **kwargs) -> str:
 TSV_COLUMNS = ("source", "subject", "predicate", "object", "quote", "refs")
 
 
-def import_tsv(paths: ProjectPaths, tsv: Path) -> list[str]:
+WEIGHT_COLUMNS = ("certainty", "certainty_note", "directness", "directness_note", "study_type")
+
+
+def import_tsv(paths: ProjectPaths, tsv: Path, notes: list[str] | None = None) -> list[str]:
     """Add every row of ``tsv`` or none: each bad row is reported with its line number.
     Columns: source, subject, predicate, object, quote, refs (comma-separated), and
-    optionally statistics and context (';'-separated), curator, section, direction, level."""
+    optionally statistics and context (';'-separated), curator, section, direction, level,
+    certainty, certainty_note, directness, directness_note, study_type. Suggestions and
+    warnings are appended to ``notes``."""
+    notes = [] if notes is None else notes
     cur = load_curation(paths)
     proposal = Proposal(paths)
     problems, ids = [], []
@@ -316,7 +404,7 @@ def import_tsv(paths: ProjectPaths, tsv: Path) -> list[str]:
                                                 "missing columns", "header needs: "
                                                 + "\t".join(TSV_COLUMNS))])
         for row in reader:
-            line = reader.line_num
+            line, row_notes = reader.line_num, []
             try:
                 refs = [int(r) for r in re.split(r"[,\s]+", row["refs"] or "") if r]
                 ids.append(propose_evidence(
@@ -326,7 +414,9 @@ def import_tsv(paths: ProjectPaths, tsv: Path) -> list[str]:
                     statistics=[s for s in (row.get("statistics") or "").split(";") if s.strip()],
                     context=[c for c in (row.get("context") or "").split(";") if c.strip()],
                     curator=row.get("curator") or None, section=row.get("section") or None,
-                    direction=row.get("direction") or None, level=row.get("level") or None))
+                    direction=row.get("direction") or None, level=row.get("level") or None,
+                    notes=row_notes, **{k: row.get(k) or None for k in WEIGHT_COLUMNS}))
+                notes.extend(f"{tsv}:{line}: {n}" for n in row_notes)
             except ValueError as exc:
                 problems.append(CurationError(str(tsv), line, "refs", str(exc),
                                               "refs are whole numbers separated by commas"))
