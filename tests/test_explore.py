@@ -144,6 +144,17 @@ def test_clicking_a_node_shows_its_evidence(site, visit, shots):
     visit.assert_clean()
 
 
+def test_a_negated_finding_reads_not_with_its_level_and_certainty(site, visit):
+    page = visit.open(site / "overview.html")
+    _click_node(page, "car-t-dose-escalation")
+    page.wait_for_function("explorer.shown && explorer.shown.node === 'car-t-dose-escalation'")
+    panel = visit.panel()
+    assert "Increasing the CAR-T cell dose does NOT improve Objective response" in panel
+    assert "NOT: the quote says this does not hold" in panel
+    assert "evidence level " in panel and "certainty: " in panel
+    visit.assert_clean()
+
+
 def test_clicking_an_edge_shows_the_evidence_for_that_relation(site, visit):
     page = visit.open(site / "cd19-negative-relapse.html")
     edge = page.evaluate("""() => Object.keys(explorer.data.edgeInfo).find(k => {

@@ -40,10 +40,12 @@ class _Stages:
         return out
 
 
-def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False):
+def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
+            strict: bool = False):
     """Everything short of writing: returns (curation, full graph, inferred, report).
     Raises CurationErrors (also for failed lints, kg.curation.lints) or ValidationFailed
-    (exit 1) when the sources are invalid."""
+    (exit 1) when the sources are invalid. ``strict`` enforces the lints that
+    ``ontology/curation/lints.yaml`` lists as pending too."""
     from kg.build.compile import compile_graph
     from kg.curation.lints import lint_problems, pending_lints
     from kg.curation.sources import load_curation
@@ -54,7 +56,8 @@ def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False):
     report = BuildReport()
     st = _Stages(report, quiet)
     cur = st.run("load curation", load_curation, paths)
-    lint = st.run("lints", lint_problems, cur, pending_lints(paths.curation))
+    pending = set() if strict else pending_lints(paths.curation)
+    lint = st.run("lints", lint_problems, cur, pending)
     if lint:
         raise CurationErrors(lint)
     graph = st.run("compile", compile_graph, paths, cur)

@@ -104,7 +104,7 @@ def shared_statistic(items: list[Evidence], everything: list[Evidence]):
 def _claim_key(ev: Evidence) -> tuple:
     return (ev.source, ev.quote, ev.subject, ev.predicate, ev.object, ev.negated,
             tuple(sorted(ev.modality)), tuple(sorted(ev.product)), tuple(sorted(ev.disease)),
-            tuple(sorted(ev.setting)), ev.population)
+            tuple(sorted(ev.trial)), tuple(sorted(ev.setting)), ev.population)
 
 
 def duplicate_claim(items: list[Evidence], everything: list[Evidence]):
@@ -118,7 +118,7 @@ def duplicate_claim(items: list[Evidence], everything: list[Evidence]):
             yield _problem(ev, "quote", f"repeats {first[key]} (same quote, subject, relation, "
                            "object and context)", "merge the two items into one (list all "
                            "refs), or tell them apart by context (modality, product, disease, "
-                           "setting, population)")
+                           "trial, setting, population)")
         first.setdefault(key, ev.id)
 
 

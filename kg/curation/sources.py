@@ -522,14 +522,6 @@ def _check_references(cur: Curation, schema: Schema, c: _Collector,
                                             f"unknown source {e.classification_from!r}",
                                             "use a source id such as xu2023"))
     ev_ids = {ev.id for ev in cur.evidence}
-    claims: dict[tuple, str] = {}
-    for ev in cur.evidence:
-        claim = (ev.source, ev.subject, ev.predicate, ev.object, ev.quote, ev.negated,
-                 tuple(ev.refs), tuple(ev.disease), tuple(ev.product), tuple(ev.trial))
-        if claim in claims:
-            c.add(ev_nodes[ev.id], "quote", f"evidence {ev.id} repeats {claims[claim]} (same "
-                  "claim, quote, references and context)", "remove one of the two items")
-        claims.setdefault(claim, ev.id)
     for ev in cur.evidence:
         node = ev_nodes[ev.id]
         rel = schema.relations[ev.predicate]

@@ -320,8 +320,10 @@ def _weigh(quote: str, level: str | None, ctx: dict, notes: list[str], *,
             notes.append(f"suggested study type: {suggested} (quote says {cue!r}; "
                          "--study-type to change)")
             study_type = suggested
-    if study_type:
-        ctx["study_type"] = _check_choice("study type", study_type, STUDY_TYPES)
+    if study_type is None:
+        raise CurationInput("the quote names no study design: give --study-type (study_type "
+                            "in a TSV), one of " + ", ".join(STUDY_TYPES))
+    ctx["study_type"] = _check_choice("study type", study_type, STUDY_TYPES)
     if certainty is None:
         certainty, cue = suggest_certainty(quote)
         why = f"quote says {cue!r}" if cue else "no hedge word in the quote"
