@@ -12,7 +12,7 @@ from kg.vocab import OBO, claim_text
 
 ITEMS = """
 SELECT ?ev ?s ?sl ?p ?pl ?o ?ol ?doi ?quote ?section ?level ?direction ?study ?status ?population
-       ?negated ?certainty ?cnote ?directness ?dnote ?reason ?eco ?elevel ?ebasis
+       ?negated
 WHERE {
   ?ev a ckg:EvidenceItem ; ckg:evidenceSubject ?s ; ckg:assertsRelation ?p ;
       ckg:evidenceObject ?o ; ckg:fromSource ?src ; ckg:quote ?quote ;
@@ -24,18 +24,16 @@ WHERE {
   OPTIONAL { ?ev ckg:studyType ?study }
   OPTIONAL { ?ev ckg:population ?population }
   OPTIONAL { ?ev ckg:negated ?negated }
-  OPTIONAL { ?ev ckg:certainty ?certainty }
-  OPTIONAL { ?ev ckg:certaintyNote ?cnote }
-  OPTIONAL { ?ev ckg:directness ?directness }
-  OPTIONAL { ?ev ckg:directnessNote ?dnote }
-  OPTIONAL { ?ev ckg:conflictReason ?reason }
-  OPTIONAL { ?ev ckg:evidenceType ?eco }
-  OPTIONAL { ?ev ckg:evidenceLevel ?elevel }
-  OPTIONAL { ?ev ckg:evidenceLevelBasis ?ebasis }
 }"""
-SETTINGS = """
+# What a reader needs to weigh an item; the plain ones: property -> JSON key.
+WEIGHT_KEYS = {"certainty": "certainty", "certaintyNote": "certainty_note",
+               "directness": "directness", "directnessNote": "directness_note",
+               "conflictReason": "conflict_reason"}
+WEIGHT = """
 SELECT ?ev ?kind ?value WHERE {
-  VALUES ?kind { ckg:modality ckg:setting }
+  VALUES ?kind { ckg:certainty ckg:certaintyNote ckg:directness ckg:directnessNote
+                 ckg:conflictReason ckg:evidenceType ckg:evidenceLevel ckg:evidenceLevelBasis
+                 ckg:modality ckg:setting }
   ?ev ?kind ?value .
 }"""
 REFS = "SELECT ?ev ?ref WHERE { ?ev a ckg:EvidenceItem ; ckg:refNumber ?ref }"
@@ -109,12 +107,9 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
             "iri": ev,
             "claim": claim_text(r["sl"].value, r["p"].value.rsplit("/", 1)[-1], r["ol"].value,
                                 negated, r["pl"].value),
-            "certainty": text("certainty"), "certainty_note": text("cnote"),
-            "study_type": text("study"),
-            "eco": "ECO:" + text("eco")[len(OBO) + 4:] if "eco" in r else None,
-            "directness": text("directness"), "directness_note": text("dnote"),
-            "conflict_reason": text("reason"),
-            "evidence_level": {"level": text("elevel"), "basis": text("ebasis")},
+            "certainty": None, "certainty_note": None, "study_type": text("study"),
+            "eco": None, "directness": None, "directness_note": None, "conflict_reason": None,
+            "evidence_level": {"level": None, "basis": None},
         }
     for r in store.query(REFS).rows:
         if r["ev"].value in items:
@@ -123,10 +118,19 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
         if r["ev"].value in items:
             items[r["ev"].value]["context"][CONTEXT_KEYS[r["kind"].value.rsplit("/", 1)[-1]]] \
                 .append(r["label"].value)
-    for r in store.query(SETTINGS).rows:
-        if r["ev"].value in items:
-            items[r["ev"].value]["context"][r["kind"].value.rsplit("/", 1)[-1]] \
-                .append(r["value"].value)
+    for r in store.query(WEIGHT).rows:
+        item = items.get(r["ev"].value)
+        if item is None:
+            continue
+        kind, value = r["kind"].value.rsplit("/", 1)[-1], r["value"].value
+        if kind in ("modality", "setting"):
+            item["context"][kind].append(value)
+        elif kind in ("evidenceLevel", "evidenceLevelBasis"):
+            item["evidence_level"]["level" if kind == "evidenceLevel" else "basis"] = value
+        elif kind == "evidenceType":
+            item["eco"] = "ECO:" + value[len(OBO) + 4:]
+        else:
+            item[WEIGHT_KEYS[kind]] = value
     for r in store.query(CONFLICTS).rows:
         if r["ev"].value in items:
             items[r["ev"].value]["conflicts_with"].append(r["other"].value.rsplit("/", 1)[-1])

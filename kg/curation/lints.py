@@ -23,6 +23,8 @@ from kg.errors import CurationError
 CONTRADICTIONS = {
     ("improves", "unfavourable"): "'improves' says the effect is good for the patient",
     ("addresses", "unfavourable"): "'addresses' says the strategy counters the mechanism",
+    ("contributesTo", "favourable"): "'contributesTo' says it feeds a resistance mechanism",
+    ("leadsTo", "favourable"): "'leadsTo' says a resistance mechanism brings the outcome about",
 }
 UNDIRECTED = ("kindOf",)                     # taxonomy: a direction means nothing here
 SHARED_OK = ("count", "cut-off")             # cohort sizes and thresholds describe a study
