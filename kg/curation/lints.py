@@ -57,13 +57,15 @@ def deprecated_study_type(items: list[Evidence], _all: list[Evidence]):
 
 
 def predicate_direction(items: list[Evidence], _all: list[Evidence]):
-    """A relation and a direction that contradict each other."""
+    """A relation and a direction that contradict each other (a negated item's direction is
+    that of the relation NOT holding, so it is not compared)."""
     for ev in items:
-        why = CONTRADICTIONS.get((ev.predicate, ev.direction))
+        why = None if ev.negated else CONTRADICTIONS.get((ev.predicate, ev.direction))
         if why:
             yield _problem(ev, "direction", f"{ev.predicate} with direction {ev.direction}: "
-                           f"{why}", "check the quote: fix the direction, or choose a relation "
-                           "that fits (e.g. contributesTo, leadsTo), or set negated: true")
+                           f"{why}", "check the quote: fix the direction, choose the relation "
+                           "it states, or set negated: true if it says the relation does not "
+                           "hold")
         elif ev.predicate in UNDIRECTED and ev.direction:
             yield _problem(ev, "direction", f"{ev.predicate} has direction {ev.direction}",
                            f"remove direction: a {ev.predicate} claim has none")
