@@ -82,9 +82,12 @@ def test_a_pending_lint_is_not_enforced_and_unknown_names_are_refused(mini_proje
     assert run_cli("curate", "validate", "--reasoner", "none", home=mini_project).returncode == 0
     r = run_cli("curate", "validate", "--strict", "--reasoner", "none", home=mini_project)
     assert r.returncode == 1 and "[hedge-stated]" in r.stderr
-    lints_yaml.write_text("pending: [no-such-lint]\n")
-    r = run_cli("curate", "validate", "--reasoner", "none", home=mini_project)
-    assert r.returncode == 1 and "lints.yaml:1: field pending: unknown lints" in r.stderr
+    for text, words in (("pending: [no-such-lint]\n", "lints.yaml:1: field pending: unknown lints"),
+                        ("pending: hedge-stated\n", "lints.yaml:1: field pending: expected a list"),
+                        ("pending: [a\n", "lints.yaml:2: YAML syntax error")):
+        lints_yaml.write_text(text)
+        r = run_cli("curate", "validate", "--reasoner", "none", home=mini_project)
+        assert r.returncode == 1 and words in r.stderr and "Traceback" not in r.stderr, r.stderr
 
 
 def test_statistic_text_outside_its_own_quote_is_refused(mini_project):

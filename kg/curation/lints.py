@@ -142,11 +142,21 @@ def pending_lints(curation_dir: Path) -> set[str]:
     path = curation_dir / "lints.yaml"
     if not path.exists():
         return set()
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    pending = set(data.get("pending") or [])
+    shown = "ontology/curation/lints.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CurationError(shown, mark.line + 1 if mark else 1, "", f"YAML syntax error: {exc}",
+                            "write pending: [lint-name, ...]") from None
+    pending = data.get("pending") if isinstance(data, dict) else None
+    if not isinstance(pending, list) or not all(isinstance(p, str) for p in pending):
+        raise CurationError(shown, 1, "pending", "expected a list of lint names",
+                            "write pending: [lint-name, ...] (or delete the file)")
+    pending = set(pending)
     unknown = pending - set(LINTS)
     if unknown:
-        raise CurationError(str(path), 1, "pending", f"unknown lints {sorted(unknown)}",
+        raise CurationError(shown, 1, "pending", f"unknown lints {sorted(unknown)}",
                             f"use lint names from: {', '.join(sorted(LINTS))}")
     return pending
 
