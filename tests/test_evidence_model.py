@@ -130,3 +130,14 @@ def test_eco_classes_and_shacl_vocabularies_match_the_loader():
         shape = next(shapes.subjects(sh.path, ckg[prop]))
         listed = rdflib.collection.Collection(shapes, shapes.value(shape, sh["in"]))
         assert tuple(str(v) for v in listed) == values, prop
+
+
+def test_a_negated_item_asserts_no_edge_in_exports_or_the_explorer(mini_built):
+    from kg.explorer.graph import ExplorerGraph
+    rows = (mini_built / "exports" / "edges.tsv").read_text(encoding="utf-8").splitlines()
+    assert not [r for r in rows if r.startswith("ent:mini-biomarker\tckg:predicts")]
+    assert any(r.startswith("ent:mini-strategy\tckg:addresses\tent:mini-mechanism") for r in rows)
+    graph = ExplorerGraph(OxigraphStore.in_memory(mini_built / "exports" / "cartkg.nt"))
+    assert ("mini-biomarker", "predicts", "mini-outcome") not in graph.edges
+    assert ("mini-strategy", "addresses", "mini-mechanism") in graph.edges
+    assert "mini2024-tmtv" in graph.node_evidence["mini-biomarker"]   # still shown, as NOT
