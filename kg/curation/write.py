@@ -26,7 +26,7 @@ from kg.errors import CurationError, CurationErrors, KgError
 from kg.build.exports import write_atomically
 from kg.paths import ProjectPaths
 from kg.curation.schema import CLASS_OF_CATEGORY, load_schema
-from kg.text import lookup_key
+from kg.text import lookup_key, normalise_whitespace
 
 ORCID = re.compile(r"^(?:https://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 MEASURE_ALIASES = {"hr": "HR", "or": "OR", "auc": "AUC", "cutoff": "cut-off"}
@@ -339,7 +339,6 @@ def _weigh(quote: str, level: str | None, ctx: dict, notes: list[str], *,
 def _warn_refs(cur: Curation, source_id: str, quote: str, refs: list[int],
                notes: list[str]) -> None:
     """Warn about reference numbers cited neither in the quote nor just after it."""
-    from kg.text import normalise_whitespace
     text = cur.sources[source_id].normalised_text
     quote = normalise_whitespace(quote)
     at = text.find(quote) if text else -1
