@@ -2,6 +2,8 @@
 
 >>> ENT + "cd19"
 'https://w3id.org/cartkg/entity/cd19'
+>>> claim_text("Increasing the CAR-T cell dose", "improves", "Objective response", negated=True)
+'Increasing the CAR-T cell dose does NOT improve Objective response'
 """
 from __future__ import annotations
 
@@ -31,15 +33,49 @@ XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 OIO = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+OBO = Namespace("http://purl.obolibrary.org/obo/")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 
 # The local name of an entity, evidence item or source: lower-case words joined by hyphens.
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 PREFIXES = {
-    "ckg": CKG, "ent": ENT, "ev": EVIDENCE, "study": STUDY, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD,
-    "skos": SKOS, "dcterms": DCTERMS, "oio": OIO, "prov": PROV,
+    "ckg": CKG, "ent": ENT, "ev": EVIDENCE, "study": STUDY, "rdf": RDF, "rdfs": RDFS, "owl": OWL,
+    "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS, "oio": OIO, "prov": PROV, "obo": OBO,
 }
+
+# The evidence model's controlled vocabularies (ontology/curation/README.md).
+STUDY_TYPES = ("randomised controlled trial", "single-arm trial", "clinical trial",
+               "prospective cohort", "retrospective cohort", "observational study",
+               "case report", "preclinical animal model", "preclinical", "in vitro",
+               "review statement", "mixed")
+CERTAINTIES = ("stated", "hedged", "hypothesis", "not-yet-observed")
+DIRECTNESS = ("direct", "extrapolated")
+MODALITIES = ("car-t", "blinatumomab", "other")
+
+# How a claim reads when its quote says the relation does NOT hold (relation local names).
+NEGATED_RELATION = {
+    "kindOf": "is NOT a kind of", "addresses": "does NOT address", "leadsTo": "does NOT lead to",
+    "predicts": "does NOT predict", "indicates": "does NOT indicate",
+    "contributesTo": "does NOT contribute to", "involves": "does NOT involve",
+    "involvesCells": "does NOT involve cells", "targets": "does NOT target",
+    "usesTherapy": "does NOT use", "evaluatedIn": "was NOT evaluated in",
+    "achieves": "does NOT achieve", "treats": "does NOT treat", "improves": "does NOT improve",
+}
+
+
+def relation_words(relation: str, negated: bool, label: str | None = None) -> str:
+    """The words between subject and object: ``label`` (or the relation's local name) for a
+    claim, the negated phrase ("does NOT improve") for a negated one."""
+    if negated:
+        return NEGATED_RELATION.get(relation, f"NOT {label or relation}")
+    return label or relation
+
+
+def claim_text(subject: str, relation: str, obj: str, negated: bool = False,
+               label: str | None = None) -> str:
+    """A claim in words, e.g. 'X improves Y' or 'X does NOT improve Y'."""
+    return f"{subject} {relation_words(relation, negated, label)} {obj}"
 
 
 def sparql_prefixes() -> str:

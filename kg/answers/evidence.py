@@ -8,6 +8,7 @@ True
 from __future__ import annotations
 
 from kg.store.local import Term
+from kg.vocab import OBO, claim_text
 
 ITEMS = """
 SELECT ?ev ?s ?sl ?p ?pl ?o ?ol ?doi ?quote ?section ?level ?direction ?study ?status ?population
@@ -23,6 +24,17 @@ WHERE {
   OPTIONAL { ?ev ckg:studyType ?study }
   OPTIONAL { ?ev ckg:population ?population }
   OPTIONAL { ?ev ckg:negated ?negated }
+}"""
+# What a reader needs to weigh an item; the plain ones: property -> JSON key.
+WEIGHT_KEYS = {"certainty": "certainty", "certaintyNote": "certainty_note",
+               "directness": "directness", "directnessNote": "directness_note",
+               "conflictReason": "conflict_reason"}
+WEIGHT = """
+SELECT ?ev ?kind ?value WHERE {
+  VALUES ?kind { ckg:certainty ckg:certaintyNote ckg:directness ckg:directnessNote
+                 ckg:conflictReason ckg:evidenceType ckg:evidenceLevel ckg:evidenceLevelBasis
+                 ckg:modality ckg:setting }
+  ?ev ?kind ?value .
 }"""
 REFS = "SELECT ?ev ?ref WHERE { ?ev a ckg:EvidenceItem ; ckg:refNumber ?ref }"
 CONTEXT = """
@@ -109,6 +121,10 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
             continue
         if not include_drafts and r["status"].value != "accepted":
             continue
+        def text(key: str):
+            return r[key].value if key in r else None
+
+        negated = "negated" in r and r["negated"].value in ("true", "1")   # xsd:boolean
         items[ev] = {
             "id": ev.rsplit("/", 1)[-1],
             "subject": {"label": r["sl"].value, "iri": r["s"].value},
@@ -118,12 +134,17 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
             "section": r["section"].value if "section" in r else "",
             "statistics": [],
             "context": {"disease": [], "product": [], "trial": [],
-                        "study_type": r["study"].value if "study" in r else None,
-                        "population": r["population"].value if "population" in r else None},
-            "direction": r["direction"].value if "direction" in r else None,
+                        "study_type": text("study"), "population": text("population"),
+                        "modality": [], "setting": []},
+            "direction": text("direction"),
             "level": r["level"].value, "status": r["status"].value, "conflicts_with": [],
-            "negated": "negated" in r and r["negated"].value in ("true", "1"),  # xsd:boolean
+            "negated": negated,
             "iri": ev,
+            "claim": claim_text(r["sl"].value, r["p"].value.rsplit("/", 1)[-1], r["ol"].value,
+                                negated, r["pl"].value),
+            "certainty": None, "certainty_note": None, "study_type": text("study"),
+            "eco": None, "directness": None, "directness_note": None, "conflict_reason": None,
+            "evidence_level": {"level": None, "basis": None},
         }
     for r in store.query(REFS).rows:
         if r["ev"].value in items:
@@ -132,6 +153,19 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
         if r["ev"].value in items:
             items[r["ev"].value]["context"][CONTEXT_KEYS[r["kind"].value.rsplit("/", 1)[-1]]] \
                 .append(r["label"].value)
+    for r in store.query(WEIGHT).rows:
+        item = items.get(r["ev"].value)
+        if item is None:
+            continue
+        kind, value = r["kind"].value.rsplit("/", 1)[-1], r["value"].value
+        if kind in ("modality", "setting"):
+            item["context"][kind].append(value)
+        elif kind in ("evidenceLevel", "evidenceLevelBasis"):
+            item["evidence_level"]["level" if kind == "evidenceLevel" else "basis"] = value
+        elif kind == "evidenceType":
+            item["eco"] = "ECO:" + value[len(OBO) + 4:]
+        else:
+            item[WEIGHT_KEYS[kind]] = value
     for r in store.query(CONFLICTS).rows:
         if r["ev"].value in items:
             items[r["ev"].value]["conflicts_with"].append(r["other"].value.rsplit("/", 1)[-1])
@@ -154,7 +188,7 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
         item["publications"] = publications(item["primary_studies"])
     for item in items.values():
         item["refs"].sort(key=int)
-        for key in ("disease", "product", "trial"):
+        for key in ("disease", "product", "trial", "modality", "setting"):
             item["context"][key].sort()
         item["conflicts_with"].sort()
     return sorted(items.values(), key=lambda i: i["id"])

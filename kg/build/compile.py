@@ -23,9 +23,10 @@ import rdflib
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
+from kg.curation.levels import evidence_level
 from kg.curation.sources import Curation, Evidence, load_curation  # noqa: F401
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
-from kg.vocab import CKG, DCTERMS, ENT, EVIDENCE, OIO, PREFIXES, PROV, STUDY
+from kg.vocab import CKG, DCTERMS, ENT, EVIDENCE, OIO, PREFIXES, PROV, STUDY, claim_text
 
 
 def _decimal(value: float) -> Literal:
@@ -98,19 +99,52 @@ def _add_sources(g: rdflib.Graph, cur: Curation) -> None:
 
 
 def evidence_label(ev: Evidence, labels: dict[str, str]) -> str:
-    """The item's label: its claim in words and its id, which keeps labels unique when a review
-    states the same claim in several places (ROBOT's duplicate-label check)."""
-    return (f"{labels.get(ev.subject, ev.subject)} {ev.predicate} "
-            f"{labels.get(ev.object, ev.object)} ({ev.id})")
+    """The item's label: its claim in words (NOT for a negated item) and its id, which keeps
+    labels unique when a review states the same claim in several places (ROBOT's
+    duplicate-label check)."""
+    return claim_text(labels.get(ev.subject, ev.subject), ev.predicate,
+                      labels.get(ev.object, ev.object), ev.negated) + f" ({ev.id})"
+
+
+def eco_classes(g: rdflib.Graph) -> dict[str, URIRef]:
+    """Study type -> ECO class, from ``ckg:forStudyType`` on the ECO classes of the ontology."""
+    return {str(study): cls for cls, study in g.subject_objects(_ckg("forStudyType"))}
+
+
+def level_of(ev: Evidence) -> tuple[str | None, str]:
+    """The computed evidence level of ``ev`` and its basis (kg.curation.levels)."""
+    return evidence_level(ev.study_type, ev.certainty, ev.directness,
+                          [(st.n, st.p_value, st.p_qualifier) for st in ev.statistics])
+
+
+def _add_weight(g: rdflib.Graph, node: URIRef, ev: Evidence, eco: dict[str, URIRef]) -> None:
+    """What a reader needs to weigh the item: certainty, directness, modality, setting, the
+    conflict reason, the ECO class of its study type and the computed evidence level."""
+    for prop, value in (("certainty", ev.certainty), ("certaintyNote", ev.certainty_note),
+                        ("directness", ev.directness), ("directnessNote", ev.directness_note),
+                        ("conflictReason", ev.conflict_reason)):
+        if value:
+            g.add((node, _ckg(prop), Literal(value)))
+    for prop, values in (("modality", ev.modality), ("setting", ev.setting)):
+        for value in values:
+            g.add((node, _ckg(prop), Literal(value)))
+    if ev.study_type in eco:
+        g.add((node, _ckg("evidenceType"), eco[ev.study_type]))
+    level, basis = level_of(ev)
+    if level:
+        g.add((node, _ckg("evidenceLevel"), Literal(level)))
+    g.add((node, _ckg("evidenceLevelBasis"), Literal(basis)))
 
 
 def _add_evidence(g: rdflib.Graph, cur: Curation) -> None:
     labels = {i: e.label for i, e in cur.entities.items()}
+    eco = eco_classes(g)
     for ev in cur.evidence:
         node = URIRef(ev.iri)
         g.add((node, RDF.type, OWL.NamedIndividual))
         g.add((node, RDF.type, _ckg("EvidenceItem")))
         g.add((node, RDFS.label, Literal(evidence_label(ev, labels))))
+        _add_weight(g, node, ev, eco)
         g.add((node, _ckg("evidenceSubject"), URIRef(ENT[ev.subject])))
         g.add((node, _ckg("assertsRelation"), _ckg(ev.predicate)))
         g.add((node, _ckg("evidenceObject"), URIRef(ENT[ev.object])))

@@ -99,10 +99,11 @@ def _jsonld(triples: list) -> str:
 
 
 def _edges(cur: Curation, inferred: set) -> list[dict]:
-    """Entity-to-entity edges with their evidence (asserted) or 'inferred'."""
+    """Entity-to-entity edges with their evidence (asserted) or 'inferred'. A negated item
+    asserts no edge (as in the RDF graph)."""
     by_edge: dict[tuple, list] = {}
     for ev in cur.evidence:
-        if ev.status == "accepted":
+        if ev.status == "accepted" and not ev.negated:
             by_edge.setdefault((ENT[ev.subject], CKG[ev.predicate], ENT[ev.object]), []).append(ev)
     for e in cur.entities.values():
         for parent in e.kind_of:

@@ -41,17 +41,26 @@ class _Stages:
         return out
 
 
-def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False):
+def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
+            strict: bool = False):
     """Everything short of writing: returns (curation, full graph, inferred, report).
-    Raises CurationErrors or ValidationFailed (exit 1) when the sources are invalid."""
+    Raises CurationErrors (also for failed lints, kg.curation.lints) or ValidationFailed
+    (exit 1) when the sources are invalid. ``strict`` enforces the lints that
+    ``ontology/curation/lints.yaml`` lists as pending too."""
     from kg.build.compile import compile_graph
+    from kg.curation.lints import lint_problems, pending_lints
     from kg.curation.sources import load_curation
+    from kg.errors import CurationErrors
     from kg.build.reason import reason
     from kg.build.validate import qc_problems, shacl_problems
 
     report = BuildReport()
     st = _Stages(report, quiet)
     cur = st.run("load curation", load_curation, paths)
+    pending = set() if strict else pending_lints(paths.curation)
+    lint = st.run("lints", lint_problems, cur, pending)
+    if lint:
+        raise CurationErrors(lint)
     graph = st.run("compile", compile_graph, paths, cur)
     problems = st.run("shacl", shacl_problems, graph, paths)
     problems += st.run("qc queries", qc_problems, graph, paths)

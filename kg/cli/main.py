@@ -507,11 +507,20 @@ def cmd_curate_add(args) -> int:
     except ValueError:
         print(f"cartkg curate add: --refs takes numbers like 59 or 21,23", file=sys.stderr)
         return EXIT_INVALID
-    ident = add_evidence(args.paths, source=args.source, subject=args.subject,
-                         predicate=args.predicate, object=args.object, quote=args.quote,
-                         refs=refs, statistics=args.statistic or [], context=args.context or [],
-                         curator=args.curator, section=args.section, direction=args.direction,
-                         level=args.level, new_entities=_new_entities(args), ident=args.id)
+    notes: list[str] = []
+    try:
+        ident = add_evidence(args.paths, source=args.source, subject=args.subject,
+                             predicate=args.predicate, object=args.object, quote=args.quote,
+                             refs=refs, statistics=args.statistic or [],
+                             context=args.context or [], curator=args.curator,
+                             section=args.section, direction=args.direction, level=args.level,
+                             new_entities=_new_entities(args), ident=args.id,
+                             certainty=args.certainty, certainty_note=args.certainty_note,
+                             directness=args.directness, directness_note=args.directness_note,
+                             study_type=args.study_type, notes=notes)
+    finally:
+        for note in notes:
+            print(note, file=sys.stderr)
     if args.json:
         _emit({"id": ident})
     print(f"added {ident} to {args.paths.curation} (status: draft; review it with "
@@ -533,11 +542,15 @@ def input_file(name: str, what: str) -> Path:
 def cmd_curate_import(args) -> int:
     from kg.curation.write import import_tsv
     path = input_file(args.file, "tab-separated file of evidence items")
+    notes: list[str] = []
     try:
-        ids = import_tsv(args.paths, path)
+        ids = import_tsv(args.paths, path, notes)
     except UnicodeDecodeError as exc:
         raise ValidationFailed(f"{args.file} is not UTF-8 text ({exc.reason} at byte "
                                f"{exc.start}): save it as UTF-8") from exc
+    finally:
+        for note in notes:
+            print(note, file=sys.stderr)
     if args.json:
         _emit({"added": ids})
     print(f"imported {len(ids)} evidence items into {args.paths.curation}", file=sys.stderr)
@@ -589,7 +602,8 @@ def cmd_curate_review(args) -> int:
 
 def cmd_curate_validate(args) -> int:
     from kg.build.pipeline import prepare
-    cur, _, _, report = prepare(args.paths, reasoner=args.reasoner, quiet=True)
+    cur, _, _, report = prepare(args.paths, reasoner=args.reasoner, quiet=True,
+                                strict=args.strict)
     message = (f"ok: {len(cur.entities)} entities, {len(cur.evidence)} evidence items, "
                f"{len(cur.sources)} sources; SHACL, QC queries and reasoning passed")
     if args.json:
@@ -658,6 +672,7 @@ def cmd_explore(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from kg.vocab import CERTAINTIES, DIRECTNESS, STUDY_TYPES
     p = argparse.ArgumentParser(
         prog="cartkg",
         description="Knowledge graph of biomarkers, resistance mechanisms and interventions "
@@ -845,10 +860,21 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--statistic", action="append", metavar="M=V",
                    help="HR=4.35, rate=65%%/34%%, p=0.02, n=275 (repeatable)")
     c.add_argument("--context", action="append", metavar="K=V",
-                   help="disease=, product=, trial=, study_type=, population= (repeatable)")
+                   help="disease=, product=, trial=, study_type=, population=, modality=, "
+                   "setting= (repeatable)")
     c.add_argument("--section")
     c.add_argument("--direction", choices=["favourable", "unfavourable", "neutral"])
     c.add_argument("--level", choices=["primary-study", "review-statement"])
+    c.add_argument("--certainty", choices=list(CERTAINTIES),
+                   help="default: suggested from the quote's hedge words")
+    c.add_argument("--certainty-note", metavar="TEXT",
+                   help="why 'stated' stands although the quote has a hedge word")
+    c.add_argument("--directness", choices=list(DIRECTNESS), help="default: direct")
+    c.add_argument("--directness-note", metavar="TEXT",
+                   help="what extrapolated evidence comes from")
+    c.add_argument("--study-type", choices=list(STUDY_TYPES), metavar="TYPE",
+                   help="one of: " + ", ".join(STUDY_TYPES) + " (default: suggested from the "
+                   "quote)")
     c.add_argument("--id", help="evidence id (default: derived from the claim)")
     for role in ("subject", "object"):
         c.add_argument(f"--new-{role}", metavar="CATEGORY",
@@ -906,6 +932,8 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_curate_validate, project_mode=PROJECT)
     c.add_argument("--json", action="store_true")
     c.add_argument("--reasoner", default="auto", choices=["auto", "hermit", "owlrl", "none"])
+    c.add_argument("--strict", action="store_true", help="also enforce the lints "
+                   "ontology/curation/lints.yaml lists as pending")
     return p
 
 

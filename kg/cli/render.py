@@ -46,8 +46,10 @@ def evidence_block(items: list[dict], indent: str = "       ") -> list[str]:
 def evidence_lines(item: dict, indent: str = "       ") -> list[str]:
     """One evidence item: a header (level, NOT, relation, hedge, source, scope) and the quote."""
     level = level_of(item)[0]
-    relation = f"{item['subject']['label']} {'NOT ' if item['negated'] else ''}" \
-               f"{item['predicate']['label']} {item['object']['label']}"
+    from kg.vocab import relation_words
+    words = relation_words(item["predicate"]["iri"].rsplit("/", 1)[-1], item["negated"],
+                           item["predicate"]["label"])
+    relation = f"{item['subject']['label']} {words} {item['object']['label']}"
     source = f"doi:{item['source']} ref {','.join(item['refs']) or 'review'}"
     marks = []
     if item.get("certainty") not in (None, "stated"):

@@ -41,6 +41,7 @@ class Schema:
     classes: dict[str, str] = field(default_factory=dict)      # local name -> category
     relations: dict[str, Relation] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)       # local name -> label
+    quote_min_length: int = 1   # sh:minLength of ckg:quote in shapes.ttl: the one rule
 
     def category_of(self, class_name: str) -> str | None:
         return self.classes.get(class_name)
@@ -109,4 +110,19 @@ def load_schema(path: Path) -> Schema:
             synonyms=tuple(sorted(str(s) for s in g.objects(prop, SKOS.altLabel))),
             domain=categories(g.value(prop, RDFS.domain)),
             range=categories(g.value(prop, RDFS.range)))
+    schema.quote_min_length = _quote_min_length(path.with_name("shapes.ttl"))
     return schema
+
+
+def _quote_min_length(shapes: Path) -> int:
+    """The shortest quote the build accepts: ``sh:minLength`` of the ``ckg:quote`` property
+    shape in ``shapes.ttl`` (1 when there is none), so curation commands apply the same rule."""
+    import rdflib
+    from rdflib.namespace import SH
+
+    if not shapes.exists():
+        return 1
+    g = rdflib.Graph().parse(shapes, format="turtle")
+    lengths = [int(g.value(shape, SH.minLength)) for shape in
+               g.subjects(SH.path, rdflib.URIRef(CKG["quote"])) if g.value(shape, SH.minLength)]
+    return max(lengths, default=1)

@@ -24,17 +24,11 @@ from kg.curation.references import DOI, REGISTER_FILE, check_register, parse_stu
 from kg.text import lookup_key, normalise_whitespace
 from kg.vocab import ID_PATTERN
 from kg.curation.yamlsrc import Items, Node, load_file, load_text
+from kg.vocab import CERTAINTIES, DIRECTNESS, MODALITIES, STUDY_TYPES  # noqa: F401
 
 CURIE_PREFIXES = ("HGNC", "NCIT", "MONDO", "CL", "CHEBI", "NCT", "DOID", "UBERON", "PR", "EFO",
                   "DRUGBANK", "UNII")
 XREF_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z]+):(?P<local>[A-Za-z0-9_.-]+)$")
-STUDY_TYPES = ("randomised controlled trial", "single-arm trial", "clinical trial",
-               "prospective cohort", "retrospective cohort", "observational study",
-               "case report", "preclinical animal model", "preclinical", "in vitro",
-               "review statement", "mixed")
-CERTAINTIES = ("stated", "hedged", "hypothesis", "not-yet-observed")
-DIRECTNESS = ("direct", "extrapolated")
-MODALITIES = ("car-t", "blinatumomab", "other")
 DIRECTIONS = ("favourable", "unfavourable", "neutral")
 LEVELS = ("primary-study", "review-statement")
 POPULATIONS = ("paediatric", "adult", "mixed")
@@ -123,11 +117,21 @@ class Evidence:
     conflict_reason: str | None = None     # why it conflicts with conflicts_with
     modality: list[str] = field(default_factory=list)   # car-t | blinatumomab | other
     setting: list[str] = field(default_factory=list)    # e.g. "after blinatumomab"
+    lines: dict[str, int] = field(default_factory=dict, repr=False)  # field -> line in file
 
     @property
     def iri(self) -> str:
         from kg.vocab import EVIDENCE
         return EVIDENCE[self.id]
+
+    @property
+    def path(self) -> str:
+        return self.where.rsplit(":", 1)[0]
+
+    def line_of(self, key: str) -> int:
+        """The line of field ``key`` (``context.study_type`` for a context field), or of the
+        item when the field is absent."""
+        return self.lines.get(key) or int(self.where.rsplit(":", 1)[1])
 
 
 @dataclass
@@ -395,6 +399,10 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         else:
             predicate = rel.name
     quote = c.text(node, "quote")
+    if quote is not None and len(normalise_whitespace(quote)) < schema.quote_min_length:
+        c.add(node, "quote", f"quote {quote!r} is shorter than {schema.quote_min_length} "
+              "characters (the rule of ontology/shapes.ttl)",
+              "quote the whole sentence or clause that states the claim")
     if quote is not None and source.normalised_text is not None \
             and normalise_whitespace(quote) not in source.normalised_text:
         c.add(node, "quote", "quote not found word for word in the source text "
@@ -475,7 +483,9 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         directness_note=c.text(node, "directness_note", False),
         conflict_reason=c.text(node, "conflict_reason", False),
         modality=[m for m in c.text_list(ctx, "modality") if _known(c, ctx, "modality", m, MODALITIES)],
-        setting=c.text_list(ctx, "setting"))
+        setting=c.text_list(ctx, "setting"),
+        lines={**{k: node.line_of(k) for k in node},
+               **{f"context.{k}": ctx.line_of(k) for k in ctx}})
 
 
 def _known(c: _Collector, node: Node, key: str, value: str, allowed: tuple[str, ...]) -> bool:
@@ -585,14 +595,6 @@ def _check_references(cur: Curation, schema: Schema, c: _Collector,
             c.problems.append(CurationError(path, int(line), "withhold_because",
                                             f"unknown evidence id {e.withhold_because!r}",
                                             "name the evidence item whose quote says why"))
-    claims: dict[tuple, str] = {}
-    for ev in cur.evidence:
-        claim = (ev.source, ev.subject, ev.predicate, ev.object, ev.quote, ev.negated,
-                 tuple(ev.refs), tuple(ev.disease), tuple(ev.product), tuple(ev.trial))
-        if claim in claims:
-            c.add(ev_nodes[ev.id], "quote", f"evidence {ev.id} repeats {claims[claim]} (same "
-                  "claim, quote, references and context)", "remove one of the two items")
-        claims.setdefault(claim, ev.id)
     for ev in cur.evidence:
         node = ev_nodes[ev.id]
         rel = schema.relations[ev.predicate]

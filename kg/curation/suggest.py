@@ -220,7 +220,7 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     refs = parse_refs(raw, reference_count)
     statistics = parse_statistics(raw)
     negated = bool(negation_cues(raw))
-    certainty = suggest_certainty(raw)
+    certainty = suggest_certainty(raw)[0]
     context: dict = {"study_type": _study_type(raw, refs)}
     for m in ents:
         if m.category in CONTEXT_ROLES:

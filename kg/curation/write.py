@@ -24,14 +24,16 @@ from pathlib import Path
 
 import yaml
 
-from kg.curation.sources import (CERTAINTIES, ID_PATTERN, MEASURES, POPULATIONS, STUDY_TYPES, Curation,
-                                 check_text_file, load_curation, text_roots,
-                                 writes_folder)
+from kg.curation.cues import cited_numbers, suggest_certainty, suggest_study_type
+from kg.curation.lints import lint_problems
+from kg.curation.sources import (CERTAINTIES, DIRECTNESS, ID_PATTERN, MEASURES, MODALITIES,
+                                 POPULATIONS, STUDY_TYPES, Curation, check_text_file,
+                                 load_curation, text_roots, writes_folder)
 from kg.errors import CurationError, CurationErrors, KgError
 from kg.files import project_lock, write_together
 from kg.paths import ProjectPaths
 from kg.curation.schema import CLASS_OF_CATEGORY, load_schema
-from kg.text import lookup_key
+from kg.text import lookup_key, normalise_whitespace
 
 ORCID = re.compile(r"^(?:https://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 MEASURE_ALIASES = {"hr": "HR", "or": "OR", "auc": "AUC", "cutoff": "cut-off"}
@@ -149,6 +151,7 @@ class Proposal:
     suffixes: dict[str, int] = field(default_factory=dict)
     _parts: dict[Path, list[str]] = field(default_factory=dict)
     _inside: dict[Path, Path] = field(default_factory=dict)     # path given → checked path
+    new_items: set[str] = field(default_factory=set)   # evidence ids this proposal adds
 
     @property
     def files(self) -> dict[Path, str]:
@@ -175,13 +178,18 @@ class Proposal:
         self.replaced[_inside(self.paths, path)] = text
 
     def validate(self) -> Curation:
-        return load_curation(self.paths, overrides=self.files)
+        """The curation with the proposed files; new evidence items must pass every lint."""
+        cur = load_curation(self.paths, overrides=self.files)
+        problems = lint_problems(cur, only=self.new_items) if self.new_items else []
+        if problems:
+            raise CurationErrors(problems)
+        return cur
 
     def write(self) -> list[Path]:
         """Validate, then write every file as one change; nothing is written when invalid.
         The caller holds ``project_lock(writes_folder(paths))``."""
+        self.validate()
         files = self.files
-        load_curation(self.paths, overrides=files)
         write_together(writes_folder(self.paths), files)
         return sorted(files)
 
@@ -254,9 +262,15 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
                      direction: str | None = None, level: str | None = None,
                      new_entities: dict[str, NewEntity] | None = None,
                      ident: str | None = None, resolve: "Resolver | None" = None,
-                     negated: bool = False, certainty: str | None = None) -> str:
+                     negated: bool = False, certainty: str | None = None,
+                     certainty_note: str | None = None, directness: str | None = None,
+                     directness_note: str | None = None, study_type: str | None = None,
+                     notes: list[str] | None = None) -> str:
     """Add one evidence item (and any new entities) to ``proposal``; returns its id.
-    ``resolve``: a Resolver of ``cur`` to reuse (an import adds many items)."""
+    ``resolve``: a Resolver of ``cur`` to reuse (an import adds many items). Certainty, study
+    type and directness not given are suggested from the quote (and used); the suggestions
+    and warnings are appended to ``notes`` for the curator to read."""
+    notes = [] if notes is None else notes
     new_entities = new_entities or {}
     resolve = resolve or Resolver(cur)
     if ident is not None:
@@ -280,19 +294,27 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
         if not apply_p_and_n(stats, spec):
             stats.append(parse_statistic(spec, quote))
     ctx: dict = {}
+    keys = ("disease", "product", "trial", "study_type", "population", "modality", "setting")
     for pair in context:
         key, sep, value = pair.partition("=")
         key = key.strip().replace("-", "_")
-        if not sep or key not in ("disease", "product", "trial", "study_type", "population"):
-            raise CurationInput(f"context {pair!r}: write KEY=VALUE with KEY one of disease, "
-                                "product, trial, study_type, population")
+        if not sep or key not in keys:
+            raise CurationInput(f"context {pair!r}: write KEY=VALUE with KEY one of "
+                                + ", ".join(keys))
         if key in ("study_type", "population"):
-            allowed = STUDY_TYPES if key == "study_type" else POPULATIONS
-            if value.strip() not in allowed:
-                raise CurationInput(f"context {key} {value!r}: use one of {', '.join(allowed)}")
+            _check_choice(f"context {key}", value.strip(),
+                          STUDY_TYPES if key == "study_type" else POPULATIONS)
             ctx[key] = value.strip()
+        elif key == "modality":
+            ctx.setdefault(key, []).append(_check_choice("context modality", value.strip(),
+                                                         MODALITIES))
+        elif key == "setting":
+            ctx.setdefault(key, []).append(value.strip())
         else:
             ctx.setdefault(key, []).append(resolve(value, key, can_create=False))
+    weight = _weigh(quote, level, ctx, notes, certainty=certainty, directness=directness,
+                    study_type=study_type)
+    _warn_refs(cur, source_id, quote, refs, notes)
     existing = proposal.ids or {e.id for e in cur.evidence}
     proposal.ids = existing
     base = ident or f"{source_id}-{_slug(ids['subject'])}-{rel.name.lower()}-{_slug(ids['object'])}"
@@ -315,17 +337,73 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
         item["direction"] = direction
     if negated:
         item["negated"] = True
-    if certainty:
-        if certainty not in CERTAINTIES:
-            raise CurationInput(f"certainty {certainty!r}: use one of {', '.join(CERTAINTIES)}")
-        item["certainty"] = certainty
+    item["certainty"] = weight["certainty"]
+    if certainty_note:
+        item["certainty_note"] = certainty_note
+    item["directness"] = weight["directness"]
+    if directness_note:
+        item["directness_note"] = directness_note
     item["status"] = "draft"
     if curator:
         item["curator"] = orcid(curator)
     item["added"] = datetime.date.today().isoformat()
     proposal.append(source_path, _dump(item))
     existing.add(ident)
+    proposal.new_items.add(ident)
     return ident
+
+
+def _check_choice(what: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise CurationInput(f"{what} {value!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def _weigh(quote: str, level: str | None, ctx: dict, notes: list[str], *,
+           certainty: str | None, directness: str | None, study_type: str | None) -> dict:
+    """Certainty, directness and study type (into ``ctx``): as given, else suggested from the
+    quote, with a note saying so. A given value that contradicts the quote is left for the
+    lints to reject (e.g. certainty stated while the quote says 'may')."""
+    if study_type and ctx.get("study_type") and study_type != ctx["study_type"]:
+        raise CurationInput(f"--study-type {study_type!r} and context study_type="
+                            f"{ctx['study_type']!r} disagree: give one")
+    study_type = study_type or ctx.get("study_type")
+    if study_type is None:
+        suggested, cue = ("review statement", "level review-statement") \
+            if level == "review-statement" else suggest_study_type(quote)
+        if suggested:
+            notes.append(f"suggested study type: {suggested} (quote says {cue!r}; "
+                         "--study-type to change)")
+            study_type = suggested
+    if study_type is None:
+        raise CurationInput("the quote names no study design: give --study-type (study_type "
+                            "in a TSV), one of " + ", ".join(STUDY_TYPES))
+    ctx["study_type"] = _check_choice("study type", study_type, STUDY_TYPES)
+    if certainty is None:
+        certainty, cue = suggest_certainty(quote)
+        why = f"quote says {cue!r}" if cue else "no hedge word in the quote"
+        notes.append(f"suggested certainty: {certainty} ({why}; --certainty to change)")
+    if directness is None:
+        directness = "direct"
+        notes.append("suggested directness: direct (--directness extrapolated when the "
+                     "evidence comes from another disease, product or setting)")
+    return {"certainty": _check_choice("certainty", certainty, CERTAINTIES),
+            "directness": _check_choice("directness", directness, DIRECTNESS)}
+
+
+def _warn_refs(cur: Curation, source_id: str, quote: str, refs: list[int],
+               notes: list[str]) -> None:
+    """Warn about reference numbers cited neither in the quote nor just after it."""
+    text = cur.sources[source_id].normalised_text
+    quote = normalise_whitespace(quote)
+    at = text.find(quote) if text else -1
+    if at < 0 or not refs:
+        return
+    near = set(cited_numbers(text[max(at - 40, 0):at + len(quote) + 80]))
+    missing = [r for r in refs if int(r) not in near]
+    if missing:
+        notes.append(f"warning: refs {', '.join(map(str, missing))} are not cited in or next "
+                     "to the quote; check the numbers against the review's text")
 
 
 def add_source(paths: ProjectPaths, *, ident: str, title: str, year: int, journal: str,
@@ -431,20 +509,26 @@ def _flag(text: str | None) -> bool:
     return value in ("true", "yes")
 
 
-def import_tsv(paths: ProjectPaths, tsv: Path) -> list[str]:
+WEIGHT_COLUMNS = ("certainty", "certainty_note", "directness", "directness_note", "study_type")
+
+
+def import_tsv(paths: ProjectPaths, tsv: Path, notes: list[str] | None = None) -> list[str]:
     """Add every row of ``tsv`` or none: each bad row is reported with its line number.
     Columns: source, subject, predicate, object, quote, refs (comma-separated), and
     optionally statistics and context (';'-separated), curator, section, direction, level,
-    negated (true/false) and certainty; other columns (e.g. suggest's confidence) are ignored.
-    The file must be a regular file of at most MAX_TSV_BYTES; the work is linear in rows."""
+    negated (true/false), certainty, certainty_note, directness, directness_note, study_type;
+    other columns (e.g. suggest's confidence) are ignored. Suggestions and warnings are
+    appended to ``notes``. The file must be a regular file of at most MAX_TSV_BYTES; the work
+    is linear in rows."""
+    notes = [] if notes is None else notes
     problem = check_text_file(Path(tsv).resolve(), MAX_TSV_BYTES)
     if problem:
         raise CurationErrors([CurationError(str(tsv), 0, "", problem)])
     with project_lock(writes_folder(paths)):
-        return _import_rows(paths, tsv)
+        return _import_rows(paths, tsv, notes)
 
 
-def _import_rows(paths: ProjectPaths, tsv: Path) -> list[str]:
+def _import_rows(paths: ProjectPaths, tsv: Path, notes: list[str]) -> list[str]:
     cur = load_curation(paths)
     proposal = Proposal(paths)
     resolve = Resolver(cur)
@@ -457,7 +541,7 @@ def _import_rows(paths: ProjectPaths, tsv: Path) -> list[str]:
                                                 "missing columns", "header needs: "
                                                 + "\t".join(TSV_COLUMNS))])
         for row in reader:
-            line = reader.line_num
+            line, row_notes = reader.line_num, []
             try:
                 refs = [int(r) for r in re.split(r"[,\s]+", row["refs"] or "") if r]
                 ids.append(propose_evidence(
@@ -468,8 +552,9 @@ def _import_rows(paths: ProjectPaths, tsv: Path) -> list[str]:
                     context=[c for c in (row.get("context") or "").split(";") if c.strip()],
                     curator=row.get("curator") or None, section=row.get("section") or None,
                     direction=row.get("direction") or None, level=row.get("level") or None,
-                    resolve=resolve, negated=_flag(row.get("negated")),
-                    certainty=row.get("certainty") or None))
+                    resolve=resolve, negated=_flag(row.get("negated")), notes=row_notes,
+                    **{k: row.get(k) or None for k in WEIGHT_COLUMNS}))
+                notes.extend(f"{tsv}:{line}: {n}" for n in row_notes)
             except ValueError as exc:
                 problems.append(CurationError(str(tsv), line, "refs", str(exc),
                                               "refs are whole numbers separated by commas"))

@@ -99,7 +99,10 @@ class ExplorerGraph:
             self.edge_evidence.setdefault((s, rel, o), []).append(ev_id)
             for node in sorted({s, o}):
                 self.node_evidence.setdefault(node, []).append(ev_id)
-        edges = set(self.edge_evidence)
+        # An edge is drawn when an item asserts it; a negated item ("X does NOT improve Y")
+        # asserts none, so it shows in its nodes' evidence and beside any asserting item only.
+        edges = {e for e, ids in self.edge_evidence.items()
+                 if any(not self.evidence[i]["negated"] for i in ids)}
         edges |= {(s, "kindOf", o) for s, o in self._kind_of_reduction()}
         self.edges: list[Edge] = sorted(edges)
         self.adjacent: dict[str, list[Edge]] = {}

@@ -45,6 +45,10 @@ BREAKS = {
         lambda g: g.add((_u(ENT["cd19"]), _u(CKG["kindOf"]), _u(ENT["cd19"]))),
     "unchecked-xref-violation":
         lambda g: g.add((_u(ENT["cd22"]), _u(OIO["hasDbXref"]), Literal("HGNC:0"))),
+    "negated-label-violation":
+        lambda g: g.set((_u(EVIDENCE["jacoby2019-dose-escalation-no-better-response"]),
+                         RDFS.label, Literal("Increasing the CAR-T cell dose improves Objective "
+                                             "response (jacoby2019)"))),
 }
 
 

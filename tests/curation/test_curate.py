@@ -41,7 +41,8 @@ def add(root: Path, *extra: str, quote="Dual-targeted CAR-T cells reduced relaps
         subject="Mini dual CAR", obj="mini loss", refs="4"):
     return run_cli("curate", "add", "--source", "10.5555/second.2025", "--subject", subject,
                    "--predicate", "addresses", "--object", obj, "--quote", quote,
-                   "--refs", refs, "--curator", ORCID, "--json", *extra, home=root)
+                   "--refs", refs, "--curator", ORCID, "--study-type", "single-arm trial",
+                   "--json", *extra, home=root)
 
 
 @pytest.mark.slow
@@ -57,7 +58,7 @@ def test_round_trip(mini_project):
     assert r.returncode == 0, r.stderr
     first = json.loads(r.stdout)["id"]
     r = add(mini_project, "--statistic", "OR=2.5", "--statistic", "p=0.03",
-            "--statistic", "n=40", "--context", "study_type=retrospective cohort",
+            "--statistic", "n=40",
             "--new-subject", "biomarker", "--subject-definition", "Ferritin above normal.",
             "--direction", "unfavourable", subject="Elevated ferritin",
             quote="Elevated ferritin before infusion predicted early resistance with an odds "
@@ -70,7 +71,8 @@ def test_round_trip(mini_project):
                 "--quote", "Elevated ferritin before infusion predicted early resistance with "
                 "an odds ratio of 2.5 (P = 0.03) in 40 patients (3).", "--refs", "3",
                 "--statistic", "OR=2.5", "--statistic", "p=0.03", "--statistic", "n=40",
-                "--curator", ORCID, "--json", home=mini_project)
+                "--study-type", "retrospective cohort", "--curator", ORCID, "--json",
+                home=mini_project)
     assert r.returncode == 0, r.stderr
     second = json.loads(r.stdout)["id"]
     assert run_cli("curate", "validate", home=mini_project).returncode == 0
@@ -125,8 +127,8 @@ def test_rejected_input_changes_nothing(mini_project, extra, kwargs, words):
 def test_import_is_all_or_nothing(mini_project, tmp_path):
     assert register_paper2(mini_project).returncode == 0
     good = ("10.5555/second.2025\tMini dual CAR\taddresses\tmini loss\t"
-            "Dual-targeted CAR-T cells reduced relapse (4).\t4\n")
-    header = "source\tsubject\tpredicate\tobject\tquote\trefs\n"
+            "Dual-targeted CAR-T cells reduced relapse (4).\tsingle-arm trial\t4\n")
+    header = "source\tsubject\tpredicate\tobject\tquote\tstudy_type\trefs\n"
     bad = tmp_path / "bad.tsv"
     bad.write_text(header + good + good.replace("Mini dual CAR", "No such thing")
                    + good.replace("\t4\n", "\tfour\n"))
@@ -136,7 +138,8 @@ def test_import_is_all_or_nothing(mini_project, tmp_path):
     assert f"{bad}:3:" in r.stderr and f"{bad}:4:" in r.stderr
     assert snapshot(mini_project) == before
     ok = tmp_path / "ok.tsv"
-    ok.write_text(header + good + good.replace("\t4\n", "\t4,3\n"))
+    ok.write_text(header.replace("\n", "\tcontext\n") + good.replace("\n", "\t\n")
+                  + good.replace("\t4\n", "\t4,3\tmodality=car-t\n"))
     r = run_cli("curate", "import", str(ok), "--json", home=mini_project)
     assert r.returncode == 0, r.stderr
     assert len(json.loads(r.stdout)["added"]) == 2
@@ -156,7 +159,8 @@ def test_malformed_values_never_change_the_sources(mini_project, field, value):
     paths = project_paths(mini_project)
     kwargs = dict(source="mini2024", subject="Mini dual CAR", predicate="addresses",
                   object="mini loss", quote="Dual-targeted CAR-T cells may prevent "
-                  "antigen-negative relapse (8).", refs=[8])
+                  "antigen-negative relapse (8).", refs=[8], study_type="single-arm trial",
+                  context=["modality=other"])
     if field == "refs":
         kwargs["refs"] = [value]
     elif field in ("statistics", "context"):
@@ -192,3 +196,69 @@ def test_a_writer_killed_before_rename_leaves_the_old_file(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     assert target.read_text() == "old contents\n"
+
+
+HEDGED = "Dual-targeted CAR-T cells may prevent antigen-negative relapse (8)."
+
+
+def add_hedged(root: Path, *extra: str, quote=HEDGED, refs="8"):
+    return run_cli("curate", "add", "--source", "mini2024", "--subject", "Mini dual CAR",
+                   "--predicate", "improves", "--object", "Mini early resistance",
+                   "--quote", quote, "--refs", refs, "--study-type", "single-arm trial",
+                   *extra, home=root)
+
+
+def test_add_suggests_certainty_and_directness_from_the_quote(mini_project):
+    r = add_hedged(mini_project)
+    assert r.returncode == 0, r.stderr
+    assert "suggested certainty: hedged (quote says 'may'" in r.stderr
+    assert "suggested directness: direct" in r.stderr
+    text = (mini_project / "ontology" / "curation" / "sources" / "mini2024.yaml").read_text()
+    item = text[text.index("id: mini2024-mini-strategy-improves-mini-outcome"):]
+    assert "certainty: hedged" in item and "directness: direct" in item
+    assert "study_type: single-arm trial" in item
+
+
+@pytest.mark.parametrize("extra,words", [
+    (("--certainty", "stated"), "certainty stated, but the quote hedges ('may')"),
+    (("--direction", "unfavourable"), "improves with direction unfavourable"),
+])
+def test_add_rejects_a_contradiction_and_writes_nothing(mini_project, extra, words):
+    before = snapshot(mini_project)
+    r = add_hedged(mini_project, *extra)
+    assert r.returncode == 1, r.stderr
+    assert words in r.stderr and "(fix: " in r.stderr and "Traceback" not in r.stderr
+    assert snapshot(mini_project) == before
+
+
+def test_a_reviewed_certainty_note_allows_stated(mini_project):
+    r = add_hedged(mini_project, "--certainty", "stated", "--certainty-note",
+                   "the hedge is the authors' courtesy; the cited trial showed it")
+    assert r.returncode == 0, r.stderr
+
+
+def test_add_rejects_a_quote_shorter_than_the_build_accepts(mini_project):
+    before = snapshot(mini_project)
+    r = add_hedged(mini_project, quote="relapse")
+    assert r.returncode == 1
+    assert "field quote: quote 'relapse' is shorter than 10 characters" in r.stderr, r.stderr
+    assert snapshot(mini_project) == before
+
+
+def test_add_warns_about_refs_not_cited_near_the_quote(mini_project):
+    r = add_hedged(mini_project, refs="3")
+    assert r.returncode == 0, r.stderr
+    assert "warning: refs 3 are not cited in or next to the quote" in r.stderr
+    r = add_hedged(mini_project, "--context", "modality=car-t", refs="8")
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+
+
+def test_add_without_a_study_type_it_cannot_suggest_asks_for_one(mini_project):
+    assert register_paper2(mini_project).returncode == 0
+    before = snapshot(mini_project)
+    r = run_cli("curate", "add", "--source", "second2025", "--subject", "Mini dual CAR",
+                "--predicate", "addresses", "--object", "mini loss", "--quote",
+                "Dual-targeted CAR-T cells reduced relapse (4).", "--refs", "4",
+                home=mini_project)
+    assert r.returncode == 1 and "give --study-type" in r.stderr, r.stderr
+    assert snapshot(mini_project) == before

@@ -44,15 +44,15 @@ def _break(project, old, new, file="ontology/curation/sources/mini2024.yaml"):
 MISTAKES = [
     # (file, old, new, expected line, field, words in the message)
     ("sources", "  subject: mini-biomarker\n", "", 13, "", "missing field 'subject'"),
-    ("sources", "subject: mini-strategy", "subject: mini-strategi", 24, "subject",
+    ("sources", "subject: mini-strategy", "subject: mini-strategi", 27, "subject",
      "unknown entity 'mini-strategi'"),
     ("sources", "refs: [7]", "refs: [70]", 17, "refs", "outside 1..10"),
-    ("sources", "- id: mini2024-dual", "- id: mini2024-tmtv", 23, "id", "duplicate id"),
+    ("sources", "- id: mini2024-dual", "- id: mini2024-tmtv", 26, "id", "duplicate id"),
     ("sources", "with a hazard ratio", "with an hazard ratio", 18, "quote",
      "not found word for word"),
     ("sources", "value: 4.35", "value: four", 20, "value", "is not a number"),
     ("sources", "predicate: predicts", "predicate: cures", 15, "predicate", "unknown relation"),
-    ("sources", "subject: mini-strategy", "subject: mini-outcome", 24, "subject",
+    ("sources", "subject: mini-strategy", "subject: mini-outcome", 27, "subject",
      "addresses needs a subject of category strategy"),
     ("entities", "type: CarDesignStrategy", "type: Strategyy", 14, "type", "not a class"),
     ("entities", "synonyms: [mini loss]", "synonyms: [Mini TMTV]", 18, "synonyms",

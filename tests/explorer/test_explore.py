@@ -152,6 +152,16 @@ def test_evidence_panel_links_the_primary_study(site, visit):
     assert "Primary studies: Ruella 2018 (Nat Med)" in visit.panel()
     hrefs = page.eval_on_selector_all("#panel .studies a", "as => as.map(a => a.href)")
     assert "https://doi.org/10.1038/s41591-018-0201-9" in hrefs
+
+
+def test_a_negated_finding_reads_not_with_its_level_and_certainty(site, visit):
+    page = visit.open(site / "overview.html")
+    _click_node(page, "car-t-dose-escalation")
+    page.wait_for_function("explorer.shown && explorer.shown.node === 'car-t-dose-escalation'")
+    panel = visit.panel()
+    assert "Increasing the CAR-T cell dose does NOT improve Objective response" in panel
+    assert "NOT: the quote says this does not hold" in panel
+    assert "evidence level " in panel and "certainty: " in panel
     visit.assert_clean()
 
 

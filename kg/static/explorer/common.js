@@ -88,10 +88,26 @@ var cartkg = (function () {
     return line;
   }
 
+  function weightText(item) {
+    // What the item can bear: computed level, certainty (hedges stay visible), study type,
+    // directness; a negated item says NOT first.
+    var lv = item.evidence_level || {}, parts = [];
+    if (item.negated) parts.push("NOT: the quote says this does not hold");
+    parts.push("evidence level " + (lv.level || "unrated") + (lv.basis ? " (" + lv.basis + ")" : ""));
+    parts.push("certainty: " + (item.certainty || "not recorded") +
+               (item.certainty_note ? " \u2014 " + item.certainty_note : ""));
+    if (item.study_type) parts.push("study: " + item.study_type + (item.eco ? " [" + item.eco + "]" : ""));
+    if (item.directness) parts.push(item.directness +
+                                    (item.directness_note ? " (" + item.directness_note + ")" : ""));
+    return parts.join(" \u00b7 ");
+  }
+
   function evidenceBlock(item) {
     var box = el("div", null, "evidence");
-    box.appendChild(el("div", item.subject.label + " \u2014 " + item.predicate.label + " \u2192 " +
-                       item.object.label, "claim"));
+    box.appendChild(el("div", item.negated && item.claim ? item.claim :
+                       item.subject.label + " \u2014 " + item.predicate.label + " \u2192 " +
+                       item.object.label, item.negated ? "claim negated" : "claim"));
+    box.appendChild(el("div", weightText(item), "weight"));
     box.appendChild(el("blockquote", item.quote));
     var meta = "Source: doi:" + item.source;
     if (item.refs && item.refs.length) meta += " \u00b7 ref " + item.refs.join(", ");
@@ -104,11 +120,14 @@ var cartkg = (function () {
     ["disease", "product", "trial"].forEach(function (k) {
       if (c[k] && c[k].length) ctx.push(k + ": " + c[k].join(", "));
     });
-    if (c.study_type) ctx.push("study: " + c.study_type);
+    ["modality", "setting"].forEach(function (k) {
+      if (c[k] && c[k].length) ctx.push(k + ": " + c[k].join(", "));
+    });
     if (c.population) ctx.push("population: " + c.population);
     if (item.direction) ctx.push("direction: " + item.direction);
     if (item.negated) ctx.push("negated finding");
-    if (item.conflicts_with && item.conflicts_with.length) ctx.push("conflicts with: " + item.conflicts_with.join(", "));
+    if (item.conflicts_with && item.conflicts_with.length) ctx.push("conflicts with: " + item.conflicts_with.join(", ") +
+                                                                  (item.conflict_reason ? " (" + item.conflict_reason + ")" : ""));
     if (ctx.length) box.appendChild(el("div", ctx.join(" \u00b7 "), "meta"));
     box.appendChild(el("div", "evidence item " + item.id, "meta"));
     return box;
