@@ -324,7 +324,21 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
                                    and t == (triple[0], c.predicate.name, triple[1])), None)
             candidates.append(c)
     candidates.sort(key=lambda c: (c.duplicate_of is not None, -c.confidence, c.start))
+    _one_claim_per_figure(candidates, {e.quote for e in cur.evidence if e.statistics})
     return Suggestions(src, text, candidates, tagged, _new_entities(text, spans))
+
+
+def _one_claim_per_figure(candidates: list[Candidate], quotes_with_figures: set[str]) -> None:
+    """A sentence's figures measure one claim: they stay on its best-ranked candidate (and
+    others about the same subject) and are taken off the rest, and off every candidate whose
+    quote a curated item already carries figures for (the shared-statistic lint's rule)."""
+    owner: dict[str, str] = {}
+    for c in candidates:
+        if not c.statistics or c.duplicate_of:
+            continue
+        first = owner.setdefault(c.quote, c.subject.iri)
+        if c.quote in quotes_with_figures or c.subject.iri != first:
+            c.statistics = []
 
 
 def to_tsv(result: Suggestions) -> str:

@@ -160,7 +160,8 @@ class Proposal:
             out[path] = "".join(parts)
         return out
 
-    def append(self, path: Path, block: str) -> None:
+    def append(self, path: Path, block: str, header: str = "") -> None:
+        """Add ``block`` at the end of ``path`` (a new or empty file starts with ``header``)."""
         if path not in self._inside:
             self._inside[path] = _inside(self.paths, path)
         path = self._inside[path]
@@ -169,7 +170,7 @@ class Proposal:
             old = self.replaced.pop(path, None)
             if old is None:
                 old = path.read_text(encoding="utf-8") if path.exists() else ""
-            parts = self._parts[path] = [old.rstrip("\n") + "\n\n" if old.strip() else ""]
+            parts = self._parts[path] = [old.rstrip("\n") + "\n\n" if old.strip() else header]
         elif parts[-1]:
             parts.append("\n")
         parts.append(block)

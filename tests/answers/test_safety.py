@@ -123,7 +123,7 @@ def test_contrary_evidence_on_primary_failure_is_shown_and_lowers_the_rank(store
     assert checkpoint["rank_basis"]["penalty"] > 0
     assert rows.index(checkpoint) > 0
     text = run_cli("strategies", "primary T-cell failure", home=built_project).stdout
-    assert "CONTESTED" in text and "NOT addresses Primary T-cell failure" in text
+    assert "CONTESTED" in text and "does NOT address Primary T-cell failure" in text
     assert "but not in patients with initial CAR-T cell failure [24]" in " ".join(text.split())
 
 

@@ -65,7 +65,7 @@ for n in range(int(sys.argv[2])):
     name = f"Mini strategy {sys.argv[3]} {n}"
     add_evidence(paths, source="second2025", subject=name, predicate="addresses",
                  object="mini loss", quote="Dual-targeted CAR-T cells reduced relapse (4).",
-                 refs=[4], ident=f"w{sys.argv[3]}-{n}",
+                 refs=[4], ident=f"w{sys.argv[3]}-{n}", study_type="clinical trial",
                  new_entities={"subject": NewEntity(name, "strategy", "A test strategy.")})
 """
 
@@ -93,7 +93,7 @@ def _add_with_new_entity(root: Path, n: int, delay: str | None) -> subprocess.Po
          "--predicate", "predicts", "--object", "Mini early resistance",
          "--quote", "Elevated ferritin before infusion predicted early resistance with an odds "
          "ratio of 2.5 (P = 0.03) in 40 patients (3).", "--refs", "3",
-         "--curator", ORCID, "--id", f"kill-{n}"],
+         "--curator", ORCID, "--id", f"kill-{n}", "--study-type", "retrospective cohort"],
         cwd=REPO, env=env, stderr=subprocess.DEVNULL)
 
 
