@@ -461,10 +461,17 @@ def parse_citation(spec: str) -> dict:
 def parse_check(spec: str) -> dict:
     """``URL=WHAT MATCHED`` into a checked entry.
 
+    The address ends at the last "=" before the first space, so an address may hold "=":
+
     >>> parse_check("https://pubmed.ncbi.nlm.nih.gov/1/=author, year")
     {'url': 'https://pubmed.ncbi.nlm.nih.gov/1/', 'matched': 'author, year'}
+    >>> parse_check("https://example.org/a?dopt=Abstract=first author, year")["url"]
+    'https://example.org/a?dopt=Abstract'
     """
-    url, sep, matched = spec.partition("=")
+    head = spec.strip().split(None, 1)[0] if spec.strip() else ""
+    cut = head.rfind("=")
+    url, sep, matched = (spec.strip()[:cut], "=", spec.strip()[cut + 1:]) if cut > 0 \
+        else ("", "", "")
     if not sep or not matched.strip():
         raise CurationInput(f"--checked {spec!r}: write URL=WHAT MATCHED, e.g. "
                             "https://pubmed.ncbi.nlm.nih.gov/29713085/=\"first author, year, title\"")
