@@ -22,7 +22,28 @@ from kg.paths import ProjectPaths
 from kg.store.local import Term
 
 PARAM = re.compile(r"^#\s*param\s+(\w+)\s*:\s*(.+?)\s*$")
-QUESTION = re.compile(r"^#\s*Question:\s*(.+?)\s*$")
+QUESTION = re.compile(r"^#\s*Question:\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def parse_header(text: str) -> tuple[str, dict[str, str], list[str]]:
+    """The leading comment block of a query file: its ``# Question:`` line, its
+    ``# param NAME: default text`` lines and its other comment lines.
+
+    >>> parse_header("# Question: Which?\\n# param e: CD19\\n# note\\nSELECT * {}")
+    ('Which?', {'e': 'CD19'}, ['note'])
+    """
+    question, params, comments = "", {}, []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line.startswith("#"):
+            if line:
+                break
+        elif m := QUESTION.match(line):
+            question = m.group(1)
+        elif m := PARAM.match(line):
+            params[m.group(1)] = m.group(2)
+        else:
+            comments.append(line.lstrip("#").strip())
+    return question, params, comments
 
 
 @dataclass
@@ -38,12 +59,7 @@ def load_cqs(paths: ProjectPaths) -> dict[str, CompetencyQuestion]:
     out = {}
     for path in sorted(paths.competency.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        question, params = "", {}
-        for line in text.splitlines():
-            if m := QUESTION.match(line):
-                question = m.group(1)
-            elif m := PARAM.match(line):
-                params[m.group(1)] = m.group(2)
+        question, params, _ = parse_header(text)
         out[path.stem] = CompetencyQuestion(path.stem, question, text, params, path)
     return out
 

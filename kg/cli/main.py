@@ -99,16 +99,19 @@ def cmd_lookup(args) -> int:
     return EXIT_OK
 
 
+def _entity_iri(store, text: str | None) -> str | None:
+    """The IRI of the entity ``text`` names (None without text); NoMatch when none."""
+    from kg.answers.lookup import resolve
+    return resolve(store, text)["iri"] if text else None
+
+
 def cmd_evidence(args) -> int:
     from kg.answers.evidence import evidence_items
-    from kg.answers.lookup import resolve
     store = _store(args)
-    about = None
-    if args.about:
-        try:
-            about = resolve(store, args.about)["iri"]
-        except NoMatch as exc:
-            return _no_match(exc, args.json, [])
+    try:
+        about = _entity_iri(store, args.about)
+    except NoMatch as exc:
+        return _no_match(exc, args.json, [])
     items = evidence_items(store, source=args.source, about_iri=about,
                            include_drafts=args.include_drafts)
     if args.disease or args.therapy or args.population:
@@ -646,15 +649,12 @@ def cmd_push(args) -> int:
 
 
 def cmd_explore(args) -> int:
-    from kg.answers.lookup import resolve
     from kg.explorer.site import write_explorer
     store = _store(args)
-    focus = None
-    if args.focus:
-        try:
-            focus = resolve(store, args.focus)["iri"]
-        except NoMatch as exc:
-            return _no_match(exc, False, None)
+    try:
+        focus = _entity_iri(store, args.focus)
+    except NoMatch as exc:
+        return _no_match(exc, False, None)
     if args.output:
         site, figures = Path(args.output), Path(args.output) / "figures"
         try:

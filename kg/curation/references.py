@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kg.paths import project_paths  # noqa: F401  (used by the doctest)
 from kg.text import normalise_whitespace

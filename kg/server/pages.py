@@ -27,28 +27,15 @@ RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_C
                   "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
 
 
-QUESTION = re.compile(r"^#\s*Question:\s*(.+?)\s*$", re.IGNORECASE)
-PARAM = re.compile(r"^#\s*param\s+(\w+)\s*:\s*(.+?)\s*$")
-
-
 def competency_examples(folder: Path) -> list[dict]:
     """Each ``*.rq`` in ``folder`` (read now: the folder may grow while the server runs) as
     ``{"name", "question", "query", "params"}``: the question is the header's ``# Question:``
     line (else its comment lines), ``params`` the ``# param NAME: default text`` lines."""
+    from kg.answers.cq import parse_header
     out = []
     for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
         text = path.read_text(encoding="utf-8", errors="replace")
-        question, comments, params = "", [], {}
-        for line in text.splitlines():
-            if not line.strip().startswith("#"):
-                if line.strip():
-                    break
-            elif m := QUESTION.match(line.strip()):
-                question = m.group(1)
-            elif m := PARAM.match(line.strip()):
-                params[m.group(1)] = m.group(2)
-            else:
-                comments.append(line.strip().lstrip("#").strip())
+        question, params, comments = parse_header(text)
         out.append({"name": path.stem, "question": question or " ".join(filter(None, comments))
                     or path.stem, "query": text, "params": params})
     return out
