@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass
 
 from kg.answers.evidence import evidence_items
 from kg.answers.lookup import entity_index, resolve
@@ -132,20 +133,41 @@ def mechanism_iris(store, root: dict) -> set[str]:
     return found | beneath
 
 
+@dataclass
+class _Question:
+    """What every question command settles first: the entity index, the entity TEXT resolved
+    to, the roots it is answered from (and as what), the scope and the edge graph."""
+    index: dict
+    root: dict
+    roots: list
+    answered_as: str
+    scope: Scope
+    graph: "EdgeGraph"
+
+    @classmethod
+    def ask(cls, store, text: str, kind: str, index: dict | None, disease: str | None,
+            therapy: str | None, population: str | None) -> "_Question":
+        index = index or entity_index(store)
+        root = resolve(store, text, index=index)
+        roots, answered_as = _question_roots(store, root, index, kind)
+        return cls(index, root, roots, answered_as,
+                   _scope_for(store, index, root, disease, therapy, population), EdgeGraph(store))
+
+    def union(self, find) -> set[str]:
+        """The union of ``find(root)`` over the roots."""
+        return set().union(*(find(r) for r in self.roots))
+
+
 def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict | None = None,
                      disease: str | None = None, therapy: str | None = None,
                      population: str | None = None) -> dict:
     """``cartkg mechanisms TEXT`` with what it decided: ``resolved``, ``scope``, the
     ``mechanisms`` rows and the ``withheld`` ones (a mechanism that needs another therapy
     than the asked one, e.g. a CAR-T product's for blinatumomab)."""
-    index = index or entity_index(store)
-    root = resolve(store, text, index=index)
-    roots, answered_as = _question_roots(store, root, index, "mechanisms")
-    scope = _scope_for(store, index, root, disease, therapy, population)
-    graph = EdgeGraph(store)
-    found: set[str] = set()
-    for r in roots:
-        found |= mechanism_iris(store, r)
+    q = _Question.ask(store, text, "mechanisms", index, disease, therapy, population)
+    index, root, roots, answered_as, scope, graph = (q.index, q.root, q.roots, q.answered_as,
+                                                     q.scope, q.graph)
+    found = q.union(lambda r: mechanism_iris(store, r))
     modality = _modalities(store)
     items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
     by_subject: dict[str, list] = {}
@@ -281,14 +303,9 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     (with the evidence item that says why). Strategies for another therapy than the asked one
     are withheld too."""
     from kg.answers.ranking import rank_row, sort_key
-    index = index or entity_index(store)
-    root = resolve(store, text, index=index)
-    roots, answered_as = _question_roots(store, root, index, "strategies")
-    scope = _scope_for(store, index, root, disease, therapy, population)
-    graph = EdgeGraph(store)
-    direct: set[str] = set()
-    for r in roots:
-        direct |= _strategy_mechanisms(store, r)
+    q = _Question.ask(store, text, "strategies", index, disease, therapy, population)
+    index, root, answered_as, scope, graph = q.index, q.root, q.answered_as, q.scope, q.graph
+    direct = q.union(lambda r: _strategy_mechanisms(store, r))
     above: dict[str, set[str]] = {}
     for r in store.query(ABOVE).rows:
         above.setdefault(r["m"].value, set()).add(r["up"].value)

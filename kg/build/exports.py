@@ -78,23 +78,31 @@ def _oxigraph_text(triples: list, fmt: str, prefixes: dict | None = None) -> str
     return ox.serialize(triples, format=kind, prefixes=prefixes).decode("utf-8")
 
 
-def _rdflib_term(term):
+def _rdflib_terms():
+    """A converter from Oxigraph terms to rdflib terms that makes each distinct term once."""
     import pyoxigraph as ox
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    return rdflib.Literal(term.value, lang=term.language, datatype=None if term.language
-                          else rdflib.URIRef(term.datatype.value))
+    made: dict = {}
+
+    def convert(term):
+        if term not in made:
+            if isinstance(term, ox.NamedNode):
+                made[term] = rdflib.URIRef(term.value)
+            elif isinstance(term, ox.BlankNode):
+                made[term] = rdflib.BNode(term.value)
+            else:
+                made[term] = rdflib.Literal(term.value, lang=term.language,
+                                            datatype=None if term.language
+                                            else rdflib.URIRef(term.datatype.value))
+        return made[term]
+    return convert
 
 
 def _jsonld(triples: list) -> str:
     """Compact JSON-LD with an embedded context (kg.build.jsonld), blank-node labels kept
     from the canonical N-Triples."""
-    graph = rdflib.Graph()
-    for t in triples:
-        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))
-    doc = compact_jsonld(graph, {p: str(ns) for p, ns in PREFIXES.items()})
+    term = _rdflib_terms()
+    doc = compact_jsonld(((term(t.subject), term(t.predicate), term(t.object)) for t in triples),
+                         {p: str(ns) for p, ns in PREFIXES.items()})
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 

@@ -19,8 +19,8 @@ language-tagged and typed literals as value objects (numbers stay their lexical 
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
-import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
@@ -40,20 +40,22 @@ def _local(iri: str) -> str:
     return re.split(r"[/#]", iri)[-1]
 
 
-def _terms(graph: rdflib.Graph, prefixes: dict[str, str]) -> dict[str, dict]:
+def _terms(triples: list, prefixes: dict[str, str]) -> dict[str, dict]:
     """Property IRI -> {"name", "coerce"}: a short name where the local name is unique, a valid
     JSON-LD term and not a prefix; ``coerce`` when every value of the property is an IRI."""
-    predicates = {p for p in graph.predicates() if p != RDF.type}
-    names: dict[str, list] = {}
-    for p in predicates:
-        names.setdefault(_local(str(p)), []).append(p)
+    iri_only: dict[str, bool] = {}
+    for _, p, o in triples:
+        if p != RDF.type:
+            iri_only[str(p)] = iri_only.get(str(p), True) and isinstance(o, URIRef)
+    names: dict[str, int] = {}
+    for p in iri_only:
+        names[_local(p)] = names.get(_local(p), 0) + 1
     out = {}
-    for p in predicates:
-        name = _local(str(p))
-        unique = len(names[name]) == 1 and KEYWORD_LIKE.match(name) and name not in prefixes
-        out[str(p)] = {"name": name if unique else _compact(str(p), prefixes),
-                       "term": bool(unique),
-                       "coerce": all(isinstance(o, URIRef) for o in graph.objects(None, p))}
+    for p, coerce in iri_only.items():
+        name = _local(p)
+        unique = names[name] == 1 and KEYWORD_LIKE.match(name) and name not in prefixes
+        out[p] = {"name": name if unique else _compact(p, prefixes), "term": bool(unique),
+                  "coerce": coerce}
     return out
 
 
@@ -76,16 +78,18 @@ def _sort_key(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def compact_jsonld(graph: rdflib.Graph, prefixes: dict[str, str]) -> dict:
-    """``graph`` as one compact JSON-LD document (``@context`` and ``@graph``)."""
-    terms = _terms(graph, prefixes)
+def compact_jsonld(triples: Iterable[tuple], prefixes: dict[str, str]) -> dict:
+    """``triples`` (rdflib terms; an ``rdflib.Graph`` will do) as one compact JSON-LD document
+    (``@context`` and ``@graph``)."""
+    triples = list(dict.fromkeys(triples))     # a set's semantics, in a stable order
+    terms = _terms(triples, prefixes)
     context: dict = dict(sorted(prefixes.items()))
     for iri, t in sorted(terms.items(), key=lambda kv: kv[1]["name"]):
         if t["term"]:
             context[t["name"]] = {"@id": _compact(iri, prefixes), "@type": "@id"} \
                 if t["coerce"] else _compact(iri, prefixes)
     nodes: dict = {}
-    for s, p, o in graph:
+    for s, p, o in triples:
         sid = f"_:{s}" if isinstance(s, BNode) else _compact(str(s), prefixes)
         node = nodes.setdefault(sid, {"@id": sid})
         if p == RDF.type and isinstance(o, URIRef):

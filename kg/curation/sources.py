@@ -685,14 +685,17 @@ def load_curation(paths: ProjectPaths, overrides: dict[Path, str] | None = None)
     ev_nodes: dict[str, Node] = {}
     # Pass 1: a file whose 'source:' is a mapping defines a paper; pass 2: every file's
     # evidence, including part files whose 'source:' names a paper defined elsewhere.
+    def documents(kind: str):
+        """(shown path, parsed document) of each file of ``kind``; unreadable ones noted."""
+        for path in files(kind):
+            shown = _relative(path, root)
+            try:
+                yield shown, read(path, shown)
+            except CurationError as exc:
+                c.problems.append(exc)
+
     docs: list[tuple[str, Node]] = []
-    for path in files("sources"):
-        shown = _relative(path, root)
-        try:
-            doc = read(path, shown)
-        except CurationError as exc:
-            c.problems.append(exc)
-            continue
+    for shown, doc in documents("sources"):
         if not isinstance(doc, Node) or "source" not in doc:
             c.problems.append(CurationError(shown, 1, "source", "expected 'source:' and 'evidence:'",
                                             "see ontology/curation/README.md"))
@@ -715,13 +718,7 @@ def load_curation(paths: ProjectPaths, overrides: dict[Path, str] | None = None)
             if ev and claim(ev.id, ev.where, item):
                 cur.evidence.append(ev)
                 ev_nodes[ev.id] = item
-    for path in files("entities"):
-        shown = _relative(path, root)
-        try:
-            doc = read(path, shown)
-        except CurationError as exc:
-            c.problems.append(exc)
-            continue
+    for shown, doc in documents("entities"):
         for item in _mapping_items(doc, shown, c, "entities"):
             ent = _parse_entity(item, schema, c)
             if ent and claim(ent.id, ent.where, item):

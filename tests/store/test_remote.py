@@ -26,6 +26,19 @@ from kg.vocab import ENT
 CQ_FILES = sorted((REPO / "queries" / "cq").glob("*.rq"))
 
 
+def assert_cq_agrees(store, remote: RemoteStore, project: Path, path: Path) -> None:
+    """The competency question in ``path`` gives the same rows (as a multiset) from
+    ``remote`` as from the local ``store``, and some rows."""
+    from kg.answers import cq
+    question = cq.load_cqs(project_paths(project)).get(path.stem)
+    if question is None:
+        pytest.skip(f"{path.name} was added after this test session built the project")
+    local = cq.run_cq(store, question)
+    assert local
+    canon = lambda rows: Counter(json.dumps(r, sort_keys=True) for r in rows)  # noqa: E731
+    assert canon(cq.run_cq(remote, question)) == canon(local)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -97,15 +110,7 @@ def test_competency_questions_remote_as_embedded(oxigraph, store, built_project,
     block remotely, substitution embedded), gives the same rows."""
     if path is None:
         pytest.skip("no competency questions in queries/cq yet")
-    cq = pytest.importorskip("kg.answers.cq")
-    question = cq.load_cqs(project_paths(built_project)).get(path.stem)
-    if question is None:
-        pytest.skip(f"{path.name} was added after this test session built the project")
-    local = cq.run_cq(store, question)
-    remote = cq.run_cq(RemoteStore(oxigraph[0] + "/query"), question)
-    assert local
-    canon = lambda rows: Counter(json.dumps(r, sort_keys=True) for r in rows)  # noqa: E731
-    assert canon(remote) == canon(local)
+    assert_cq_agrees(store, RemoteStore(oxigraph[0] + "/query"), built_project, path)
 
 
 @pytest.mark.parametrize("args", [

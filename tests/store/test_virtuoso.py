@@ -17,14 +17,12 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections import Counter
 
 import pytest
 
 from projectcopy import REPO, run_cli
-from test_remote import free_port
+from test_remote import assert_cq_agrees, free_port
 
-from kg.paths import project_paths
 from kg.store.remote import RemoteStore
 
 CQ_FILES = sorted((REPO / "queries" / "cq").glob("*.rq"))
@@ -131,15 +129,7 @@ def test_push_into_virtuoso_again_replaces_the_graph(virtuoso, built_project, st
 
 @pytest.mark.parametrize("path", CQ_FILES, ids=[p.stem for p in CQ_FILES])
 def test_competency_questions_on_virtuoso(virtuoso, store, built_project, path):
-    from kg.answers import cq
-    question = cq.load_cqs(project_paths(built_project)).get(path.stem)
-    if question is None:
-        pytest.skip(f"{path.name} was added after this test session built the project")
-    local = cq.run_cq(store, question)
-    remote = cq.run_cq(RemoteStore(virtuoso[0]), question)
-    assert local
-    canon = lambda rows: Counter(json.dumps(r, sort_keys=True) for r in rows)  # noqa: E731
-    assert canon(remote) == canon(local)
+    assert_cq_agrees(store, RemoteStore(virtuoso[0]), built_project, path)
 
 
 @pytest.mark.parametrize("args", [
