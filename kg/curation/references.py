@@ -65,10 +65,13 @@ class PrimaryStudy:
 
     @property
     def url(self) -> str | None:
-        """Where a reader clicks through: the DOI resolver, else PubMed."""
+        """Where a reader clicks through: the DOI resolver, else PubMed, else the first
+        public record it was checked in (a study whose record showed no DOI or PMID)."""
         if self.doi:
             return f"https://doi.org/{self.doi}"
-        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else None
+        if self.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        return self.checked[0].url if self.checked else None
 
     @property
     def publications(self) -> list[str]:
