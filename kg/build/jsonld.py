@@ -19,6 +19,7 @@ language-tagged and typed literals as value objects (numbers stay their lexical 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from rdflib import BNode, Literal, URIRef
@@ -27,9 +28,12 @@ from rdflib.namespace import RDF, XSD
 KEYWORD_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-def _compact(iri: str, prefixes: dict[str, str]) -> str:
+@lru_cache(maxsize=1 << 16)
+def _compact(iri: str, prefixes: tuple[tuple[str, str], ...]) -> str:
+    """``iri`` as prefix:name by the longest matching namespace (``prefixes``: (prefix, IRI)
+    pairs, hashable so that the answers are remembered: a graph repeats its IRIs)."""
     best = ""
-    for prefix, ns in prefixes.items():
+    for prefix, ns in prefixes:
         if iri.startswith(ns) and len(ns) > len(best) and not iri[len(ns):].startswith("//"):
             best = ns
             name = f"{prefix}:{iri[len(ns):]}"
@@ -54,12 +58,13 @@ def _terms(triples: list, prefixes: dict[str, str]) -> dict[str, dict]:
     for p, coerce in iri_only.items():
         name = _local(p)
         unique = names[name] == 1 and KEYWORD_LIKE.match(name) and name not in prefixes
-        out[p] = {"name": name if unique else _compact(p, prefixes), "term": bool(unique),
+        out[p] = {"name": name if unique else _compact(p, tuple(prefixes.items())),
+                  "term": bool(unique),
                   "coerce": coerce}
     return out
 
 
-def _value(o, coerce: bool, prefixes: dict[str, str]):
+def _value(o, coerce: bool, prefixes: tuple[tuple[str, str], ...]):
     if isinstance(o, URIRef):
         iri = _compact(str(o), prefixes)
         return iri if coerce else {"@id": iri}
@@ -83,21 +88,23 @@ def compact_jsonld(triples: Iterable[tuple], prefixes: dict[str, str]) -> dict:
     (``@context`` and ``@graph``)."""
     triples = list(dict.fromkeys(triples))     # a set's semantics, in a stable order
     terms = _terms(triples, prefixes)
+    pairs = tuple(prefixes.items())
     context: dict = dict(sorted(prefixes.items()))
     for iri, t in sorted(terms.items(), key=lambda kv: kv[1]["name"]):
         if t["term"]:
-            context[t["name"]] = {"@id": _compact(iri, prefixes), "@type": "@id"} \
-                if t["coerce"] else _compact(iri, prefixes)
+            context[t["name"]] = {"@id": _compact(iri, pairs), "@type": "@id"} \
+                if t["coerce"] else _compact(iri, pairs)
     nodes: dict = {}
+    rdf_type = RDF.type
     for s, p, o in triples:
-        sid = f"_:{s}" if isinstance(s, BNode) else _compact(str(s), prefixes)
+        sid = f"_:{s}" if isinstance(s, BNode) else _compact(str(s), pairs)
         node = nodes.setdefault(sid, {"@id": sid})
-        if p == RDF.type and isinstance(o, URIRef):
-            node.setdefault("@type", []).append(_compact(str(o), prefixes))
+        if p == rdf_type and isinstance(o, URIRef):
+            node.setdefault("@type", []).append(_compact(str(o), pairs))
             continue
-        t = terms.get(str(p)) or {"name": _compact(str(p), prefixes), "term": False,
+        t = terms.get(str(p)) or {"name": _compact(str(p), pairs), "term": False,
                                   "coerce": False}
-        node.setdefault(t["name"], []).append(_value(o, t["term"] and t["coerce"], prefixes))
+        node.setdefault(t["name"], []).append(_value(o, t["term"] and t["coerce"], pairs))
     out = []
     for sid in sorted(nodes):
         node = nodes[sid]
