@@ -452,6 +452,8 @@ def test_runaway_queries_do_not_starve_short_ones(built_project):
                 conn.request("POST", "/sparql", runaway,
                              {"Content-Type": "application/sparql-query"})
                 attacks.append(conn.getresponse().status)
+            except (ConnectionError, http.client.HTTPException):
+                attacks.append("closed")    # the server shut down under a late runaway
             finally:
                 conn.close()
 
@@ -473,7 +475,7 @@ def test_runaway_queries_do_not_starve_short_ones(built_project):
         latencies = sorted(lat for _, lat in done)
         p99 = latencies[int(len(latencies) * 0.99)]
         print(f"\nshort questions per second under runaway load: {per_second}, p99 {p99:.2f} s;"
-              f" the runaways were answered {sorted(attacks)}")
+              f" the runaways were answered {sorted(map(str, attacks))}")
         assert min(per_second) > 0, per_second
         assert p99 < 2.0
 
