@@ -8,8 +8,10 @@ candidates are compared with the source's ``accepted`` evidence items:
   those at or above ``MIN_CONFIDENCE``; per relation (precision by proposed relation, recall by
   curated relation);
 - statistics: of the curated items with statistics whose sentence is proposed, the share whose
-  every statistic (measure, value, comparator) is among those parsed from the overlapping
-  candidate sentences;
+  every statistic (measure, value, comparator) is among those the parser reads from the
+  overlapping candidate sentences (``parse_statistics`` on the sentence: suggest later takes the
+  figures off candidates whose quote a curated item already carries them for, which on the
+  curated reviews themselves would hide exactly the statistics being measured);
 - negation / certainty: agreement on the matched (candidate, curated item) pairs;
 - speed: wall time of suggest on the full text (entities loaded, tagger built, candidates
   ranked), against reading and splitting the text alone, median of 5.
@@ -50,6 +52,7 @@ def evaluate_source(paths, cur, source) -> dict:
     """Every figure for one source, with per-relation counts."""
     from kg.curation.sentences import locate, normalised_with_offsets
     from kg.answers.tagger import Tagger
+    from kg.curation.numbers import parse_statistics
     from kg.curation.suggest import suggest
     result = suggest(paths, source.id, Tagger.from_index, cur=cur)
     text = result.text
@@ -100,8 +103,8 @@ def evaluate_source(paths, cur, source) -> dict:
                   and any(_overlaps(span, g) for span in proposed)]
     exact = 0
     for ev, g in with_stats:
-        parsed = {_stat_key(s) for c, span, _ in cands if _overlaps(span, g)
-                  for s in c.statistics}
+        parsed = {_stat_key(s) for span in proposed if _overlaps(span, g)
+                  for s in parse_statistics(text[span[0]:span[1]])}
         exact += all(_stat_key(s) in parsed for s in ev.statistics)
     out["statistics_items"] = len(with_stats)
     out["statistics_exact"] = exact / max(1, len(with_stats))
