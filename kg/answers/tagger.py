@@ -51,17 +51,30 @@ class Mention:
     label: str
     category: str
     name: str           # the label, synonym or noise form that matched
+    loose: bool = False  # found by its words in any order and form (``Tagger.tag_loose``)
+    lifted: bool = False  # a broader entity whose name contains the words found (curation)
 
     def as_json(self) -> dict:
         return {"text": self.text, "start": self.start, "end": self.end, "iri": self.iri,
                 "label": self.label, "category": self.category, "matched": self.name}
 
 
+def singular(key: str) -> str:
+    """A lower-case word in its singular form, so a name matches its plural and back
+    ("therapies"/"therapy", "cells"/"cell", "alterations"/"alteration"); short words and
+    words ending in -ss, -us or -is keep theirs ("loss", "status", "CARs" stays "cars")."""
+    if len(key) <= 4 or not key.endswith("s") or key.endswith(("ss", "us", "is")) \
+            or key[-2].isdigit():
+        return key
+    return key[:-3] + "y" if key.endswith("ies") else key[:-1]
+
+
 def _tokens(text: str) -> list[tuple[int, int, str]]:
-    """Word tokens of ``text`` as (start, end, key); tokens without a key are dropped."""
+    """Word tokens of ``text`` as (start, end, key), keys in the singular; tokens without a key
+    are dropped."""
     out = []
     for m in _TOKEN.finditer(text):
-        key = lookup_key(m.group())
+        key = singular(lookup_key(m.group()))
         if key:
             out.append((m.start(), m.end(), key))
     return out
@@ -174,5 +187,5 @@ class Tagger:
                 start = min(first[s][0] for s in stems)
                 end = max(first[s][1] for s in stems)
                 found[rec["iri"]] = Mention(start, end, text[start:end], rec["iri"],
-                                            rec["label"], rec["category"], name)
+                                            rec["label"], rec["category"], name, loose=True)
         return sorted(found.values(), key=lambda m: (m.start, m.end))
