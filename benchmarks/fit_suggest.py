@@ -19,7 +19,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-L2 = 1.0            # penalty on every weight but the bias
+L2 = 1.0          # penalty on every weight but the bias
 ITERATIONS = 50
 
 
@@ -78,4 +78,4 @@ if __name__ == "__main__":
         labels += y
         print(f"# {len(y)} claims, {sum(y)} right ({source_id})", file=sys.stderr)
     weights = fit(feats, labels)
-    print("WEIGHTS = {" + ",\n           ".join(f"{k!r}: {v}" for k, v in weights.items()) + "}")
+    print("WEIGHTS = {" + ",\n           ".join(f"\"{k}\": {v}" for k, v in weights.items()) + "}")

@@ -59,6 +59,10 @@ class Mention:
                 "label": self.label, "category": self.category, "matched": self.name}
 
 
+# An acronym's plural: "ORRs", "CRs", "MDSCs" (upper-case letters and digits, then "s").
+_ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Z0-9]*[A-Z])s$")
+
+
 def singular(key: str) -> str:
     """A lower-case word in its singular form, so a name matches its plural and back
     ("therapies"/"therapy", "cells"/"cell", "alterations"/"alteration"); short words and
@@ -74,7 +78,7 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
     are dropped."""
     out = []
     for m in _TOKEN.finditer(text):
-        key = singular(lookup_key(m.group()))
+        key = singular(lookup_key(_ACRONYM_PLURAL.sub(r"\1", m.group())))
         if key:
             out.append((m.start(), m.end(), key))
     return out
@@ -155,7 +159,8 @@ class Tagger:
             last = token_at[end - 1]
             first = last - key.count(" ")
             surface = text[tokens[first][0]:tokens[last][1]]
-            if key in self._strict and re.sub(r"[\W_]+", "", surface) not in self._strict[key]:
+            if key in self._strict and _ACRONYM_PLURAL.sub(
+                    r"\1", re.sub(r"[\W_]+", "", surface)) not in self._strict[key]:
                 continue
             candidates.append((first, last, entities))
         candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))

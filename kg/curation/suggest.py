@@ -1,9 +1,11 @@
 """The curation assistant (``cartkg curate suggest``): candidate evidence items from a
 registered source's text, for a curator to accept, correct or reject.
 
-Each sentence (syntok, exact spans) is tagged with the shared dictionary tagger; every pair of
-mentioned entities whose categories fit a relation becomes a candidate, the relation chosen by
-the relation's cue words in the sentence; ``negated`` and ``certainty`` come from the
+Each sentence (syntok, exact spans) is tagged with the shared dictionary tagger, and each name
+is also read as the broader entities whose names contain it (``with_broader``); every claim
+whose subject and object fit a relation's domain and range is scored by a logistic model of
+its features (``claim_features``, ``WEIGHTS``), and each pair of entities keeps its likeliest
+claim, with that probability as ``confidence``; ``negated`` and ``certainty`` come from the
 negation and hedge cues (kg.curation.cues), references and statistics from the sentence's own
 words (kg.curation.numbers). A candidate whose triple an existing item of the source states from
 an overlapping quote is marked ``duplicate_of``; the rest are ranked by ``confidence``.
@@ -81,50 +83,50 @@ PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # ``claim_features``; fitted on xu2023's accepted items by benchmarks/fit_suggest.py (which
 # prints this table), so the figures for jacoby2019 are held out. A candidate's confidence is
 # the model's probability.
-WEIGHTS = {'bias': -2.22,
-           'broader mentions': -1.69,
-           'clause break between': -0.94,
-           'cue between': 0.56,
-           'cue between, achieves': -0.32,
-           'cue between, addresses': 1.44,
-           'cue between, contributesTo': 0.52,
-           'cue between, evaluatedIn': 0.0,
-           'cue between, improves': -0.02,
-           'cue between, indicates': 0.17,
-           'cue between, involves': -0.47,
-           'cue between, involvesCells': 0.39,
-           'cue between, kindOf': -0.24,
-           'cue between, leadsTo': 0.55,
-           'cue between, predicts': -0.34,
-           'cue between, targets': 0.27,
-           'cue between, treats': -0.49,
-           'cue between, usesTherapy': -0.9,
-           'cue in sentence': 0.49,
-           'entities between': -0.02,
-           'entities in sentence': -0.62,
-           'loose mentions': -0.57,
-           'object inside subject': 0.18,
-           'object inside subject (part relation)': 0.84,
-           'overlapping': -0.12,
-           'relation achieves': -1.08,
-           'relation addresses': 1.25,
-           'relation contributesTo': -0.88,
-           'relation evaluatedIn': 0.51,
-           'relation improves': -1.9,
-           'relation indicates': 0.31,
-           'relation involves': 0.89,
-           'relation involvesCells': -0.34,
-           'relation kindOf': -1.53,
-           'relation leadsTo': -0.29,
-           'relation predicts': 2.06,
-           'relation targets': -0.56,
-           'relation treats': 1.09,
-           'relation usesTherapy': 0.48,
-           'subject first': 0.68,
-           'subject inside object': -0.79,
-           'subject lifted from object': 0.66,
-           'subject outside definition': -3.35,
-           'words apart': -0.07}
+WEIGHTS = {"bias": -2.22,
+           "broader mentions": -1.68,
+           "clause break between": -0.94,
+           "cue between": 0.57,
+           "cue between, achieves": -0.32,
+           "cue between, addresses": 1.44,
+           "cue between, contributesTo": 0.52,
+           "cue between, evaluatedIn": 0.0,
+           "cue between, improves": -0.02,
+           "cue between, indicates": 0.17,
+           "cue between, involves": -0.47,
+           "cue between, involvesCells": 0.39,
+           "cue between, kindOf": -0.24,
+           "cue between, leadsTo": 0.55,
+           "cue between, predicts": -0.34,
+           "cue between, targets": 0.28,
+           "cue between, treats": -0.5,
+           "cue between, usesTherapy": -0.9,
+           "cue in sentence": 0.48,
+           "entities between": -0.02,
+           "entities in sentence": -0.62,
+           "loose mentions": -0.57,
+           "object inside subject": 0.18,
+           "object inside subject (part relation)": 0.84,
+           "overlapping": -0.1,
+           "relation achieves": -1.08,
+           "relation addresses": 1.25,
+           "relation contributesTo": -0.88,
+           "relation evaluatedIn": 0.51,
+           "relation improves": -1.9,
+           "relation indicates": 0.31,
+           "relation involves": 0.89,
+           "relation involvesCells": -0.34,
+           "relation kindOf": -1.53,
+           "relation leadsTo": -0.29,
+           "relation predicts": 2.06,
+           "relation targets": -0.59,
+           "relation treats": 1.09,
+           "relation usesTherapy": 0.48,
+           "subject first": 0.68,
+           "subject inside object": -0.79,
+           "subject lifted from object": 0.66,
+           "subject outside definition": -3.36,
+           "words apart": -0.07}
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 STUDY_TYPE_CUES = (("preclinical animal model", r"\bmice\b|\bmouse\b|murine|xenograft"),
                    ("in vitro", r"in vitro|cell lines?\b"),
