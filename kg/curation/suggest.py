@@ -83,50 +83,51 @@ PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # ``claim_features``; fitted on xu2023's accepted items by benchmarks/fit_suggest.py (which
 # prints this table), so the figures for jacoby2019 are held out. A candidate's confidence is
 # the model's probability.
-WEIGHTS = {"bias": -2.22,
-           "broader mentions": -1.68,
-           "clause break between": -0.94,
-           "cue between": 0.57,
-           "cue between, achieves": -0.32,
-           "cue between, addresses": 1.44,
-           "cue between, contributesTo": 0.52,
+WEIGHTS = {"bias": -2.37,
+           "broader mentions": -1.66,
+           "cites references": 0.26,
+           "clause break between": -0.9,
+           "cue between": 0.58,
+           "cue between, achieves": -0.33,
+           "cue between, addresses": 1.46,
+           "cue between, contributesTo": 0.49,
            "cue between, evaluatedIn": 0.0,
            "cue between, improves": -0.02,
-           "cue between, indicates": 0.17,
-           "cue between, involves": -0.47,
-           "cue between, involvesCells": 0.39,
-           "cue between, kindOf": -0.24,
-           "cue between, leadsTo": 0.55,
-           "cue between, predicts": -0.34,
-           "cue between, targets": 0.28,
+           "cue between, indicates": 0.2,
+           "cue between, involves": -0.46,
+           "cue between, involvesCells": 0.35,
+           "cue between, kindOf": -0.26,
+           "cue between, leadsTo": 0.58,
+           "cue between, predicts": -0.35,
+           "cue between, targets": 0.34,
            "cue between, treats": -0.5,
-           "cue between, usesTherapy": -0.9,
+           "cue between, usesTherapy": -0.93,
            "cue in sentence": 0.48,
            "entities between": -0.02,
-           "entities in sentence": -0.62,
+           "entities in sentence": -0.65,
            "loose mentions": -0.57,
-           "object inside subject": 0.18,
-           "object inside subject (part relation)": 0.84,
-           "overlapping": -0.1,
-           "relation achieves": -1.08,
-           "relation addresses": 1.25,
+           "object inside subject": 0.17,
+           "object inside subject (part relation)": 0.86,
+           "overlapping": -0.11,
+           "relation achieves": -1.07,
+           "relation addresses": 1.26,
            "relation contributesTo": -0.88,
-           "relation evaluatedIn": 0.51,
-           "relation improves": -1.9,
-           "relation indicates": 0.31,
-           "relation involves": 0.89,
-           "relation involvesCells": -0.34,
-           "relation kindOf": -1.53,
-           "relation leadsTo": -0.29,
-           "relation predicts": 2.06,
-           "relation targets": -0.59,
-           "relation treats": 1.09,
-           "relation usesTherapy": 0.48,
-           "subject first": 0.68,
-           "subject inside object": -0.79,
-           "subject lifted from object": 0.66,
-           "subject outside definition": -3.36,
-           "words apart": -0.07}
+           "relation evaluatedIn": 0.49,
+           "relation improves": -1.91,
+           "relation indicates": 0.3,
+           "relation involves": 0.86,
+           "relation involvesCells": -0.37,
+           "relation kindOf": -1.54,
+           "relation leadsTo": -0.26,
+           "relation predicts": 2.04,
+           "relation targets": -0.6,
+           "relation treats": 1.14,
+           "relation usesTherapy": 0.54,
+           "subject first": 0.66,
+           "subject inside object": -0.8,
+           "subject lifted from object": 0.65,
+           "subject outside definition": -3.35,
+           "words apart": -0.08}
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 STUDY_TYPE_CUES = (("preclinical animal model", r"\bmice\b|\bmouse\b|murine|xenograft"),
                    ("in vitro", r"in vitro|cell lines?\b"),
@@ -237,7 +238,8 @@ def pair_features(a: Mention, b: Mention, raw: str, offset: int,
     """What speaks for any claim with subject ``a`` and object ``b`` in the sentence ``raw``
     (starting at ``offset``) naming ``others`` too: word order, one name inside the other, how
     far apart they are, a clause break between them, how crowded the sentence is, and whether
-    either was found only loosely or lifted to a broader entity; and the text between them."""
+    either was found only loosely or lifted to a broader entity (``fitting_claims`` adds whether
+    the sentence cites references); and the text between them."""
     lo, hi = sorted((a.end, b.start) if a.start < b.start else (b.end, a.start))
     between = raw[max(0, lo - offset):max(0, hi - offset)]
     f = {"bias": 1.0, "subject first": float(a.start < b.start),
@@ -293,6 +295,7 @@ def fitting_claims(ents: list[Mention], raw: str, offset: int, relations: list[R
     entities ``ents`` of one sentence: the relation's domain and range fit, kindOf within one
     category."""
     in_sentence = {rel.name: bool(CUE_PATTERNS[rel.name].search(raw)) for rel in relations}
+    cites = float(bool(parse_refs(raw, None)))
     for a in ents:
         for b in ents:
             if a.iri == b.iri:
@@ -303,7 +306,9 @@ def fitting_claims(ents: list[Mention], raw: str, offset: int, relations: list[R
                         or rel.range and b.category not in rel.range \
                         or rel.name == "kindOf" and a.category != b.category:
                     continue
-                pair = pair or pair_features(a, b, raw, offset, ents)
+                if pair is None:
+                    pair = pair_features(a, b, raw, offset, ents)
+                    pair[0]["cites references"] = cites
                 yield a, rel, b, claim_features(a, rel, b, *pair, in_sentence[rel.name])
 
 
