@@ -3,7 +3,7 @@ synonyms (and the extraction-noise forms the source texts contain), built on an 
 automaton (pyahocorasick). One tagger serves ``cartkg ask`` and the curation assistant.
 
 Matching works on word tokens compared by ``lookup_key`` (case, hyphens and punctuation
-ignored), keeps the longest match at each place, never overlaps two mentions, and maps each
+ignored) in the singular ("alterations", "therapies", "ORRs" meet their names), keeps the longest match at each place, never overlaps two mentions, and maps each
 mention back to its exact characters in the text. Short upper-case names ("ALL", "CR", "OS")
 match only when written in upper case, so the words "all" or "or" are not taken for them.
 
