@@ -3,7 +3,7 @@ synonyms (and the extraction-noise forms the source texts contain), built on an 
 automaton (pyahocorasick). One tagger serves ``cartkg ask`` and the curation assistant.
 
 Matching works on word tokens compared by ``lookup_key`` (case, hyphens and punctuation
-ignored), keeps the longest match at each place, never overlaps two mentions, and maps each
+ignored) in the singular ("alterations", "therapies", "ORRs" meet their names), keeps the longest match at each place, never overlaps two mentions, and maps each
 mention back to its exact characters in the text. Short upper-case names ("ALL", "CR", "OS")
 match only when written in upper case, so the words "all" or "or" are not taken for them.
 
@@ -51,17 +51,34 @@ class Mention:
     label: str
     category: str
     name: str           # the label, synonym or noise form that matched
+    loose: bool = False  # found by its words in any order and form (``Tagger.tag_loose``)
+    lifted: bool = False  # a broader entity whose name contains the words found (curation)
 
     def as_json(self) -> dict:
         return {"text": self.text, "start": self.start, "end": self.end, "iri": self.iri,
                 "label": self.label, "category": self.category, "matched": self.name}
 
 
+# An acronym's plural: "ORRs", "CRs", "MDSCs" (upper-case letters and digits, then "s").
+_ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Z0-9]*[A-Z])s$")
+
+
+def singular(key: str) -> str:
+    """A lower-case word in its singular form, so a name matches its plural and back
+    ("therapies"/"therapy", "cells"/"cell", "alterations"/"alteration"); short words and
+    words ending in -ss, -us or -is keep theirs ("loss", "status", "CARs" stays "cars")."""
+    if len(key) <= 4 or not key.endswith("s") or key.endswith(("ss", "us", "is")) \
+            or key[-2].isdigit():
+        return key
+    return key[:-3] + "y" if key.endswith("ies") else key[:-1]
+
+
 def _tokens(text: str) -> list[tuple[int, int, str]]:
-    """Word tokens of ``text`` as (start, end, key); tokens without a key are dropped."""
+    """Word tokens of ``text`` as (start, end, key), keys in the singular; tokens without a key
+    are dropped."""
     out = []
     for m in _TOKEN.finditer(text):
-        key = lookup_key(m.group())
+        key = singular(lookup_key(_ACRONYM_PLURAL.sub(r"\1", m.group())))
         if key:
             out.append((m.start(), m.end(), key))
     return out
@@ -142,7 +159,8 @@ class Tagger:
             last = token_at[end - 1]
             first = last - key.count(" ")
             surface = text[tokens[first][0]:tokens[last][1]]
-            if key in self._strict and re.sub(r"[\W_]+", "", surface) not in self._strict[key]:
+            if key in self._strict and _ACRONYM_PLURAL.sub(
+                    r"\1", re.sub(r"[\W_]+", "", surface)) not in self._strict[key]:
                 continue
             candidates.append((first, last, entities))
         candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
@@ -174,5 +192,5 @@ class Tagger:
                 start = min(first[s][0] for s in stems)
                 end = max(first[s][1] for s in stems)
                 found[rec["iri"]] = Mention(start, end, text[start:end], rec["iri"],
-                                            rec["label"], rec["category"], name)
+                                            rec["label"], rec["category"], name, loose=True)
         return sorted(found.values(), key=lambda m: (m.start, m.end))

@@ -15,22 +15,39 @@ import re
 NUM = r"\d+(?:\.\d+)?"
 WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten "
                                     "eleven twelve".split())}
+FRACTIONS = {"half": 50, "a third": 33.3, "one third": 33.3, "two thirds": 66.7,
+             "a quarter": 25, "one quarter": 25, "three quarters": 75}
 COUNT = r"(\d+|(?i:" + "|".join(WORDS) + r"))"
 _REF_GROUP = re.compile(r"[(\[]\s*(\d{1,3}(?:\s*[-–]\s*\d{1,3})?(?:\s*,\s*\d{1,3}"
                         r"(?:\s*[-–]\s*\d{1,3})?)*)\s*[)\]]")
-_PATTERNS = (   # (measure, regex with groups value[, comparator][, unit]), first match wins a span
+# (measure, regex with groups value[, comparator][, unit][, a word that must come earlier]):
+# the first pattern that matches a span reads it
+_PATTERNS = (
     ("HR", re.compile(rf"(?:hazard ratio|\bHR)\s*(?:\(HR\)\s*)?(?:of|=|:|was)?\s*({NUM})", re.I)),
     ("OR", re.compile(rf"(?:odds ratio|\bOR)\s*(?:\(OR\)\s*)?(?:of|=|:|was)?\s*({NUM})")),
     ("AUC", re.compile(rf"\bAUC\s*(?:of|=|:|was)?\s*({NUM})")),
     ("range", re.compile(rf"(?:between\s+({NUM})\s*%?\s*and|\b({NUM})\s*%?\s*to)\s+({NUM})\s*(%)")),
     ("rate", re.compile(rf"({NUM})\s*%\s*(?:vs\.?|versus|and|compared with)\s*({NUM})\s*(%)")),
+    # two arms: "11 months and 2 months, respectively", "22.06/mL vs. 3.02/mL", "... than in
+    # responders (1.6 days)"; "and" joins two arms only when a number follows it directly
     ("median", re.compile(rf"median[^.;]{{0,60}}?\(?({NUM})\s*(days|months|years|weeks|"
-                          rf"/\s*mL|mL)?\)?[^.;]{{0,80}}?(?:vs\.?|versus|and|than)[^.;\d=<>]{{0,50}}?"
-                          rf"\(?({NUM})\s*(?:days|months|years|weeks|/\s*mL|mL)?", re.I)),
-    ("median", re.compile(rf"median[^.;\d]{{0,40}}?(?:of|was|=)\s*({NUM})\s*(days|months|years|"
-                          rf"weeks)?", re.I)),
+                          rf"/\s*mL|mL)?\)?[^.;]{{0,80}}?(?:vs\.?|versus|and(?=\s*\(?{NUM})|than)"
+                          rf"[^.;\d=<>]{{0,50}}?\(?({NUM})\s*(?:days|months|years|weeks|/\s*mL|mL)?",
+                          re.I)),
+    ("median", re.compile(rf"median[^.;\d]{{0,40}}?(?:of|was|=|\()\s*({NUM})\s*(days|months|"
+                          rf"years|weeks)?", re.I)),
+    # a further endpoint's median in the same words: "median PFS (3 months) and OS (19 months)"
+    ("median", re.compile(rf"(?<=\band )[A-Z]{{2,4}}\s*\(({NUM})\s*(days|months|years|weeks)\)"),
+     re.compile(r"median", re.I)),
     ("fold change", re.compile(rf"({NUM})(?:[- ]fold|\s+times\s+(?:as|higher|more|greater))")),
     ("fold change", re.compile(r"\b((?i:two|three|four|five|six|ten))fold")),
+    # a share of a group: "less than 50% of infused patients", "upto 10% of cases",
+    # "approximately half of patients" (not a rate: "rates of 65%")
+    ("proportion", re.compile(rf"(?<!rates of )(?<!rate of )(?:(?:less|more|fewer) than\s+|"
+                              rf"up\s*to\s+|approximately\s+|about\s+|nearly\s+)?({NUM})\s*%"
+                              rf"(?=\s*(?:\(\d+/\d+\)\s*)?of\s+(?!the\s+(?:rate|total)\b))", re.I)),
+    ("proportion", re.compile(rf"\b(?:approximately\s+|about\s+|nearly\s+|over\s+)?"
+                              rf"((?i:{'|'.join(FRACTIONS)}))(?=\s+of\b)")),
     ("cut-off", re.compile(rf"cut-?off[^.;\d]{{0,30}}?(?:of|=|:|at)\s*({NUM})\s*(mL|%)?", re.I)),
     ("cut-off", re.compile(rf"\(\s*=\s*({NUM})\s*\)|\bwithin\s+({NUM})\s+(weeks|days|months)")),
     ("cut-off", re.compile(rf"(?<!\bP)(?<!\bP )(?:>|≥|<|≤|exceeding|above|below|greater than|more than|"
@@ -42,6 +59,9 @@ _PATTERNS = (   # (measure, regex with groups value[, comparator][, unit]), firs
     ("count", re.compile(r"\((\d+)/(\d+)\)")),
     ("count", re.compile(rf"(?<![\d.,])\b{COUNT}\s+(?:[A-Za-z/-]+\s+){{0,3}}patients?\b")),
     ("count", re.compile(rf"\bonly\s+{COUNT}\s+(?!of\b)[a-z]+")),
+    ("count", re.compile(rf"(?<![\d.,%-])\b{COUNT}\s+(?:of them\s+)?(?:achieving|requiring|"
+                         rf"relapsing|responding|progressing|dying|relapsed|died|responded|"
+                         rf"progressed)\b")),
 )
 EFFECTS = ("HR", "OR", "AUC", "median")    # measures a following P-value qualifies
 _P = re.compile(rf"\bP\s*(=|<|>|≤)\s*({NUM})", re.I)
@@ -63,8 +83,11 @@ def parse_refs(text: str, reference_count: int | None) -> list[str]:
 
 
 def _number(text: str):
-    if text.lower() in WORDS:
-        return WORDS[text.lower()]
+    word = " ".join(text.lower().split())
+    if word in WORDS:
+        return WORDS[word]
+    if word in FRACTIONS:
+        return FRACTIONS[word]
     value = float(text)
     return int(value) if value.is_integer() and "." not in text else value
 
@@ -76,12 +99,15 @@ def parse_statistics(text: str) -> list[dict]:
     taken = bytearray(len(text))
     found = []
     refs = [m.span() for m in _REF_GROUP.finditer(text)]
-    for measure, pattern in _PATTERNS:
+    for measure, pattern, *earlier in _PATTERNS:
         for m in pattern.finditer(text):
             if any(taken[m.start():m.end()]) or any(a <= m.start() < b for a, b in refs):
                 continue
+            if earlier and not earlier[0].search(text, 0, m.start()):
+                continue
             groups = [g for g in m.groups() if g]
-            numeric = [g for g in groups if re.fullmatch(NUM, g) or g.lower() in WORDS]
+            numeric = [g for g in groups if re.fullmatch(NUM, g) or g.lower() in WORDS
+                       or " ".join(g.lower().split()) in FRACTIONS]
             units = [g for g in groups if g not in numeric]
             stat = {"measure": measure, "value": _number(numeric[0])}
             if len(numeric) > 1 and measure == "count":
