@@ -25,10 +25,11 @@ def io_floor(nt: Path) -> float:
 
 def build_once(project: Path, reasoner: str) -> tuple[float, dict]:
     start = time.perf_counter()
-    # The target covers validate, reason and exports; the PNG figures are drawn by a separate
-    # stage (--no-figures skips it), reported by the explorer figures.
+    # The target covers validate, reason and exports; the PNG figures and README's generated
+    # blocks are drawn by separate stages (--no-figures, --no-readme skip them), reported by the
+    # explorer figures and by build.default.
     proc = subprocess.run([cartkg(), "build", "--reasoner", reasoner, "--quiet", "--json",
-                           "--no-figures"],
+                           "--no-figures", "--no-readme"],
                           env=env_for(project), capture_output=True, text=True, timeout=600)
     wall = time.perf_counter() - start
     if proc.returncode != 0:

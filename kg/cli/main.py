@@ -38,7 +38,7 @@ def cmd_build(args) -> int:
           f"{report.reasoner or 'no reasoner'}) in {report.seconds:.1f} s → {args.paths.exports}",
           file=sys.stderr)
     from kg.cli.readme import update_readme
-    if update_readme(args.paths.root, main, force=args.redraw_figures):
+    if not args.no_readme and update_readme(args.paths.root, main, force=args.redraw_figures):
         print("[build] README.md: generated figures and examples updated", file=sys.stderr)
     if args.json:
         _emit({"triples": report.triples, "inferred": report.inferred,
@@ -720,6 +720,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.add_argument("--no-figures", action="store_true",
                    help="skip redrawing exports/figures/*.png")
+    c.add_argument("--no-readme", action="store_true",
+                   help="leave README.md's generated blocks as they are (by default they are "
+                        "redrawn from the commands when the graph changed)")
     c.add_argument("--redraw-figures", action="store_true",
                    help="redraw exports/figures/*.png and README's generated blocks even when "
                         "the graph did not change (by default they are redrawn only when it "

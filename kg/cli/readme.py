@@ -22,6 +22,7 @@ import contextlib
 import io
 import re
 import shlex
+from functools import lru_cache
 from pathlib import Path
 
 STAMP = re.compile(r"<!-- generated blocks drawn from exports/cartkg.nt sha256:(\w*) -->")
@@ -65,9 +66,17 @@ def _graph_contents(root: Path, main) -> str:
     return "\n".join(rows) + f"\n\nCounts: {counts}.\nEvidence items by source: {by_source}.\n"
 
 
+@lru_cache(maxsize=1)
+def _coverage_report(root: Path) -> list[dict]:
+    """``cartkg coverage``'s report, computed once for the two blocks drawn from it (the cache
+    is emptied at the start of every rendering)."""
+    from kg.curation.coverage import coverage
+    from kg.paths import project_paths
+    return coverage(project_paths(root))
+
+
 def _coverage(root: Path, main) -> str:
-    import json
-    report = json.loads(run_command(main, ["coverage", "--json"], root))
+    report = _coverage_report(root)
     kinds = ("biomarker", "mechanism", "strategy")
     rows = ["| source | biomarker sections | mechanism sections | guidance sections | all |",
             "| --- | --- | --- | --- | --- |"]
@@ -83,9 +92,8 @@ def _coverage(root: Path, main) -> str:
 
 
 def _primary_studies(root: Path, main) -> str:
-    from kg.curation.coverage import coverage, references_markdown
-    from kg.paths import project_paths
-    return references_markdown(coverage(project_paths(root)))
+    from kg.curation.coverage import references_markdown
+    return references_markdown(_coverage_report(root))
 
 
 def _benchmarks(root: Path, main) -> str:
@@ -126,6 +134,7 @@ def render(spec: str, root: Path, main) -> str:
 def rendered_readme(root: Path, main, only: set[str] | None = None) -> tuple[str, str]:
     """(README as it is, README with every block, or those named in ``only``, rendered)."""
     text = (root / "README.md").read_text(encoding="utf-8")
+    _coverage_report.cache_clear()
 
     def fill(m: re.Match) -> str:
         spec = m.group("spec").strip()
