@@ -90,6 +90,16 @@ def _drop_section(text: str, heading: str) -> str:
     return "\n".join(out)
 
 
+def _heading_key(heading: str) -> str:
+    """The stable part of a detail heading: up to and including its first colon.
+
+    >>> _heading_key("### build.full: `cartkg build` (18892 triples)")
+    '### build.full:'
+    """
+    name, colon, _ = heading.partition(":")
+    return name + colon if colon else heading
+
+
 def merged_results(old: str, figs: list[Figure], details: list[str], missed: list[str],
                    groups: set[str], started: datetime) -> str:
     """RESULTS.md ``old`` with the figures, notes, details and missed-target sections of
@@ -106,7 +116,9 @@ def merged_results(old: str, figs: list[Figure], details: list[str], missed: lis
             continue
         lines.append(line)
     text = "\n".join(lines)
-    for heading in [d.split("\n", 1)[0] for d in details] + [f"### {g}:" for g in groups]:
+    # a detail's heading up to its colon names it; what follows (counts, times) may differ
+    keys = [_heading_key(d.split("\n", 1)[0]) for d in details]
+    for heading in keys + [f"### {g}:" for g in groups]:
         text = _drop_section(text, heading)
     table = markdown_table(figs).split("\n")[2:]
     head, rule = "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)

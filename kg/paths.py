@@ -76,7 +76,7 @@ class ProjectPaths:
             shutil.copytree(self.root / name, dest / name)
         if with_exports and self.exports.exists():
             shutil.copytree(self.exports, dest / "exports", ignore=shutil.ignore_patterns(
-                "store", "store.*", ".staging*", "explorer", "figures"))
+                "store", "store.*", ".staging*", "explorer", "figures", ".reasoning-cache.json"))
         return ProjectPaths(dest.resolve())
 
 

@@ -7,7 +7,6 @@ True
 """
 from __future__ import annotations
 
-from kg.store.local import Term
 from kg.vocab import OBO, claim_text
 
 ITEMS = """
@@ -64,10 +63,6 @@ SELECT ?ev ?pos ?measure ?value ?comparator ?unit ?p ?pq ?n ?text ?arm ?carm WHE
   OPTIONAL { ?st ckg:arm ?arm }
   OPTIONAL { ?st ckg:comparatorArm ?carm }
 }"""
-ABOUT = """
-SELECT DISTINCT ?ev ?about WHERE {
-  { ?ev ckg:evidenceSubject ?about } UNION { ?ev ckg:evidenceObject ?about }
-}"""
 CONTEXT_KEYS = {"aboutDisease": "disease", "aboutProduct": "product", "aboutTrial": "trial"}
 
 
@@ -107,20 +102,23 @@ def publications(studies: list[dict]) -> list[str]:
 def evidence_items(store, source: str | None = None, about_iri: str | None = None,
                    include_drafts: bool = False, ids: set[str] | None = None) -> list[dict]:
     """Evidence items, optionally only from the source with DOI ``source``, only those whose
-    subject or object is ``about_iri``, or only those whose IRI is in ``ids``."""
-    if about_iri:
-        about = set(store.query(ABOUT, {"about": Term.iri(about_iri)}).values("ev"))
-        ids = about if ids is None else ids & about
+    subject or object is ``about_iri``, or only those whose IRI is in ``ids``. Read from the
+    store once per graph and kept beside it (``kg.store.local.derived``)."""
+    from kg.store.local import derived
+    return [i for i in derived(store, "evidence-items", lambda: _all_items(store))
+            if (include_drafts or i["status"] == "accepted")
+            and (not source or i["source"] == source)
+            and (ids is None or i["iri"] in ids)
+            and (not about_iri or about_iri in (i["subject"]["iri"], i["object"]["iri"]))]
+
+
+def _all_items(store) -> list[dict]:
+    """Every evidence item, drafts too, sorted by id (what ``evidence_items`` filters)."""
     items: dict[str, dict] = {}
     for r in store.query(ITEMS).rows:
         ev = r["ev"].value
-        if ids is not None and ev not in ids:
-            continue
         doi = r["doi"].value if "doi" in r else None
-        if source and doi != source:
-            continue
-        if not include_drafts and r["status"].value != "accepted":
-            continue
+
         def text(key: str):
             return r[key].value if key in r else None
 

@@ -99,9 +99,10 @@ def _strict(name: str) -> bool:
     return len(compact) <= SHORT and compact.isupper()
 
 
-def _stems(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, stem) of the content words of ``text``."""
-    return [(a, b, key[:STEM]) for a, b, key in _tokens(text)
+def _stems(text: str, tokens: list | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, stem) of the content words of ``text`` (``tokens``: its ``_tokens``, if
+    already made)."""
+    return [(a, b, key[:STEM]) for a, b, key in (tokens if tokens is not None else _tokens(text))
             if key not in STOPWORDS and not key.isdigit() and len(key) > 1]
 
 
@@ -120,20 +121,21 @@ class Tagger:
         for rec in index.values():
             all_names = [rec["label"], *rec.get("synonyms", [])]
             for name in all_names + [v for n in all_names for v in noise_variants(n)]:
-                key = " ".join(t[2] for t in _tokens(name))
+                tokens = _tokens(name)
+                key = " ".join(t[2] for t in tokens)
                 if not key:
                     continue
-                names.setdefault(key, {}).setdefault(rec["iri"], (rec, name))
+                names.setdefault(key, {}).setdefault(rec["iri"], (rec, name, tokens))
                 if _strict(name):
                     strict.setdefault(key, set()).add(re.sub(r"[\W_]+", "", name))
         automaton = ahocorasick.Automaton()
         for key, by_iri in names.items():
-            automaton.add_word(f" {key} ", (key, tuple(by_iri.values())))
+            automaton.add_word(f" {key} ", (key, tuple((r, n) for r, n, _ in by_iri.values())))
         automaton.make_automaton()
         loose: dict[str, list] = {}
         for key, by_iri in names.items():
-            for rec, name in by_iri.values():
-                stems = frozenset(stem for _, _, stem in _stems(name))
+            for rec, name, tokens in by_iri.values():
+                stems = frozenset(stem for _, _, stem in _stems(name, tokens))
                 if len(stems) >= 2:
                     for stem in stems:
                         loose.setdefault(stem, []).append((stems, rec, name))

@@ -50,6 +50,13 @@ def _lines(graph: rdflib.Graph) -> set[str]:
     return set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines())
 
 
+def _graph_of(triples) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for t in triples:
+        graph.add(t)
+    return graph
+
+
 def canonical_ntriples(graph: rdflib.Graph) -> str:
     """The graph's N-Triples lines, sorted and unique, with canonical blank-node labels.
     rdflib.compare labels each blank node from the triples that hold blank nodes alone, so
@@ -219,17 +226,21 @@ def _readme(sizes: dict[str, str]) -> str:
 
 
 def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
-                   paths: ProjectPaths) -> dict[str, str]:
-    """All export files as name -> text, ready to be written."""
-    inferred_graph = rdflib.Graph()
-    for t in inferred:
-        inferred_graph.add(t)
+                   paths: ProjectPaths, asserted_ntriples: str = "") -> dict[str, str]:
+    """All export files as name -> text, ready to be written. ``asserted_ntriples``: the
+    canonical N-Triples of ``full`` without ``inferred``, when already made (the inferred
+    triples hold no blank node, so the two sets of lines together are ``full``'s)."""
+    inferred_graph = _graph_of(inferred)
     nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
     kgx_nodes, ids = biolink.kgx_nodes(nodes, curie)
     kgx_edges = biolink.kgx_edges(edges, ids, {e.id: cur.sources[e.source].doi for e in
                                                cur.evidence if e.source in cur.sources},
                                   biolink.referenced_publications(full), curie)
-    nt = canonical_ntriples(full)
+    if asserted_ntriples:
+        lines = set(asserted_ntriples.splitlines()) | _lines(inferred_graph)
+        nt = "\n".join(sorted(line for line in lines if line.strip())) + "\n"
+    else:
+        nt = canonical_ntriples(full)
     triples = _parse(nt)
     head = dataset.header(full)
     void = dataset.description(full, cur, list(FILES))

@@ -21,6 +21,10 @@ from kg.paths import ProjectPaths
 class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)   # per stage; reasoning overlaps
     seconds: float = 0.0        # the whole build, wall clock (less than the stages' sum)
+    # what the build writes beside the exports (name -> text), and the asserted graph's
+    # canonical N-Triples, made once for the reasoning key and the exports
+    extra_files: dict[str, str] = field(default_factory=dict, repr=False)
+    asserted_ntriples: str = field(default="", repr=False)
     triples: int = 0
     inferred: int = 0
     reasoner: str = ""
@@ -57,8 +61,11 @@ def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     from kg.curation.lints import lint_problems, pending_lints
     from kg.curation.sources import load_curation
     from kg.errors import CurationErrors
-    from kg.build.reason import reason
+    from kg.build import reason_cache
+    from kg.build.exports import canonical_ntriples
+    from kg.build.reason import reason, resolved_engine
     from kg.build.validate import qc_problems, shacl_problems
+    from kg.vocab import EVIDENCE
 
     report = BuildReport()
     st = _Stages(report, quiet)
@@ -68,16 +75,30 @@ def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     if lint:
         raise CurationErrors(lint)
     graph = st.run("compile", compile_graph, paths, cur)
+    report.asserted_ntriples = st.run("canonical n-triples", canonical_ntriples, graph)
+    result, reasoning = None, None
+    if reasoner != "none":
+        view = "".join(line + "\n" for line in report.asserted_ntriples.splitlines()
+                       if not line.startswith(f"<{EVIDENCE}")).encode("utf-8")
+        key = reason_cache.input_key(view, f"{reasoner}->{resolved_engine(reasoner)}")
+        result = reason_cache.cached(paths.exports / reason_cache.CACHE_NAME, key)
+        if result is not None:
+            report.notes.append("reasoning reused: the ontology and entities it reasons over "
+                                "are unchanged since the last build")
     # HermiT spends most of its time in its own JVM, so it runs beside the checks; the
     # graph is only read until both are done.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reasoning = st.start(pool, f"reason ({reasoner})", reason, graph, reasoner) \
-            if reasoner != "none" else None
+        if reasoner != "none" and result is None:
+            reasoning = st.start(pool, f"reason ({reasoner})", reason, graph, reasoner, view)
         problems = st.run("shacl", shacl_problems, graph, paths)
         problems += st.run("qc queries", qc_problems, graph, paths)
         if problems:
             raise ValidationFailed("validation failed:\n" + "\n".join(p.render() for p in problems))
-        result = reasoning.result() if reasoning else None
+        if reasoning is not None:
+            result = reasoning.result()
+            cache = reason_cache.entry(key, result)
+            if cache is not None:
+                report.extra_files[reason_cache.CACHE_NAME] = cache
     inferred: set = set()
     if result is not None:
         report.reasoner = result.engine
@@ -130,7 +151,8 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     started = time.perf_counter()
     cur, graph, inferred, report = prepare(paths, reasoner, quiet)
     st = _Stages(report, quiet)
-    files = st.run("render exports", render_exports, graph, inferred, cur, paths)
+    files = st.run("render exports", render_exports, graph, inferred, cur, paths,
+                   report.asserted_ntriples)
     paths.exports.mkdir(parents=True, exist_ok=True)
     staging = paths.exports / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
@@ -145,7 +167,7 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
         report.changed = not paths.graph.exists() or paths.graph.read_bytes() != nt.read_bytes()
 
         def publish():
-            for name, text in files.items():
+            for name, text in {**files, **report.extra_files}.items():
                 write_atomically(paths.exports / name, text)
             if changelog is not None:
                 write_atomically(paths.exports / "CHANGELOG.md", changelog)

@@ -112,13 +112,14 @@ def _view_ntriples(graph: rdflib.Graph) -> bytes:
     return b"\n".join(line for line in lines if not line.startswith(skip)) + b"\n"
 
 
-def _reason_hermit(graph: rdflib.Graph) -> Reasoning:
-    """HermiT over the reasoning view of ``graph`` (the whole compiled graph)."""
+def _reason_hermit(graph: rdflib.Graph, view: bytes | None = None) -> Reasoning:
+    """HermiT over the reasoning view of ``graph`` (the whole compiled graph), or over
+    ``view``, that view's N-Triples when the caller has them."""
     import owlready2
 
     with tempfile.TemporaryDirectory(prefix="cartkg-reason-") as tmp:
         path = Path(tmp) / "graph.nt"
-        path.write_bytes(_view_ntriples(graph))
+        path.write_bytes(view if view is not None else _view_ntriples(graph))
         world = owlready2.World()
         onto = world.get_ontology(path.as_uri()).load(format="ntriples")
         try:
@@ -165,21 +166,28 @@ def reasoning_view(graph: rdflib.Graph) -> rdflib.Graph:
     return view
 
 
-def reason(graph: rdflib.Graph, engine: str = "auto") -> Reasoning:
-    """Reason over a copy of ``graph`` (see ``reasoning_view``). ``engine``: hermit, owlrl, or auto (HermiT when Java is
-    on the PATH, otherwise OWL RL with a note in ``message``)."""
+def resolved_engine(engine: str) -> str:
+    """The engine ``engine`` names: auto is HermiT when Java is on the PATH, else OWL RL."""
     if engine == "auto":
-        engine = "hermit" if java_available() else "owlrl"
-        if engine == "owlrl":
-            result = _reason_owlrl(reasoning_view(graph))
-            result.message = (result.message + " " if result.message else "") + \
-                "Java not found: used the pure-Python OWL RL reasoner instead of HermiT."
-            return result
+        return "hermit" if java_available() else "owlrl"
+    return engine
+
+
+def reason(graph: rdflib.Graph, engine: str = "auto", view: bytes | None = None) -> Reasoning:
+    """Reason over a copy of ``graph`` (see ``reasoning_view``; ``view``: its N-Triples, if
+    already made). ``engine``: hermit, owlrl, or auto (HermiT when Java is on the PATH,
+    otherwise OWL RL with a note in ``message``)."""
+    if engine == "auto" and resolved_engine(engine) == "owlrl":
+        result = _reason_owlrl(reasoning_view(graph))
+        result.message = (result.message + " " if result.message else "") + \
+            "Java not found: used the pure-Python OWL RL reasoner instead of HermiT."
+        return result
+    engine = resolved_engine(engine)
     if engine == "hermit":
         if not java_available():
             raise RuntimeProblem("HermiT needs Java, which is not on the PATH: install a JRE "
                                  "(e.g. apt-get install default-jre-headless) or use --engine owlrl")
-        return _reason_hermit(graph)
+        return _reason_hermit(graph, view)
     if engine == "owlrl":
         return _reason_owlrl(reasoning_view(graph))
     raise RuntimeProblem(f"unknown reasoner {engine!r}: use hermit, owlrl or auto")

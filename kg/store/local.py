@@ -18,14 +18,17 @@ Example (on the real graph; checked by tests/store/test_examples.py)::
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from kg.errors import KgError, RuntimeProblem
+from kg.files import write_atomically
 from kg.paths import ProjectPaths, project_paths
 from kg.vocab import PREFIXES
 
@@ -197,6 +200,10 @@ class OxigraphStore:
 
     def __init__(self, store):
         self._store = store
+        # set by open_store for the project's on-disk store: where answers derived from it
+        # may be kept (``derived``), and the fingerprint of the graph it holds
+        self.derived_dir: Path | None = None
+        self.fingerprint: str | None = None
 
     @classmethod
     def open(cls, path: Path) -> "OxigraphStore":
@@ -382,9 +389,38 @@ def open_store(setting: str | None = None, paths: ProjectPaths | None = None):
         setting = "oxigraph-memory"         # the packaged graph is read-only: no disk store
     nt = paths.graph
     if setting == "oxigraph":
-        return OxigraphStore.open(ensure_disk_store(paths))
+        store = OxigraphStore.open(ensure_disk_store(paths))
+        recorded = fingerprint_file(paths)
+        if recorded.exists():
+            store.derived_dir = paths.exports
+            store.fingerprint = recorded.read_text(encoding="utf-8").strip()
+        return store
     if setting in ("oxigraph-memory", "rdflib"):
         if not nt.exists():
             raise RuntimeProblem(f"{nt} is missing: run 'cartkg build' first")
         return (OxigraphStore if setting == "oxigraph-memory" else RdflibStore).in_memory(nt)
     raise RuntimeProblem(f"unknown store {setting!r}: use one of {', '.join(STORE_SETTINGS)}")
+
+
+def derived(store, name: str, make: Callable[[], Any]) -> Any:
+    """What ``make()`` returns (JSON data), kept beside the project's on-disk store in
+    ``exports/store.derived-NAME.json`` and reused while the store holds the same graph (its
+    fingerprint is recorded in the file). Other stores, and a file that is missing, stale or
+    unreadable, call ``make``; a folder that cannot be written is not an error."""
+    folder, fingerprint = getattr(store, "derived_dir", None), getattr(store, "fingerprint", None)
+    if folder is None or not fingerprint:
+        return make()
+    path = folder / f"store.derived-{name}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept.get("graph") == fingerprint:
+            return kept["value"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    value = make()
+    try:
+        write_atomically(path, json.dumps({"graph": fingerprint, "value": value},
+                                          ensure_ascii=False))
+    except OSError:
+        pass
+    return value
