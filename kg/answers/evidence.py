@@ -7,6 +7,7 @@ True
 """
 from __future__ import annotations
 
+from kg.store.local import derived
 from kg.vocab import OBO, claim_text
 
 ITEMS = """
@@ -104,7 +105,6 @@ def evidence_items(store, source: str | None = None, about_iri: str | None = Non
     """Evidence items, optionally only from the source with DOI ``source``, only those whose
     subject or object is ``about_iri``, or only those whose IRI is in ``ids``. Read from the
     store once per graph and kept beside it (``kg.store.local.derived``)."""
-    from kg.store.local import derived
     return [i for i in derived(store, "evidence-items", lambda: _all_items(store))
             if (include_drafts or i["status"] == "accepted")
             and (not source or i["source"] == source)

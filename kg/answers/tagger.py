@@ -3,8 +3,9 @@ synonyms (and the extraction-noise forms the source texts contain), built on an 
 automaton (pyahocorasick). One tagger serves ``cartkg ask`` and the curation assistant.
 
 Matching works on word tokens compared by ``lookup_key`` (case, hyphens and punctuation
-ignored) in the singular ("alterations", "therapies", "ORRs" meet their names), keeps the longest match at each place, never overlaps two mentions, and maps each
-mention back to its exact characters in the text. Short upper-case names ("ALL", "CR", "OS")
+ignored) in the singular ("alterations", "therapies", "ORRs" meet their names), keeps the
+longest match at each place, never overlaps two mentions, and maps each mention back to its
+exact characters in the text. Short upper-case names ("ALL", "CR", "OS")
 match only when written in upper case, so the words "all" or "or" are not taken for them.
 
 >>> index = {"e:all": {"label": "B-cell acute lymphoblastic leukaemia", "iri": "e:all",
@@ -99,10 +100,9 @@ def _strict(name: str) -> bool:
     return len(compact) <= SHORT and compact.isupper()
 
 
-def _stems(text: str, tokens: list | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, stem) of the content words of ``text`` (``tokens``: its ``_tokens``, if
-    already made)."""
-    return [(a, b, key[:STEM]) for a, b, key in (tokens if tokens is not None else _tokens(text))
+def _stems(tokens: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """(start, end, stem) of the content words among ``tokens`` (``_tokens`` of a text)."""
+    return [(a, b, key[:STEM]) for a, b, key in tokens
             if key not in STOPWORDS and not key.isdigit() and len(key) > 1]
 
 
@@ -135,7 +135,7 @@ class Tagger:
         loose: dict[str, list] = {}
         for key, by_iri in names.items():
             for rec, name, tokens in by_iri.values():
-                stems = frozenset(stem for _, _, stem in _stems(name, tokens))
+                stems = frozenset(stem for _, _, stem in _stems(tokens))
                 if len(stems) >= 2:
                     for stem in stems:
                         loose.setdefault(stem, []).append((stems, rec, name))
@@ -182,7 +182,7 @@ class Tagger:
         in ``text`` in any order and form ("CD19 is lost" for "loss of CD19"): one mention per
         entity not in ``exclude``, spanning the first to the last of those words. Looser than
         ``tag``: for proposing, not for answering."""
-        words = _stems(text)
+        words = _stems(_tokens(text))
         first: dict[str, tuple[int, int]] = {}
         for a, b, stem in words:
             first.setdefault(stem, (a, b))

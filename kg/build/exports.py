@@ -230,14 +230,14 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
     """All export files as name -> text, ready to be written. ``asserted_ntriples``: the
     canonical N-Triples of ``full`` without ``inferred``, when already made (the inferred
     triples hold no blank node, so the two sets of lines together are ``full``'s)."""
-    inferred_graph = _graph_of(inferred)
+    inferred_nt = canonical_ntriples(_graph_of(inferred))     # no blank nodes in it
     nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
     kgx_nodes, ids = biolink.kgx_nodes(nodes, curie)
     kgx_edges = biolink.kgx_edges(edges, ids, {e.id: cur.sources[e.source].doi for e in
                                                cur.evidence if e.source in cur.sources},
                                   biolink.referenced_publications(full), curie)
     if asserted_ntriples:
-        lines = set(asserted_ntriples.splitlines()) | _lines(inferred_graph)
+        lines = set(asserted_ntriples.splitlines()) | set(inferred_nt.splitlines())
         nt = "\n".join(sorted(line for line in lines if line.strip())) + "\n"
     else:
         nt = canonical_ntriples(full)
@@ -249,7 +249,7 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
         "cartkg.nt": nt,
         "cartkg.jsonld": _jsonld(triples),
         "cartkg.owl": _oxigraph_text(triples, "xml"),
-        "inferred.ttl": _oxigraph_text(_parse(canonical_ntriples(inferred_graph)), "turtle"),
+        "inferred.ttl": _oxigraph_text(_parse(inferred_nt), "turtle"),
         "cartkg.graphml": _graphml(nodes, edges),
         "nodes.tsv": _tsv(kgx_nodes, biolink.NODE_COLUMNS),
         "edges.tsv": _tsv(kgx_edges, biolink.EDGE_COLUMNS),

@@ -63,9 +63,8 @@ def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     from kg.errors import CurationErrors
     from kg.build import reason_cache
     from kg.build.exports import canonical_ntriples
-    from kg.build.reason import reason, resolved_engine
+    from kg.build.reason import reason, resolved_engine, view_ntriples
     from kg.build.validate import qc_problems, shacl_problems
-    from kg.vocab import EVIDENCE
 
     report = BuildReport()
     st = _Stages(report, quiet)
@@ -78,8 +77,7 @@ def prepare(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     report.asserted_ntriples = st.run("canonical n-triples", canonical_ntriples, graph)
     result, reasoning = None, None
     if reasoner != "none":
-        view = "".join(line + "\n" for line in report.asserted_ntriples.splitlines()
-                       if not line.startswith(f"<{EVIDENCE}")).encode("utf-8")
+        view = view_ntriples(report.asserted_ntriples)
         key = reason_cache.input_key(view, f"{reasoner}->{resolved_engine(reasoner)}")
         result = reason_cache.cached(paths.exports / reason_cache.CACHE_NAME, key)
         if result is not None:

@@ -38,11 +38,13 @@ def register_paper2(root: Path):
 
 
 def add(root: Path, *extra: str, quote="Dual-targeted CAR-T cells reduced relapse (4).",
-        subject="Mini dual CAR", obj="mini loss", refs="4"):
+        subject="Mini dual CAR", obj="mini loss", refs="4",
+        study_type: str | None = "single-arm trial"):
+    """``curate add`` of a claim from the second paper (``study_type=None`` leaves it out)."""
+    typed = ["--study-type", study_type] if study_type else []
     return run_cli("curate", "add", "--source", "10.5555/second.2025", "--subject", subject,
                    "--predicate", "addresses", "--object", obj, "--quote", quote,
-                   "--refs", refs, "--curator", ORCID, "--study-type", "single-arm trial",
-                   "--json", *extra, home=root)
+                   "--refs", refs, "--curator", ORCID, *typed, "--json", *extra, home=root)
 
 
 @pytest.mark.slow
@@ -256,9 +258,6 @@ def test_add_warns_about_refs_not_cited_near_the_quote(mini_project):
 def test_add_without_a_study_type_it_cannot_suggest_asks_for_one(mini_project):
     assert register_paper2(mini_project).returncode == 0
     before = snapshot(mini_project)
-    r = run_cli("curate", "add", "--source", "second2025", "--subject", "Mini dual CAR",
-                "--predicate", "addresses", "--object", "mini loss", "--quote",
-                "Dual-targeted CAR-T cells reduced relapse (4).", "--refs", "4",
-                home=mini_project)
+    r = add(mini_project, study_type=None)
     assert r.returncode == 1 and "give --study-type" in r.stderr, r.stderr
     assert snapshot(mini_project) == before

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from projectcopy import FIXTURE, REPO, run_cli
-from test_curate import ORCID, register_paper2, snapshot
+from test_curate import ORCID, add, register_paper2, snapshot
 
 from kg.curation.sources import load_curation
 from kg.paths import project_paths
@@ -47,10 +47,7 @@ def test_ids_that_name_paths_are_refused_and_nothing_is_written(mini_project, id
 def test_evidence_id_that_names_a_path_is_refused(mini_project):
     assert register_paper2(mini_project).returncode == 0
     before = snapshot(mini_project)
-    r = run_cli("curate", "add", "--source", "second2025", "--subject", "Mini dual CAR",
-                "--predicate", "addresses", "--object", "mini loss", "--quote",
-                "Dual-targeted CAR-T cells reduced relapse (4).", "--refs", "4",
-                "--id", "../../evil", home=mini_project)
+    r = add(mini_project, "--id", "../../evil", study_type=None)
     assert r.returncode == 1 and "is not an id" in r.stderr, r.stderr
     assert snapshot(mini_project) == before
 

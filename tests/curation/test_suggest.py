@@ -10,17 +10,12 @@ from pathlib import Path
 import pytest
 
 from projectcopy import run_cli
+from test_curate import snapshot
 from kg.curation.sentences import split_sentences
 from kg.curation.sources import load_curation
 from kg.paths import project_paths
 from kg.text import normalise_whitespace
 
-ORCID = "0000-0002-1825-0097"
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes()
-            for p in sorted((root / "ontology" / "curation").rglob("*")) if p.is_file()}
 
 
 @pytest.mark.slow
