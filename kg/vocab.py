@@ -51,6 +51,9 @@ STUDY_TYPES = ("randomised controlled trial", "single-arm trial", "clinical tria
                "review statement", "mixed")
 CERTAINTIES = ("stated", "hedged", "hypothesis", "not-yet-observed")
 DIRECTNESS = ("direct", "extrapolated")
+# What a caveat stated in the claim's own sentence is about (never contrary evidence).
+CAVEAT_KINDS = ("limited durability", "small cohort", "unclear mechanism", "short follow-up",
+                "not yet reported with CAR-T", "other disease", "toxicity", "other")
 MODALITIES = ("car-t", "blinatumomab", "other")
 
 # How a claim reads when its quote says the relation does NOT hold (relation local names).

@@ -33,7 +33,7 @@ WEIGHT = """
 SELECT ?ev ?kind ?value WHERE {
   VALUES ?kind { ckg:certainty ckg:certaintyNote ckg:directness ckg:directnessNote
                  ckg:conflictReason ckg:evidenceType ckg:evidenceLevel ckg:evidenceLevelBasis
-                 ckg:modality ckg:setting }
+                 ckg:modality ckg:setting ckg:caveat ckg:caveatKind }
   ?ev ?kind ?value .
 }"""
 REFS = "SELECT ?ev ?ref WHERE { ?ev a ckg:EvidenceItem ; ckg:refNumber ?ref }"
@@ -142,7 +142,7 @@ def _all_items(store) -> list[dict]:
                                 negated, r["pl"].value),
             "certainty": None, "certainty_note": None, "study_type": text("study"),
             "eco": None, "directness": None, "directness_note": None, "conflict_reason": None,
-            "evidence_level": {"level": None, "basis": None},
+            "caveat": None, "evidence_level": {"level": None, "basis": None},
         }
     for r in store.query(REFS).rows:
         if r["ev"].value in items:
@@ -160,6 +160,9 @@ def _all_items(store) -> list[dict]:
             item["context"][kind].append(value)
         elif kind in ("evidenceLevel", "evidenceLevelBasis"):
             item["evidence_level"]["level" if kind == "evidenceLevel" else "basis"] = value
+        elif kind in ("caveat", "caveatKind"):
+            item["caveat"] = {**(item["caveat"] or {}),
+                              "text" if kind == "caveat" else "kind": value}
         elif kind == "evidenceType":
             item["eco"] = "ECO:" + value[len(OBO) + 4:]
         else:

@@ -125,6 +125,9 @@ def _add_weight(g: rdflib.Graph, node: URIRef, ev: Evidence, eco: dict[str, URIR
                         ("conflictReason", ev.conflict_reason)):
         if value:
             g.add((node, _ckg(prop), Literal(value)))
+    if ev.caveat:
+        g.add((node, _ckg("caveat"), Literal(ev.caveat["text"])))
+        g.add((node, _ckg("caveatKind"), Literal(ev.caveat["kind"])))
     for prop, values in (("modality", ev.modality), ("setting", ev.setting)):
         for value in values:
             g.add((node, _ckg(prop), Literal(value)))

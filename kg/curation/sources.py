@@ -24,7 +24,7 @@ from kg.curation.references import DOI, REGISTER_FILE, check_register, parse_stu
 from kg.text import lookup_key, normalise_whitespace
 from kg.vocab import ID_PATTERN
 from kg.curation.yamlsrc import Items, Node, load_file, load_text
-from kg.vocab import CERTAINTIES, DIRECTNESS, MODALITIES, STUDY_TYPES  # noqa: F401
+from kg.vocab import CAVEAT_KINDS, CERTAINTIES, DIRECTNESS, MODALITIES, STUDY_TYPES  # noqa: F401
 
 CURIE_PREFIXES = ("HGNC", "NCIT", "MONDO", "CL", "CHEBI", "NCT", "DOID", "UBERON", "PR", "EFO",
                   "DRUGBANK", "UNII")
@@ -115,6 +115,7 @@ class Evidence:
     directness: str | None = None          # direct | extrapolated
     directness_note: str | None = None     # what the evidence is extrapolated from
     conflict_reason: str | None = None     # why it conflicts with conflicts_with
+    caveat: dict | None = None             # {text, kind}: a qualification in the same sentence
     modality: list[str] = field(default_factory=list)   # car-t | blinatumomab | other
     setting: list[str] = field(default_factory=list)    # e.g. "after blinatumomab"
     lines: dict[str, int] = field(default_factory=dict, repr=False)  # field -> line in file
@@ -371,7 +372,7 @@ def _parse_statistic(node, quote: str, c: _Collector) -> Statistic | None:
 EVIDENCE_FIELDS = {"id", "subject", "predicate", "object", "refs", "quote", "section", "level",
                    "direction", "statistics", "context", "conflicts_with", "status", "curator",
                    "negated", "comment", "added", "reviews", "certainty", "certainty_note",
-                   "directness", "directness_note", "conflict_reason"}
+                   "directness", "directness_note", "conflict_reason", "caveat"}
 
 
 CONTEXT_FIELDS = ("disease", "product", "trial", "study_type", "population", "modality",
@@ -482,10 +483,28 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
         directness=c.choice(node, "directness", DIRECTNESS),
         directness_note=c.text(node, "directness_note", False),
         conflict_reason=c.text(node, "conflict_reason", False),
+        caveat=_parse_caveat(node, c),
         modality=[m for m in c.text_list(ctx, "modality") if _known(c, ctx, "modality", m, MODALITIES)],
         setting=c.text_list(ctx, "setting"),
         lines={**{k: node.line_of(k) for k in node},
                **{f"context.{k}": ctx.line_of(k) for k in ctx}})
+
+
+def _parse_caveat(node: Node, c: _Collector) -> dict | None:
+    """``caveat: {text, kind}``: what the claim's own sentence says to qualify it."""
+    raw = node.get("caveat")
+    if raw is None:
+        return None
+    fix = ('write caveat: {text: "so far showed limited durability", kind: limited durability}'
+           f" (kind one of: {', '.join(CAVEAT_KINDS)})")
+    if not isinstance(raw, Node):
+        c.add(node, "caveat", "caveat must be a mapping with text and kind", fix)
+        return None
+    text, kind = c.text(raw, "text", False), c.choice(raw, "kind", CAVEAT_KINDS)
+    if not text or not kind:
+        c.add(node, "caveat", "caveat needs both text and kind", fix)
+        return None
+    return {"text": text, "kind": kind}
 
 
 def _known(c: _Collector, node: Node, key: str, value: str, allowed: tuple[str, ...]) -> bool:
