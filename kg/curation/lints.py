@@ -7,15 +7,17 @@ line, the field and a fix.
 items to every lint regardless.
 
 >>> sorted(LINTS)  # doctest: +NORMALIZE_WHITESPACE
-['deprecated-study-type', 'duplicate-claim', 'hedge-stated', 'missing-evidence-fields',
- 'predicate-direction', 'shared-statistic']
+['deprecated-study-type', 'design-words', 'duplicate-claim', 'hedge-stated',
+ 'missing-evidence-fields', 'negation-without-cue', 'predicate-direction',
+ 'review-statement-level', 'scope-disease', 'shared-statistic', 'study-typed-twice']
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from pathlib import Path
 
-from kg.curation.cues import hedge_cues
+from kg.curation.cues import hedge_cues, negation_cues
 from kg.curation.sources import Curation, Evidence
 from kg.errors import CurationError
 
@@ -28,6 +30,18 @@ CONTRADICTIONS = {
 }
 UNDIRECTED = ("kindOf",)                     # taxonomy: a direction means nothing here
 SHARED_OK = ("count", "cut-off")             # cohort sizes and thresholds describe a study
+CLINICAL_TYPES = ("randomised controlled trial", "single-arm trial", "clinical trial",
+                  "prospective cohort", "retrospective cohort", "observational study",
+                  "case report")
+PRECLINICAL_TYPES = ("preclinical animal model", "in vitro")
+# Words that name a design (RULEBOOK R4): laboratory work vs studies in patients.
+# (mouse or murine as the origin of an antibody or scFv names a product, not a model)
+PRECLINICAL_WORDS = re.compile(r"\b(?:xenografts?|mice|(?:mouse|murine)(?![- ](?:derived|origin|"
+                               r"scfv|antibod))|animal models?|in vitro|cell lines?|preclinical)"
+                               r"\b", re.IGNORECASE)
+CLINICAL_WORDS = re.compile(r"\b(?:patients?|trials?|phase|cohorts?|children|adults|"
+                            r"retrospective|prospective|real-world|cases?)\b", re.IGNORECASE)
+UNTYPED = ("mixed", "review statement", None)
 
 
 def _problem(ev: Evidence, key: str, problem: str, fix: str) -> CurationError:
@@ -105,6 +119,95 @@ def shared_statistic(items: list[Evidence], everything: list[Evidence]):
                                "for the group it counts) and remove it from the others")
 
 
+def negation_without_cue(items: list[Evidence], _all: list[Evidence]):
+    """A negated item whose quote has no negation cue: the claim says more than the words
+    (RULEBOOK R2)."""
+    for ev in items:
+        if ev.negated and not negation_cues(ev.quote):
+            yield _problem(ev, "negated", "negated, but the quote has no negation cue (not, no, "
+                           "without, failed to, ...)", "RULEBOOK R2: remove negated and weaken "
+                           "the relation or the certainty (an open question is hedged, 'not a "
+                           "guarantee' is a caveat), or quote the sentence that negates")
+
+
+def design_words(items: list[Evidence], _all: list[Evidence]):
+    """A study type that contradicts the design words of its own quote: mouse, xenograft or in
+    vitro work typed as a study in patients (or the reverse), or 'a preclinical study' typed
+    mixed (RULEBOOK R4)."""
+    for ev in items:
+        lab, clinic = PRECLINICAL_WORDS.search(ev.quote), CLINICAL_WORDS.search(ev.quote)
+        if lab and not clinic and ev.study_type in CLINICAL_TYPES + ("mixed",):
+            yield _problem(ev, "context.study_type", f"study type {ev.study_type!r}, but the "
+                           f"quote names laboratory work ({lab.group(0)!r}) and no patients",
+                           "RULEBOOK R4: write study_type: preclinical animal model or in vitro")
+        elif clinic and not lab and ev.study_type in PRECLINICAL_TYPES:
+            yield _problem(ev, "context.study_type", f"study type {ev.study_type!r}, but the "
+                           f"quote names a study in people ({clinic.group(0)!r}) and no "
+                           "laboratory model", "RULEBOOK R4: type the clinical design "
+                           "(case report, cohort, single-arm trial, ...)")
+
+
+def review_statement_level(items: list[Evidence], _all: list[Evidence]):
+    """``study_type: review statement`` on an item whose level says it reports a primary
+    study (RULEBOOK R4)."""
+    for ev in items:
+        if ev.study_type == "review statement" and ev.level == "primary-study":
+            yield _problem(ev, "context.study_type", "study type 'review statement' on a "
+                           "level: primary-study item", "RULEBOOK R4: type the cited study's "
+                           "design, or set level: review-statement if the review says it itself")
+
+
+def _study_key(ev: Evidence, register: dict) -> tuple | None:
+    """The study one item reports: its one reference, resolved through the primary-study
+    register when it is there (so both reviews' numbers meet)."""
+    if ev.level != "primary-study" or len(ev.refs) != 1 or ev.study_type in UNTYPED:
+        return None
+    return register.get((ev.source, ev.refs[0]), (ev.source, ev.refs[0]))
+
+
+def study_typed_twice(items: list[Evidence], everything: list[Evidence], register=None):
+    """The same study (one reference, or one registered primary study cited by both reviews)
+    typed differently by different items (RULEBOOK R4: one study, one type)."""
+    register = register or {}
+    types: dict[tuple, Counter] = defaultdict(Counter)
+    for ev in everything:
+        key = _study_key(ev, register)
+        if key:
+            types[key][ev.study_type] += 1
+    wanted = {ev.id for ev in items}
+    for ev in everything:
+        key = _study_key(ev, register)
+        if key is None or ev.id not in wanted or len(types[key]) < 2:
+            continue
+        usual = types[key].most_common(1)[0][0]
+        if ev.study_type != usual:
+            yield _problem(ev, "context.study_type", f"study type {ev.study_type!r}, but the "
+                           f"same study ({'/'.join(key)}) is typed {usual!r} elsewhere",
+                           "RULEBOOK R4: one study, one type - give every item of this study "
+                           "the design its own words show")
+
+
+def scope_disease(items: list[Evidence], _all: list[Evidence], scopes=None):
+    """An item of a source whose ``disease_scope`` covers its section but that names no
+    disease: Xu 2023's biomarkers are lymphoma biomarkers (RULEBOOK R5). Taxonomy (kindOf)
+    items classify, they report no finding, and are left out."""
+    scopes = scopes or {}
+    for ev in items:
+        scope = scopes.get(ev.source)
+        if scope and not ev.disease and ev.predicate not in UNDIRECTED \
+                and _section_kind(ev, scope["sections"]) in scope["kinds"]:
+            yield _problem(ev, "context.disease", "no disease, although the source's "
+                           f"{_section_kind(ev, scope['sections'])} sections are about "
+                           f"{', '.join(scope['disease'])}", "RULEBOOK R5: add context.disease "
+                           f"(e.g. [{scope['disease'][0]}], or the disease the sentence names)")
+
+
+def _section_kind(ev: Evidence, sections: list[dict]) -> str | None:
+    """The kind of the source section an item's ``section`` names (by its title)."""
+    title = ev.section.split(" > ")[0].strip()
+    return next((s["kind"] for s in sections if s["title"] == title), None)
+
+
 def _claim_key(ev: Evidence) -> tuple:
     return (ev.source, ev.quote, ev.subject, ev.predicate, ev.object, ev.negated,
             tuple(sorted(ev.modality)), tuple(sorted(ev.product)), tuple(sorted(ev.disease)),
@@ -133,6 +236,11 @@ LINTS = {
     "hedge-stated": hedge_stated,
     "shared-statistic": shared_statistic,
     "duplicate-claim": duplicate_claim,
+    "negation-without-cue": negation_without_cue,
+    "design-words": design_words,
+    "review-statement-level": review_statement_level,
+    "study-typed-twice": study_typed_twice,
+    "scope-disease": scope_disease,
 }
 
 
@@ -166,9 +274,23 @@ def lint_problems(cur: Curation, pending: set[str] = frozenset(),
     """Problems of every lint not in ``pending``, on every item or on the items whose ids are
     in ``only`` (compared against all items where a lint compares items)."""
     items = [ev for ev in cur.evidence if only is None or ev.id in only]
+    extra = {"study-typed-twice": {"register": _register_keys(cur)},
+             "scope-disease": {"scopes": _disease_scopes(cur)}}
     problems = []
     for name, lint in LINTS.items():
         if name not in pending:
             problems.extend(CurationError(p.path, p.line, p.field, f"{p.problem} [{name}]", p.fix)
-                            for p in lint(items, cur.evidence))
+                            for p in lint(items, cur.evidence, **extra.get(name, {})))
     return sorted(problems, key=lambda p: (p.path, p.line, p.field))
+
+
+def _register_keys(cur: Curation) -> dict:
+    """(source id, reference number) -> ("study", register id) for every citation in the
+    primary-study register."""
+    return {(review, str(ref)): ("study", study) for (review, ref), study in cur.citations.items()}
+
+
+def _disease_scopes(cur: Curation) -> dict:
+    """source id -> {disease, kinds, sections} for sources that declare ``disease_scope``."""
+    return {s.id: {**s.disease_scope, "sections": s.sections}
+            for s in cur.sources.values() if s.disease_scope}

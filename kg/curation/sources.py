@@ -150,6 +150,7 @@ class Source:
     reference_count: int | None
     where: str
     sections: list[dict] = field(default_factory=list)   # {starts, kind, title}
+    disease_scope: dict | None = None    # {disease: [ids], kinds: [section kinds]} (RULEBOOK R5)
 
     @cached_property
     def normalised_text(self) -> str | None:
@@ -561,10 +562,26 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
         sections.append(dict(sec))
     if None in (ident, title, journal, licence, year):
         return None
-    return Source(sections=sections, id=ident, doi=doi, pmid=pmid, pmcid=c.text(meta, "pmcid", False), title=title,
+    return Source(sections=sections, disease_scope=_parse_disease_scope(meta, c), id=ident, doi=doi, pmid=pmid, pmcid=c.text(meta, "pmcid", False), title=title,
                   authors=c.text_list(meta, "authors"), year=int(year), journal=journal,
                   licence=licence, text_path=text_path,
                   reference_count=int(refcount) if refcount else None, where=meta.where())
+
+
+def _parse_disease_scope(meta: Node, c: _Collector) -> dict | None:
+    """``disease_scope: {disease: [b-cell-nhl], kinds: [biomarker, mechanism]}``: the disease a
+    review is about, which items of those section kinds must name (RULEBOOK R5)."""
+    raw = meta.get("disease_scope")
+    if raw is None:
+        return None
+    disease = c.text_list(raw, "disease") if isinstance(raw, Node) else []
+    kinds = c.text_list(raw, "kinds") if isinstance(raw, Node) else []
+    if not disease or not kinds or not set(kinds) <= set(SECTION_KINDS):
+        c.add(meta, "disease_scope", "disease_scope needs disease (entity ids) and kinds "
+              f"(section kinds: {', '.join(SECTION_KINDS)})",
+              "write disease_scope: {disease: [b-cell-nhl], kinds: [biomarker, mechanism]}")
+        return None
+    return {"disease": disease, "kinds": kinds}
 
 
 def _check_references(cur: Curation, schema: Schema, c: _Collector,

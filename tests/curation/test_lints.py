@@ -28,6 +28,32 @@ DUPLICATE = '''
   directness: direct
 '''
 STAT = '  statistics: [{measure: proportion, value: 8, text: "relapse (8)"}]\n'
+MOUSE = "In a xenograft mouse model, trogocytosis lowered antigen density (9)."
+IN_MICE = f'''
+- id: mini2024-mouse
+  subject: mini-biomarker
+  predicate: indicates
+  object: mini-mechanism
+  refs: [9]
+  quote: "{MOUSE}"
+  context: {{study_type: single-arm trial}}
+  certainty: stated
+  directness: direct
+'''
+SAME_STUDY = '''
+- id: mini2024-tmtv-mechanism
+  subject: mini-biomarker
+  predicate: indicates
+  object: mini-mechanism
+  refs: [7]
+  quote: "High total metabolic tumor volume at infusion was predictive of early resistance, with a hazard ratio of 4.35 (7)."
+  context: {study_type: case report}
+  certainty: stated
+  directness: direct
+'''
+TMTV_END = "  certainty: stated\n  directness: direct\n\n- id: mini2024-dual"
+SCOPED = ("  reference_count: 10\n  disease_scope: {disease: [mini-disease], kinds: [biomarker]}\n"
+          "  sections:\n    - {starts: \"High total\", kind: biomarker, title: Results}\n")
 
 # lint -> (old text, new text, line of the problem, field); None: append new text
 BREAKS = {
@@ -39,10 +65,23 @@ BREAKS = {
     "shared-statistic": ("  level: review-statement\n", "  level: review-statement\n" + STAT,
                          42, "statistics"),
     "duplicate-claim": (None, DUPLICATE, 52, "quote"),
+    "negation-without-cue": (TMTV_END, TMTV_END.replace("direct\n\n", "direct\n  negated: true\n\n"),
+                             25, "negated"),
+    "design-words": (None, IN_MICE, 53, "context.study_type"),
+    "review-statement-level": ("  context: {study_type: single-arm trial}\n  certainty: hedged",
+                               "  context: {study_type: review statement}\n  certainty: hedged",
+                               32, "context.study_type"),
+    "study-typed-twice": (None, SAME_STUDY, 53, "context.study_type"),
+    "scope-disease": ("  reference_count: 10\n\nevidence:\n- id: mini2024-tmtv\n",
+                      SCOPED + "\nevidence:\n- id: mini2024-tmtv\n  section: Results\n", 16,
+                      "context.disease"),
 }
 
 
 def _break(root, old, new):
+    if MOUSE in new:                     # the fixture text gains the sentence it quotes
+        with (root / "fixtures" / "text.txt").open("a", encoding="utf-8") as text:
+            text.write(f" {MOUSE}\n")
     path = root / SOURCE
     text = path.read_text(encoding="utf-8")
     if old is None:
