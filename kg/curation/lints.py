@@ -42,6 +42,9 @@ PRECLINICAL_WORDS = re.compile(r"\b(?:xenografts?|mice|(?:mouse|murine)(?![- ](?
 CLINICAL_WORDS = re.compile(r"\b(?:patients?|trials?|phase|cohorts?|children|adults|"
                             r"retrospective|prospective|real-world|cases?)\b", re.IGNORECASE)
 UNTYPED = ("mixed", "review statement", None)
+# A null result says so without a negation word: "a similar response rate" (RULEBOOK R2).
+NULL_RESULT = re.compile(r"\b(?:similar|comparable|no (?:significant )?difference|not "
+                         r"significant(?:ly)?|unchanged)\b", re.IGNORECASE)
 
 
 def _problem(ev: Evidence, key: str, problem: str, fix: str) -> CurationError:
@@ -123,11 +126,18 @@ def negation_without_cue(items: list[Evidence], _all: list[Evidence]):
     """A negated item whose quote has no negation cue: the claim says more than the words
     (RULEBOOK R2)."""
     for ev in items:
-        if ev.negated and not negation_cues(ev.quote):
+        words = _dehyphenated(ev.quote)
+        if ev.negated and not negation_cues(words) and not NULL_RESULT.search(words):
             yield _problem(ev, "negated", "negated, but the quote has no negation cue (not, no, "
-                           "without, failed to, ...)", "RULEBOOK R2: remove negated and weaken "
+                           "without, failed to, ...) and reports no null result (similar, "
+                           "comparable, ...)", "RULEBOOK R2: remove negated and weaken "
                            "the relation or the certainty (an open question is hedged, 'not a "
                            "guarantee' is a caveat), or quote the sentence that negates")
+
+
+def _dehyphenated(quote: str) -> str:
+    """A quote with the PDF's line-break hyphens joined ("simi- lar" -> "similar")."""
+    return re.sub(r"(\w)- (\w)", r"\1\2", quote)
 
 
 def design_words(items: list[Evidence], _all: list[Evidence]):
