@@ -29,6 +29,7 @@ CONTRADICTIONS = {
     ("leadsTo", "favourable"): "'leadsTo' says a resistance mechanism brings the outcome about",
 }
 UNDIRECTED = ("kindOf",)                     # taxonomy: a direction means nothing here
+STRUCTURAL = ("kindOf", "involves", "involvesCells", "targets", "usesTherapy")  # no finding
 SHARED_OK = ("count", "cut-off")             # cohort sizes and thresholds describe a study
 CLINICAL_TYPES = ("randomised controlled trial", "single-arm trial", "clinical trial",
                   "prospective cohort", "retrospective cohort", "observational study",
@@ -169,10 +170,12 @@ def review_statement_level(items: list[Evidence], _all: list[Evidence]):
 
 def _study_key(ev: Evidence, register: dict) -> tuple | None:
     """The study one item reports: its one reference, resolved through the primary-study
-    register when it is there (so both reviews' numbers meet)."""
+    register when it is there (so both reviews' numbers meet), and which part of it - its
+    laboratory or its patients (a study may have both, each typed once)."""
     if ev.level != "primary-study" or len(ev.refs) != 1 or ev.study_type in UNTYPED:
         return None
-    return register.get((ev.source, ev.refs[0]), (ev.source, ev.refs[0]))
+    part = "laboratory" if ev.study_type in PRECLINICAL_TYPES else "patients"
+    return (*register.get((ev.source, ev.refs[0]), (ev.source, ev.refs[0])), part)
 
 
 def study_typed_twice(items: list[Evidence], everything: list[Evidence], register=None):
@@ -192,19 +195,22 @@ def study_typed_twice(items: list[Evidence], everything: list[Evidence], registe
         usual = types[key].most_common(1)[0][0]
         if ev.study_type != usual:
             yield _problem(ev, "context.study_type", f"study type {ev.study_type!r}, but the "
-                           f"same study ({'/'.join(key)}) is typed {usual!r} elsewhere",
+                           f"same study ({'/'.join(key[:-1])}, its {key[-1]}) is typed {usual!r} "
+                           "elsewhere",
                            "RULEBOOK R4: one study, one type - give every item of this study "
                            "the design its own words show")
 
 
 def scope_disease(items: list[Evidence], _all: list[Evidence], scopes=None):
     """An item of a source whose ``disease_scope`` covers its section but that names no
-    disease: Xu 2023's biomarkers are lymphoma biomarkers (RULEBOOK R5). Taxonomy (kindOf)
-    items classify, they report no finding, and are left out."""
+    disease: Xu 2023's biomarkers are lymphoma biomarkers (RULEBOOK R5). Left out: items that
+    classify or describe biology (kindOf, involves, involvesCells, targets, usesTherapy) and
+    laboratory findings, whose scope is their model (R8)."""
     scopes = scopes or {}
     for ev in items:
         scope = scopes.get(ev.source)
-        if scope and not ev.disease and ev.predicate not in UNDIRECTED \
+        if scope and not ev.disease and ev.predicate not in STRUCTURAL \
+                and ev.study_type not in PRECLINICAL_TYPES \
                 and _section_kind(ev, scope["sections"]) in scope["kinds"]:
             yield _problem(ev, "context.disease", "no disease, although the source's "
                            f"{_section_kind(ev, scope['sections'])} sections are about "
