@@ -7,8 +7,8 @@ line, the field and a fix.
 items to every lint regardless.
 
 >>> sorted(LINTS)  # doctest: +NORMALIZE_WHITESPACE
-['deprecated-study-type', 'design-words', 'duplicate-claim', 'hedge-stated',
- 'missing-evidence-fields', 'negation-without-cue', 'predicate-direction',
+['contradicts-own-sentence', 'deprecated-study-type', 'design-words', 'duplicate-claim',
+ 'hedge-stated', 'missing-evidence-fields', 'negation-without-cue', 'predicate-direction',
  'review-statement-level', 'scope-disease', 'shared-statistic', 'study-typed-twice']
 """
 from __future__ import annotations
@@ -224,6 +224,22 @@ def _section_kind(ev: Evidence, sections: list[dict]) -> str | None:
     return next((s["kind"] for s in sections if s["title"] == title), None)
 
 
+def contradicts_own_sentence(items: list[Evidence], everything: list[Evidence]):
+    """Two items from one sentence about the same subject and object, one negated and one
+    not: a qualifying clause turned into a refutation (RULEBOOK R1: one claim plus its
+    caveat)."""
+    sides: dict[tuple, dict[bool, str]] = defaultdict(dict)
+    for ev in everything:
+        sides[(ev.source, ev.quote, ev.subject, ev.object)].setdefault(ev.negated, ev.id)
+    wanted = {ev.id for ev in items}
+    for ev in everything:
+        other = sides[(ev.source, ev.quote, ev.subject, ev.object)].get(not ev.negated)
+        if ev.negated and other and ev.id in wanted:
+            yield _problem(ev, "negated", f"negates {other}, a claim of the same sentence about "
+                           "the same subject and object", "RULEBOOK R1: keep one claim and put "
+                           "the qualifying words in its caveat: {text, kind}")
+
+
 def _claim_key(ev: Evidence) -> tuple:
     return (ev.source, ev.quote, ev.subject, ev.predicate, ev.object, ev.negated,
             tuple(sorted(ev.modality)), tuple(sorted(ev.product)), tuple(sorted(ev.disease)),
@@ -257,6 +273,7 @@ LINTS = {
     "review-statement-level": review_statement_level,
     "study-typed-twice": study_typed_twice,
     "scope-disease": scope_disease,
+    "contradicts-own-sentence": contradicts_own_sentence,
 }
 
 

@@ -51,6 +51,18 @@ SAME_STUDY = '''
   certainty: stated
   directness: direct
 '''
+REFUTED = '''
+- id: mini2024-dual-refuted
+  negated: true
+  subject: mini-strategy
+  predicate: addresses
+  object: mini-mechanism
+  refs: [8]
+  quote: "Dual-targeted CAR-T cells may prevent antigen-negative relapse (8)."
+  context: {study_type: single-arm trial}
+  certainty: hedged
+  directness: direct
+'''
 TMTV_END = "  certainty: stated\n  directness: direct\n\n- id: mini2024-dual"
 SCOPED = ("  reference_count: 10\n  disease_scope: {disease: [mini-disease], kinds: [biomarker]}\n"
           "  sections:\n    - {starts: \"High total\", kind: biomarker, title: Results}\n")
@@ -72,6 +84,7 @@ BREAKS = {
                                "  context: {study_type: review statement}\n  certainty: hedged",
                                32, "context.study_type"),
     "study-typed-twice": (None, SAME_STUDY, 53, "context.study_type"),
+    "contradicts-own-sentence": (None, REFUTED, 48, "negated"),
     "scope-disease": ("  reference_count: 10\n\nevidence:\n- id: mini2024-tmtv\n",
                       SCOPED + "\nevidence:\n- id: mini2024-tmtv\n  section: Results\n", 16,
                       "context.disease"),
