@@ -85,9 +85,12 @@ def suggest_certainty(text: str) -> tuple[str, str | None]:
 
 
 # Words of a quote that name the design of the study behind it, most specific first.
+# (mouse or murine as the origin of an antibody or scFv names a product, not a model)
+ANIMAL_WORDS = (r"xenografts?|mice|(?:mouse|murine)(?![- ](?:derived|origin|scfv|antibod))|"
+                r"animal models?|preclinical")
 STUDY_TYPE_CUES = (
     ("randomised controlled trial", r"randomi[sz]ed"),
-    ("preclinical animal model", r"xenograft|mice|mouse|murine|animal models?"),
+    ("preclinical animal model", ANIMAL_WORDS),
     ("in vitro", r"in vitro|cell lines?"),
     ("retrospective cohort", r"retrospective(?:ly)?|real-world"),
     ("prospective cohort", r"prospective(?:ly)?"),

@@ -17,7 +17,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from kg.curation.cues import hedge_cues, negation_cues
+from kg.curation.cues import ANIMAL_WORDS, hedge_cues, negation_cues
 from kg.curation.sources import Curation, Evidence
 from kg.errors import CurationError
 
@@ -36,10 +36,7 @@ CLINICAL_TYPES = ("randomised controlled trial", "single-arm trial", "clinical t
                   "case report")
 PRECLINICAL_TYPES = ("preclinical animal model", "in vitro")
 # Words that name a design (RULEBOOK R4): laboratory work vs studies in patients.
-# (mouse or murine as the origin of an antibody or scFv names a product, not a model)
-PRECLINICAL_WORDS = re.compile(r"\b(?:xenografts?|mice|(?:mouse|murine)(?![- ](?:derived|origin|"
-                               r"scfv|antibod))|animal models?|in vitro|cell lines?|preclinical)"
-                               r"\b", re.IGNORECASE)
+PRECLINICAL_WORDS = re.compile(rf"\b(?:{ANIMAL_WORDS}|in vitro|cell lines?)\b", re.IGNORECASE)
 CLINICAL_WORDS = re.compile(r"\b(?:patients?|trials?|phase|cohorts?|children|adults|"
                             r"retrospective|prospective|real-world|cases?)\b", re.IGNORECASE)
 UNTYPED = ("mixed", "review statement", None)

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from kg.curation.cues import negation_cues, suggest_certainty
+from kg.curation.cues import negation_cues, suggest_certainty, suggest_study_type
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
 from kg.curation.schema import Relation, load_schema
 from kg.curation.sentences import Sentence, locate, normalised_with_offsets, split_sentences, \
@@ -129,12 +129,6 @@ WEIGHTS = {"bias": -2.37,
            "subject outside definition": -3.35,
            "words apart": -0.08}
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
-STUDY_TYPE_CUES = (("preclinical animal model", r"\bmice\b|\bmouse\b|murine|xenograft"),
-                   ("in vitro", r"in vitro|cell lines?\b"),
-                   ("retrospective cohort", r"retrospective"),
-                   ("prospective cohort", r"prospective"),
-                   ("case report", r"case report|a patient\b"),
-                   ("clinical trial", r"\btrial\b|phase (?:1|2|I|II)\b"))
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
 DRUG_LIKE = re.compile(r"(?<![\w-])[A-Za-z]{4,}(?:mab|nib|cel|leucel|lisib|mide|platin|"
@@ -355,10 +349,10 @@ def with_broader(mentions: list[Mention], broader: dict[str, list[dict]]) -> lis
 
 
 def _study_type(sentence: str, refs: list[str]) -> str:
-    for name, pattern in STUDY_TYPE_CUES:
-        if re.search(pattern, sentence, re.I):
-            return name
-    return "review statement" if not refs else "mixed"
+    """The design the sentence's words name (the same cues as the lints), else a review's own
+    statement when nothing is cited, else mixed."""
+    named, _ = suggest_study_type(sentence)
+    return named or ("review statement" if not refs else "mixed")
 
 
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],

@@ -22,7 +22,7 @@ XU_TABLE1 = {  # Xu Table 1: mechanism row -> its possible solution(s)
     "defective-cd19-processing": {"dual-multi-targeted-car-t", "sequential-car-t-infusion"},
     "epitope-concealment": {"optimise-production-process"},
     "immune-pressure": {"dual-multi-targeted-car-t", "sequential-car-t-infusion"},
-    "lineage-switch": {"crs-control"},
+    "cytokine-induced-myeloid-differentiation": {"crs-control"},   # the 6th solution, row by row
     "trogocytosis": {"dual-multi-targeted-car-t", "sequential-car-t-infusion"},
     "inhibitory-ligand-expression": {"checkpoint-blockade-combination"},
     "apoptosis-resistance": {"proapoptotic-agent-combination"},
