@@ -154,7 +154,8 @@ def ask(store, text: str, include_drafts: bool = False) -> dict:
                           subjects[0]["label"] if subjects else None, include_drafts, index,
                           **scope_args)
         doc.update(evaluated=answer["evaluated"], considered=answer["considered"],
-                   summary=answer["summary"], answer=answer["evidence"])
+                   summary=answer["summary"], answer=answer["evidence"],
+                   resolved=answer["resolved"] or answer["evaluated"])
     elif kind == "monitoring":
         answer = questions.monitoring_answer(store, subjects[0]["label"] if subjects else None,
                                              include_drafts, index, **scope_args)

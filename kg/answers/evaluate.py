@@ -5,7 +5,8 @@ X is a strategy, or a therapy together with the strategies that use it (``usesTh
 Every item whose subject is one of them and whose relation says what it does (addresses,
 treats, improves, achieves) is shown, with ``stance`` (``for``, or ``against`` when negated)
 and ``bears_on`` (``situation`` when its object is the finding asked about, a mechanism beneath
-or linked to it, or what it leads to; otherwise ``elsewhere``). Order: direct negatives about
+or linked to it, or what it leads to; otherwise ``elsewhere``, or ``unstated`` when the
+question states no finding). Order: direct negatives about
 the situation, then support for it, then the rest — each group strongest first
 (``kg.answers.ranking.item_key``).
 
@@ -52,7 +53,8 @@ def evaluate(store, target: str, finding: str | None = None, include_drafts: boo
             continue
         item = scope.annotate(item)
         item["stance"] = "against" if item["negated"] else "for"
-        item["bears_on"] = "situation" if item["object"]["iri"] in situation else "elsewhere"
+        item["bears_on"] = "situation" if item["object"]["iri"] in situation \
+            else ("elsewhere" if root else "unstated")
         item["level_words"] = level_words(item)
         rows.append(item)
     rows.sort(key=lambda i: (_group(i), item_key(i), i["id"]))
@@ -71,15 +73,12 @@ def _group(item: dict) -> int:
 
 def _summary(rows: list[dict], root: dict | None) -> str:
     """One sentence: what speaks against and for, in the situation when one was stated."""
-    where = f" for {root['label']}" if root else ""
+    where = f" in {root['label']}" if root else ""
     near = [r for r in rows if r["bears_on"] == "situation"] if root else rows
     against = [r for r in near if r["stance"] == "against"]
     support = [r for r in near if r["stance"] == "for"]
     if not near:
         return f"no evidence{where}; {len(rows)} item(s) about it elsewhere"
-    parts = []
-    if against:
-        parts.append(f"against{where}: {against[0]['claim']} ({against[0]['level_words']})")
-    if support:
-        parts.append(f"for{where}: {support[0]['claim']} ({support[0]['level_words']})")
-    return "; ".join(parts)
+    parts = [f"{word}{where}: {found[0]['claim']} ({found[0]['level_words']})"
+             for word, found in (("Against", against), ("For", support)) if found]
+    return ". ".join(parts)

@@ -187,7 +187,7 @@ def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict
     modality = _modalities(store)
     items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
     by_id = {i["id"]: i for i in items}
-    resolved = resolved_json(text, root, answered_as)
+    resolved = resolved_json(text, root, answered_as, scope)
     wanted = set(features or [])
     out, withheld = [], []
     for m in found:
@@ -222,8 +222,9 @@ def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict
                     "conflicting_evidence": [c for c in contrary if c["id"] not in same],
                     "contested": basis["contested"],
                     "caveats": basis["caveats"]
-                    + [{"text": f"not yet observed: {c['claim']}", "kind": "not yet observed",
-                        "evidence": c["id"]} for c in contrary
+                    + [{"text": "not yet observed" + "".join(
+                        f" with {x}" for x in c["scope"]["modality"][:1]) + f": {c['claim']}",
+                        "kind": "not yet observed", "evidence": c["id"]} for c in contrary
                        if c["certainty"] == "not-yet-observed"],
                     "rank_basis": basis,
                     "fit": fit, "fit_score": fit_score,
@@ -276,12 +277,16 @@ def _support(evidence: list[dict]) -> tuple:
     return (len(sources), len(evidence), best_study)
 
 
-def resolved_json(text: str, root: dict, answered_as: str | None = None) -> dict:
-    """What the user's TEXT was taken as (``resolved`` in every answer)."""
+def resolved_json(text: str, root: dict, answered_as: str | None = None,
+                  scope: Scope | None = None) -> dict:
+    """What the user's TEXT was taken as (``resolved`` in every answer), and in which
+    situation (``scope``: disease, population, ``after`` and ``therapy``)."""
     out = {"text": text, "label": root["label"], "iri": root["iri"],
            "category": root["category"]}
     if answered_as:
         out["answered_as"] = answered_as
+    if scope is not None:
+        out["scope"] = scope.as_json()
     return out
 
 
@@ -407,7 +412,8 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
         explanation = _explanation(graph, index, strategy, targets, inherited, root["iri"])
         explanation += _steps([(strategy, _relation(i), root["iri"]) for i in mentioned
                                if _relation(i) != "addresses" or root["iri"] not in own], index)
-        basis = rank_row(evidence, contrary, index[inherited[1]]["label"] if inherited else None)
+        basis = rank_row(evidence, contrary, index[inherited[1]]["label"] if inherited else None,
+                         situation)
         same = set(basis["same_sentence"])
         actions = props.get(strategy, {}).get("action", [])
         rows.append({
@@ -431,18 +437,19 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
                       "modality": sorted(set(modality) | {m for e in evidence
                                                            for m in e["scope"]["modality"]})},
             "extrapolated": bool(evidence) and all(e["extrapolated"] for e in evidence),
-            "resolved": resolved_json(text, root, answered_as),
+            "resolved": resolved_json(text, root, answered_as, scope),
             "support": dict(zip(("sources", "evidence_items", "best_study_type_weight"),
                                 _support(evidence)))})
     if action:
         rows = [r for r in rows if action in r["action"]]
+        withheld = [w for w in withheld if action in props.get(w["iri"], {}).get("action", [])]
     rows.sort(key=lambda r: (KIND_ORDER.index(r["kind"]),
                              *sort_key(r["rank_basis"], r["strategy"])))
     for n, row in enumerate(rows, 1):
         row["rank"] = n
         row["rank_basis"]["summary"] = f"{KIND_WORDS[row['kind']]}; " \
             + row["rank_basis"]["summary"]
-    return {"resolved": resolved_json(text, root, answered_as), "scope": scope.as_json(),
+    return {"resolved": resolved_json(text, root, answered_as, scope), "scope": scope.as_json(),
             "strategies": rows, "withheld": sorted(withheld, key=lambda w: w["strategy"])}
 
 
