@@ -412,8 +412,7 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
         explanation = _explanation(graph, index, strategy, targets, inherited, root["iri"])
         explanation += _steps([(strategy, _relation(i), root["iri"]) for i in mentioned
                                if _relation(i) != "addresses" or root["iri"] not in own], index)
-        basis = rank_row(evidence, contrary, index[inherited[1]]["label"] if inherited else None,
-                         situation)
+        basis = rank_row(evidence, contrary, index[inherited[1]]["label"] if inherited else None)
         same = set(basis["same_sentence"])
         actions = props.get(strategy, {}).get("action", [])
         rows.append({

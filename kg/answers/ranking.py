@@ -17,8 +17,8 @@ A row is ordered by its strongest supporting item, compared in this order:
 
 Caveats stated in the supporting sentence are collected and shown, never subtracted.
 ``contested`` comes only from independent evidence: a contrary item whose sentence is not one
-of the supporting sentences, or which speaks directly of the situation asked (the same
-sentence qualifying its own claim is a caveat, listed in ``same_sentence``). ``rank_basis["summary"]`` says all this in words.
+of the supporting sentences (the same sentence qualifying its own claim is a caveat, listed in
+``same_sentence``). ``rank_basis["summary"]`` says all this in words.
 
 >>> level_of({"study_type": "clinical trial", "certainty": "hedged", "context": {}})
 ('C', 'clinical trial, hedged (provisional)')
@@ -92,11 +92,12 @@ def item_key(item: dict) -> tuple:
             if certainty_of(item) in CERTAINTY_ORDER else 0, is_extrapolated(item))
 
 
-def level_words(item: dict) -> str:
-    """'level C · stated · single-arm trial' (and 'extrapolated' when it is)."""
+def level_words(item: dict, directness: bool = True) -> str:
+    """'level C · stated · single-arm trial' (and 'extrapolated' when it is and
+    ``directness`` is asked for)."""
     words = [f"level {level_of(item)[0]}", certainty_of(item).replace("-", " "),
              study_type_of(item) or "study type not stated"]
-    if is_extrapolated(item):
+    if directness and is_extrapolated(item):
         words.append("extrapolated")
     return " · ".join(words)
 
@@ -132,24 +133,21 @@ def caveats_of(items: list[dict]) -> list[dict]:
     return list(out.values())
 
 
-def independent(evidence: list[dict], contrary: list[dict],
-                situation: set[str] = frozenset()) -> tuple[list[dict], list[dict]]:
-    """``contrary`` split into evidence against the row and qualifications of its claim: an
-    item from one of the supporting sentences qualifies the claim ("an option, but with
-    limited durability"), unless it is about the situation asked (its object is in
-    ``situation``: "responses in X, but not in Y" asked about Y is a direct negative)."""
+def independent(evidence: list[dict], contrary: list[dict]) -> tuple[list[dict], list[dict]]:
+    """``contrary`` split into items from another sentence (independent evidence against the
+    row) and items from one of the supporting sentences: a qualification of the claim ("an
+    option, but with limited durability"; "responses in X, but not in Y" when X is what
+    supports the row here), shown as a caveat. Asked about Y itself, the sentence does not
+    support the row, so the same item is independent evidence against it."""
     own = {quote_key(e) for e in evidence}
-    same = [c for c in contrary if quote_key(c) in own
-            and c.get("object", {}).get("iri") not in situation]
-    return [c for c in contrary if c not in same], same
+    return ([c for c in contrary if quote_key(c) not in own],
+            [c for c in contrary if quote_key(c) in own])
 
 
-def rank_row(evidence: list[dict], contrary: list[dict], inherited: str | None = None,
-             situation: set[str] = frozenset()) -> dict:
+def rank_row(evidence: list[dict], contrary: list[dict], inherited: str | None = None) -> dict:
     """The ``rank_basis`` of one answer row: supporting ``evidence``, ``contrary`` evidence,
-    the broader mechanism it was ``inherited`` through (None when direct) and the entities of
-    the ``situation`` asked about (see ``independent``)."""
-    against, same = independent(evidence, contrary, situation)
+    and the broader mechanism it was ``inherited`` through (None when direct)."""
+    against, same = independent(evidence, contrary)
     support = _distinct(evidence)
     opposed = _distinct(against)
     best = support[0] if support else None

@@ -106,7 +106,8 @@ def _best(row: dict) -> dict | None:
 def _marks(row: dict) -> list[str]:
     """The words after the option: level · certainty · study type, marks and caveats."""
     best = _best(row)
-    marks = [level_words(best) if best else "no supporting evidence"]
+    marks = [level_words(best, directness=not row.get("extrapolated"))
+             if best else "no supporting evidence"]
     if row["rank_basis"].get("preclinical_only"):
         marks.append("animal/in-vitro only")
     if row.get("contested"):
