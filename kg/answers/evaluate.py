@@ -4,9 +4,9 @@ the patient's situation (``shared/CLINIC.md``: negatives first if they are direc
 X is a strategy, or a therapy together with the strategies that use it (``usesTherapy``).
 Every item whose subject is one of them and whose relation says what it does (addresses,
 treats, improves, achieves) is shown, with ``stance`` (``for``, or ``against`` when negated)
-and ``bears_on`` (``situation`` when its object is the finding asked about, a mechanism beneath
-or linked to it, or what it leads to; otherwise ``elsewhere``, or ``unstated`` when the
-question states no finding). Order: direct negatives about
+and ``bears_on`` (``situation`` when its object is the finding asked about — relapse or failure after the
+failed therapy when only that is stated — a mechanism beneath or linked to it, or what it
+leads to; otherwise ``elsewhere``, or ``unstated`` when the question states neither). Order: direct negatives about
 the situation, then support for it, then the rest — each group strongest first
 (``kg.answers.ranking.item_key``).
 
@@ -32,7 +32,7 @@ def evaluate(store, target: str, finding: str | None = None, include_drafts: boo
              after: str | None = None) -> dict:
     """``{"evaluated", "considered", "resolved", "scope", "evidence", "summary"}`` for the
     strategy or therapy ``target`` in the situation ``finding`` (None: no finding stated)."""
-    from kg.answers.questions import _strategy_mechanisms, resolved_json
+    from kg.answers.questions import _question_roots, _strategy_mechanisms, resolved_json
     from kg.store.local import Term
     index = index or entity_index(store)
     x = resolve(store, target, {"strategy", "therapy"}, index=index)
@@ -41,9 +41,12 @@ def evaluate(store, target: str, finding: str | None = None, include_drafts: boo
         subjects |= set(store.query(USES, {"x": Term.iri(x["iri"])}).values("s"))
     situation: set[str] = set()
     root = None
-    if finding:
-        root = resolve(store, finding, index=index)
-        situation = {root["iri"]} | _strategy_mechanisms(store, root)
+    if finding or after:              # no finding: relapse or failure after the failed therapy
+        root = resolve(store, finding, index=index) if finding \
+            else resolve(store, after, {"therapy"}, index=index)
+        roots = _question_roots(store, root, index, "evaluate")[0]
+        situation = {root["iri"]}.union(*(_strategy_mechanisms(store, r) | {r["iri"]}
+                                          for r in roots))
     scope = Scope.build(store, index, disease=disease, therapy=therapy, population=population,
                         after=after)
     rows = []
@@ -60,7 +63,7 @@ def evaluate(store, target: str, finding: str | None = None, include_drafts: boo
     rows.sort(key=lambda i: (_group(i), item_key(i), i["id"]))
     return {"evaluated": resolved_json(target, x),
             "considered": sorted(index[s]["label"] for s in subjects if s in index),
-            "resolved": resolved_json(finding, root) if root else None,
+            "resolved": resolved_json(finding or after, root) if root else None,
             "scope": scope.as_json(), "evidence": rows, "summary": _summary(rows, root)}
 
 
@@ -73,7 +76,8 @@ def _group(item: dict) -> int:
 
 def _summary(rows: list[dict], root: dict | None) -> str:
     """One sentence: what speaks against and for, in the situation when one was stated."""
-    where = f" in {root['label']}" if root else ""
+    where = "" if root is None else (f" (after {root['label']})"
+                                     if root["category"] == "therapy" else f" (in {root['label']})")
     near = [r for r in rows if r["bears_on"] == "situation"] if root else rows
     against = [r for r in near if r["stance"] == "against"]
     support = [r for r in near if r["stance"] == "for"]

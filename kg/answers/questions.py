@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from kg.answers.evidence import evidence_items
 from kg.answers.lookup import entity_index, resolve
-from kg.answers.scope import Scope
+from kg.answers.scope import Scope, modality_of
 from kg.errors import NoMatch
 from kg.store.local import Term
 from kg.vocab import ENT
@@ -351,7 +351,9 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     one (``therapy``) are withheld too; the failed therapy (``after``) withholds nothing.
 
     An option must address something in the situation: a strategy whose only link to it is
-    that it contributes to the failure is a risk factor, and is withheld saying so. Rows are
+    that it contributes to the failure is a risk factor, and is withheld saying so. What the
+    partner drugs a strategy uses did (``usesTherapy``, other than CAR-T or blinatumomab;
+    e.g. a trial's outcomes) is shown in ``therapy_evidence``, not counted in its rank. Rows are
     ordered by kind of action (treat now first, ``KIND_ORDER``), then as
     ``kg.answers.ranking`` says; ``kind`` names the group a row is shown in."""
     from kg.answers.ranking import rank_row, sort_key
@@ -370,6 +372,11 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     modalities = _modalities(store)
     items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
     by_id = {i["id"]: i for i in items}
+    uses: dict[str, set[str]] = {}
+    for i in items:                     # the partner drugs it adds, not CAR-T or blinatumomab
+        if _relation(i) == "usesTherapy" and not i["negated"] \
+                and modality_of(index.get(i["object"]["iri"], {})) == "other":
+            uses.setdefault(i["subject"]["iri"], set()).add(i["object"]["iri"])
     mentioning = {i["subject"]["iri"] for i in items if i["object"]["iri"] in situation
                   and index.get(i["subject"]["iri"], {}).get("category") == "strategy"}
     rows, withheld = [], []
@@ -424,6 +431,8 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
             "conflicting_evidence": [c for c in contrary if c["id"] not in same],
             "contested": basis["contested"],
             "caveats": basis["caveats"],
+            "therapy_evidence": [i for i in items if i["subject"]["iri"] in uses.get(strategy, ())
+                                 and _relation(i) in SUPPORTS],
             "inherited": index[inherited[1]]["label"] if inherited else False,
             "inherited_step": ({"from": index[inherited[0]]["label"], "relation": "kindOf",
                                 "to": index[inherited[1]]["label"]} if inherited else None),

@@ -138,6 +138,9 @@ def _details(row: dict, quotes: Quotes, number: int, explain: bool) -> list[str]
     if row.get("conflicting_evidence"):
         lines.append("     Contrary evidence (other sentences):")
         lines += quotes.block(row["conflicting_evidence"], where=f"{number}")
+    if row.get("therapy_evidence"):
+        lines.append("     What the therapies it uses did (not counted in the rank):")
+        lines += quotes.block(row["therapy_evidence"], where=f"{number}")
     return lines
 
 

@@ -167,7 +167,8 @@ QUESTIONS = [
     ("failed axi-cel, which mechanisms explain primary non-response?", "explain",
      lambda d: d["scope"]["after"] == "Axicabtagene ciloleucel"),
     ("Should we do a consolidative transplant after CAR-T in ALL?", "evaluate",
-     lambda d: d["evaluated"]["category"] == "strategy" and d["answer"]),
+     lambda d: d["evaluated"]["category"] == "strategy"
+     and any(i["bears_on"] == "situation" for i in d["answer"])),
     ("Which biomarkers predict early resistance?", "biomarkers", lambda d: d["answer"]),
 ]
 
@@ -210,3 +211,16 @@ def test_after_is_echoed_and_withholds_nothing(built_project):
     assert {r["strategy"] for r in plain} == {r["strategy"] for r in after}
     bad = run_cli("strategies", "CD19-negative relapse", "--after", "zzzz", home=built_project)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def test_api_takes_the_situation(store):
+    from kg.server.api import answer
+    status, rows = answer(store, "strategies", {"text": "CD19-negative relapse",
+                                                "after": "blinatumomab"})
+    assert status == 200 and rows[0]["resolved"]["scope"]["after"] == "Blinatumomab"
+    assert any("car-t" in r["modality"] for r in rows)
+    status, rows = answer(store, "mechanisms", {"text": "relapse", "after": "blinatumomab"})
+    assert status == 200 and all(not r["modality"] or "blinatumomab" in r["modality"]
+                                 for r in rows)
+    status, body = answer(store, "biomarkers", {"after": "no such therapy"})
+    assert status == 404 and body["error"]
