@@ -185,8 +185,8 @@ def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict
     scope.explaining = True
     found = q.union(lambda r: mechanism_iris(store, r))
     modality = _modalities(store)
-    items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
-    by_id = {i["id"]: i for i in items}
+    indexed = _Items([scope.annotate(i)
+                      for i in evidence_items(store, include_drafts=include_drafts)])
     resolved = resolved_json(text, root, answered_as, scope)
     wanted = set(features or [])
     out, withheld = [], []
@@ -198,16 +198,13 @@ def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict
             continue
         parents = sorted({index[o]["label"] for (s, p, o), n in graph.edges.items()
                           if s == m and p == "kindOf" and n and o in index})
-        about = [i for i in items if i["subject"]["iri"] == m
-                 and _relation(i) in ("kindOf", "leadsTo", "involves", "contributesTo")]
+        about = [i for i in indexed.by_subject.get(m, [])
+                 if _relation(i) in ("kindOf", "leadsTo", "involves", "contributesTo")]
         evidence = [i for i in about if not i["negated"]
                     and i["certainty"] != "not-yet-observed"]
         support = {i["id"] for i in evidence}
-        linked = {c for i in evidence for c in i["conflicts_with"]} | {
-            i["id"] for i in items if set(i["conflicts_with"]) & support}
         contrary = [i for i in about if i["id"] not in support] + \
-            [by_id[c] for c in sorted(linked - support) if c in by_id
-             and by_id[c] not in about]
+            [i for i in indexed.linked(support) if i not in about]
         basis = rank_row(evidence, contrary)
         same = set(basis["same_sentence"])
         start = min(roots, key=lambda r: len(graph.path(r["iri"], m)) if r["iri"] != m else 0)
@@ -371,7 +368,7 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     props = _strategy_properties(store)
     modalities = _modalities(store)
     items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
-    by_id = {i["id"]: i for i in items}
+    indexed = _Items(items)
     uses: dict[str, set[str]] = {}
     for i in items:                     # the partner drugs it adds, not CAR-T or blinatumomab
         if _relation(i) == "usesTherapy" and not i["negated"] \
@@ -384,11 +381,11 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
         label = index[strategy]["label"]
         mechs = addressed.get(strategy, set())
         own = mechs & direct
-        about = [i for i in items if i["subject"]["iri"] == strategy and not i["negated"]
-                 and i["object"]["iri"] in situation]
+        own_items = indexed.by_subject.get(strategy, [])
+        about = [i for i in own_items if not i["negated"] and i["object"]["iri"] in situation]
         mentioned = [i for i in about if _relation(i) in SUPPORTS and i["object"]["iri"] == root["iri"]]
         risk = [i for i in about if _relation(i) in RISK]
-        contrary_all = _contrary(strategy, items, by_id)
+        contrary_all = indexed.contrary(strategy)
         inherited, reason = None, None
         if not own and not mentioned:
             if risk:
@@ -411,7 +408,7 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
             targets = targets | {root["iri"]}
         relevant = targets | direct | {root["iri"]}
         evidence = list({i["id"]: i for i in [
-            i for i in items if i["subject"]["iri"] == strategy and not i["negated"]
+            i for i in own_items if not i["negated"]
             and _relation(i) == "addresses" and i["object"]["iri"] in targets] + mentioned}
             .values())
         contrary = [i for i in contrary_all if i["object"]["iri"] in relevant
@@ -431,8 +428,9 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
             "conflicting_evidence": [c for c in contrary if c["id"] not in same],
             "contested": basis["contested"],
             "caveats": basis["caveats"],
-            "therapy_evidence": [i for i in items if i["subject"]["iri"] in uses.get(strategy, ())
-                                 and _relation(i) in SUPPORTS],
+            "therapy_evidence": [i for t in sorted(uses.get(strategy, ()))
+                                 for i in indexed.by_subject.get(t, [])
+                                 if _relation(i) in SUPPORTS],
             "inherited": index[inherited[1]]["label"] if inherited else False,
             "inherited_step": ({"from": index[inherited[0]]["label"], "relation": "kindOf",
                                 "to": index[inherited[1]]["label"]} if inherited else None),
@@ -496,20 +494,36 @@ def _explanation(graph, index, strategy, targets, inherited, root) -> list[dict]
     return [dict(t) for t in dict.fromkeys(tuple(step.items()) for step in steps)]
 
 
-def _contrary(strategy: str, items: list[dict], by_id: dict) -> list[dict]:
-    """Evidence against ``strategy``: its negated items, and items linked by ``conflictsWith``
-    to its own evidence (either way)."""
-    own = [i for i in items if i["subject"]["iri"] == strategy]
-    ids = {i["id"] for i in own if not i["negated"]}
-    out = {i["id"]: i for i in own if i["negated"]}
-    for i in own:
-        for other in i["conflicts_with"]:
-            if other in by_id and i["id"] in ids:
-                out.setdefault(other, by_id[other])
-    for i in items:
-        if set(i["conflicts_with"]) & ids and i["id"] not in ids:
+class _Items:
+    """The answer's evidence items, indexed by id, by subject and by the items that name
+    each one in ``conflictsWith``."""
+
+    def __init__(self, items: list[dict]):
+        self.all = items
+        self.by_id = {i["id"]: i for i in items}
+        self.by_subject: dict[str, list[dict]] = {}
+        self.conflicted_by: dict[str, list[dict]] = {}
+        for i in items:
+            self.by_subject.setdefault(i["subject"]["iri"], []).append(i)
+            for other in i["conflicts_with"]:
+                self.conflicted_by.setdefault(other, []).append(i)
+
+    def linked(self, ids: set[str]) -> list[dict]:
+        """Items linked by ``conflictsWith`` (either way) to the items ``ids``, not among
+        them, by id."""
+        found = {o for i in ids if i in self.by_id for o in self.by_id[i]["conflicts_with"]}
+        found |= {i["id"] for known in ids for i in self.conflicted_by.get(known, ())}
+        return [self.by_id[o] for o in sorted(found - ids) if o in self.by_id]
+
+    def contrary(self, subject: str) -> list[dict]:
+        """Evidence against ``subject``: its negated items, and items linked by
+        ``conflictsWith`` to its own evidence (either way)."""
+        own = self.by_subject.get(subject, [])
+        ids = {i["id"] for i in own if not i["negated"]}
+        out = {i["id"]: i for i in own if i["negated"]}
+        for i in self.linked(ids):
             out.setdefault(i["id"], i)
-    return sorted(out.values(), key=lambda i: i["id"])
+        return sorted(out.values(), key=lambda i: i["id"])
 
 
 def _inherit(strategy, mechs, direct, above, withholds, contrary, index, root):
@@ -596,17 +610,14 @@ def biomarkers(store, outcome: str | None = None, direction: str | None = None,
         if r["ev"].value in items:
             item = items[r["ev"].value]
             groups.setdefault((r["b"].value, o, d, item["negated"]), []).append(item)
-    by_id = {i["id"]: i for i in items.values()}
+    indexed = _Items(list(items.values()))
     out = []
     for (b, o, d, negated), evs in groups.items():
         evs = sorted(evs, key=lambda e: e["id"])     # statistics in evidence order, not the store's
         own = {e["id"] for e in evs}
         opposite = [e for (b2, o2, d2, n2), others in groups.items() for e in others
                     if (b2, o2) == (b, o) and (n2 != negated or {d, d2} == set(DIRECTIONS))]
-        linked = {c for e in evs for c in e["conflicts_with"]} | {
-            i["id"] for i in items.values() if set(i["conflicts_with"]) & own}
-        contrary = list({e["id"]: e for e in opposite + [by_id[c] for c in sorted(linked - own)
-                                                         if c in by_id]}.values())
+        contrary = list({e["id"]: e for e in opposite + indexed.linked(own)}.values())
         basis = rank_row(evs, contrary)
         same = set(basis["same_sentence"])
         out.append({"biomarker": index[b]["label"], "iri": b, "category": "biomarker",
