@@ -43,7 +43,8 @@ ACTION_CUES = {"prevention": {"prevent", "prevention", "preventing", "avoid", "r
 FAILED_BEFORE = re.compile(
     r"\b(after|post|following|failed|failing|fail|fails|escaped|(relaps\w*|progress\w*|"
     r"recurr\w*)\s+(on|after|following)|(refractory|resistant|resistance|non-?response|"
-    r"no response|unresponsive)\s+to)\s+(the\s+|a\s+|an\s+)?$", re.IGNORECASE)
+    r"no response|unresponsive|(lost|loss\s+of)\s+(the\s+)?response)\s+to)\s+(the\s+|a\s+|an\s+)?$",
+    re.IGNORECASE)
 FAILED_AFTER = re.compile(
     r"^\s*(cells?\s+|therapy\s+|treatment\s+)?(has\s+|have\s+|had\s+)?(stopped|failed|never|"
     r"no longer|did not|didn't|does not|doesn't|is not working|not working|failure)",
@@ -51,6 +52,8 @@ FAILED_AFTER = re.compile(
 # "Should I add / use / try X?", "is X useful?": X is to be evaluated.
 EVALUATE = re.compile(r"\b(should|shall|could|can|would)\s+(i|we)\b|\bworth\b|\buseful\b|"
                       r"\bis\s+it\s+(wise|reasonable|safe)\b", re.IGNORECASE)
+AGE = re.compile(r"\b(\d{1,2})[- ]?(?:year|yr)s?[- ]old\b", re.IGNORECASE)
+ADULT_AGE = 18
 SUBJECT_ORDER = ("outcome", "mechanism", "biomarker", "gene", "cell-population", "strategy")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -83,7 +86,8 @@ def question_type(words: set[str], subjects: list[dict]) -> str:
 
 def situation(text: str, chosen: list[dict]) -> dict:
     """The parts of the situation: ``failed`` and ``considered`` therapy mentions, the
-    mention to ``evaluate`` (or None), the ``subjects`` (findings), diseases and population."""
+    mention to ``evaluate`` (or None), the ``subjects`` (findings), diseases and population
+    (from its words, or an age: "an 8-year-old" is paediatric)."""
     failed, considered = [], []
     for m in (m for m in chosen if m["category"] == "therapy"):
         if FAILED_BEFORE.search(text[:m["start"]]) or FAILED_AFTER.search(text[m["end"]:]):
@@ -100,11 +104,15 @@ def situation(text: str, chosen: list[dict]) -> dict:
     subjects = sorted((m for m in chosen if m["category"] in SUBJECT_ORDER and m is not target),
                       key=lambda m: SUBJECT_ORDER.index(m["category"]))
     words = _words(text)
+    age = AGE.search(text)
+    population = next((POPULATION_WORDS[w] for w in sorted(words) if w in POPULATION_WORDS),
+                      None)
+    if population is None and age:
+        population = "paediatric" if int(age.group(1)) < ADULT_AGE else "adult"
     return {"failed": failed, "considered": [m for m in considered if m is not target],
             "evaluate": target, "subjects": subjects,
             "diseases": [m for m in chosen if m["category"] == "disease"],
-            "population": next((POPULATION_WORDS[w] for w in sorted(words)
-                                if w in POPULATION_WORDS), None)}
+            "population": population}
 
 
 def ask(store, text: str, include_drafts: bool = False) -> dict:

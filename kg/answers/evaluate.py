@@ -4,11 +4,11 @@ the patient's situation (``shared/CLINIC.md``: negatives first if they are direc
 X is a strategy, or a therapy together with the strategies that use it (``usesTherapy``).
 Every item whose subject is one of them and whose relation says what it does (addresses,
 treats, improves, achieves) is shown, with ``stance`` (``for``, or ``against`` when negated)
-and ``bears_on`` (``situation`` when its object is the finding asked about — relapse or failure after the
-failed therapy when only that is stated — a mechanism beneath or linked to it, or what it
-leads to; otherwise ``elsewhere``, or ``unstated`` when the question states neither). Order: direct negatives about
-the situation, then support for it, then the rest — each group strongest first
-(``kg.answers.ranking.item_key``).
+and ``bears_on``: ``situation`` when its object is the finding asked about (relapse or
+failure after the failed therapy when only that is stated), a mechanism beneath or linked to
+it, or what it leads to; otherwise ``elsewhere``, or ``unstated`` when the question states
+neither. Order: direct negatives about the situation, then support for it, then the rest,
+each group strongest first (``kg.answers.ranking.item_key``).
 
 >>> from kg.store.local import open_store
 >>> doc = evaluate(open_store("oxigraph-memory"), "CAR-T dose escalation")

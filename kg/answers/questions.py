@@ -383,7 +383,8 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
         own = mechs & direct
         own_items = indexed.by_subject.get(strategy, [])
         about = [i for i in own_items if not i["negated"] and i["object"]["iri"] in situation]
-        mentioned = [i for i in about if _relation(i) in SUPPORTS and i["object"]["iri"] == root["iri"]]
+        mentioned = [i for i in about
+                     if _relation(i) in SUPPORTS and i["object"]["iri"] == root["iri"]]
         risk = [i for i in about if _relation(i) in RISK]
         contrary_all = indexed.contrary(strategy)
         inherited, reason = None, None

@@ -170,6 +170,11 @@ QUESTIONS = [
      lambda d: d["evaluated"]["category"] == "strategy"
      and any(i["bears_on"] == "situation" for i in d["answer"])),
     ("Which biomarkers predict early resistance?", "biomarkers", lambda d: d["answer"]),
+    ("My 8-year-old with B-ALL relapsed CD19-negative after tisa-cel; what now?", "strategies",
+     lambda d: d["situation"]["population"] == "paediatric" and d["scope"]["after"]
+     and d["answer"][0]["kind"] == "treatment" and d["answer"][0]["caveats"]),
+    ("She lost response to blinatumomab; options?", "strategies",
+     lambda d: d["scope"]["after"] == "Blinatumomab" and not d["scope"]["therapy"]),
 ]
 
 
