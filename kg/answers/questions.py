@@ -348,7 +348,8 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     one (``therapy``) are withheld too; the failed therapy (``after``) withholds nothing.
 
     An option must address something in the situation: a strategy whose only link to it is
-    that it contributes to the failure is a risk factor, and is withheld saying so. What the
+    that it contributes to the failure is a risk factor, and is withheld saying so (when it
+    also addresses something, that item is contrary evidence). What the
     partner drugs a strategy uses did (``usesTherapy``, other than CAR-T or blinatumomab;
     e.g. a trial's outcomes) is shown in ``therapy_evidence``, not counted in its rank. Rows are
     ordered by kind of action (treat now first, ``KIND_ORDER``), then as
@@ -413,7 +414,7 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
             and _relation(i) == "addresses" and i["object"]["iri"] in targets] + mentioned}
             .values())
         contrary = [i for i in contrary_all if i["object"]["iri"] in relevant
-                    or _relation(i) != "addresses"]
+                    or _relation(i) != "addresses"] + risk   # it also feeds the failure
         explanation = _explanation(graph, index, strategy, targets, inherited, root["iri"])
         explanation += _steps([(strategy, _relation(i), root["iri"]) for i in mentioned
                                if _relation(i) != "addresses" or root["iri"] not in own], index)
