@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from kg.answers.evidence import evidence_items
 from kg.answers.lookup import entity_index, resolve
-from kg.answers.scope import Scope
+from kg.answers.scope import Scope, modality_of
 from kg.errors import NoMatch
 from kg.store.local import Term
 from kg.vocab import ENT
@@ -72,6 +72,7 @@ OUTCOME_KIND = """
 SELECT ?o ?kind WHERE {
   VALUES ?kind { ckg:ShortTermOutcome ckg:LongTermOutcome ckg:TreatmentFailurePhenotype }
   ?o a ?kind }"""
+DIRECTIONS = ("favourable", "unfavourable")
 STUDY_WEIGHT = {"clinical trial": 5, "prospective cohort": 4, "retrospective cohort": 4,
                 "observational study": 3, "mixed": 3, "case report": 2, "preclinical": 2,
                 "in vitro": 1, "review statement": 1, None: 1}
@@ -146,12 +147,16 @@ class _Question:
 
     @classmethod
     def ask(cls, store, text: str, kind: str, index: dict | None, disease: str | None,
-            therapy: str | None, population: str | None) -> "_Question":
+            therapy: str | None, population: str | None,
+            after: str | None = None) -> "_Question":
         index = index or entity_index(store)
         root = resolve(store, text, index=index)
         roots, answered_as = _question_roots(store, root, index, kind)
+        if root["category"] == "therapy" and not after:
+            after = root["label"]             # the therapy named as the subject is what failed
         return cls(index, root, roots, answered_as,
-                   _scope_for(store, index, root, disease, therapy, population), EdgeGraph(store))
+                   Scope.build(store, index, disease=disease, therapy=therapy,
+                               population=population, after=after), EdgeGraph(store))
 
     def union(self, find) -> set[str]:
         """The union of ``find(root)`` over the roots."""
@@ -160,36 +165,66 @@ class _Question:
 
 def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict | None = None,
                      disease: str | None = None, therapy: str | None = None,
-                     population: str | None = None) -> dict:
+                     population: str | None = None, after: str | None = None,
+                     features: list[str] | None = None) -> dict:
     """``cartkg mechanisms TEXT`` with what it decided: ``resolved``, ``scope``, the
     ``mechanisms`` rows and the ``withheld`` ones (a mechanism that needs another therapy
-    than the asked one, e.g. a CAR-T product's for blinatumomab)."""
-    q = _Question.ask(store, text, "mechanisms", index, disease, therapy, population)
+    than the one that failed or is considered, e.g. a CAR-T product's for blinatumomab).
+
+    Each row carries its supporting ``evidence`` (items that are not negated and not only
+    "not yet observed"), ``conflicting_evidence`` and ``contested`` (negated or not-yet-observed
+    items about it, and items linked by ``conflictsWith``, from other sentences), ``caveats``
+    (including "not yet observed" claims, e.g. a blinatumomab mechanism not yet reported with
+    CAR-T) and ``rank_basis`` (``kg.answers.ranking``). Rows come closest to TEXT first; with
+    ``features`` (entity IRIs the question states: the phenotype to explain), the mechanisms
+    that fit most of them come first (``fit``)."""
+    from kg.answers.ranking import rank_row, sort_key
+    q = _Question.ask(store, text, "mechanisms", index, disease, therapy, population, after)
     index, root, roots, answered_as, scope, graph = (q.index, q.root, q.roots, q.answered_as,
                                                      q.scope, q.graph)
+    scope.explaining = True
     found = q.union(lambda r: mechanism_iris(store, r))
     modality = _modalities(store)
-    items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
-    by_subject: dict[str, list] = {}
-    for item in items:
-        for iri in (item["subject"]["iri"], item["object"]["iri"]):
-            by_subject.setdefault(iri, []).append(item)
-    resolved = resolved_json(text, root, answered_as)
+    indexed = _Items([scope.annotate(i)
+                      for i in evidence_items(store, include_drafts=include_drafts)])
+    resolved = resolved_json(text, root, answered_as, scope)
+    wanted = set(features or [])
     out, withheld = [], []
     for m in found:
-        if scope.modality and modality.get(m) and scope.modality not in modality[m]:
+        failed = scope.failed_modality
+        if failed and modality.get(m) and failed not in modality[m]:
             withheld.append({"mechanism": index[m]["label"], "iri": m,
-                             "reason": f"needs {', '.join(modality[m])}, not {scope.modality}"})
+                             "reason": f"needs {', '.join(modality[m])}, not {failed}"})
             continue
         parents = sorted({index[o]["label"] for (s, p, o), n in graph.edges.items()
                           if s == m and p == "kindOf" and n and o in index})
-        evidence = [i for i in by_subject.get(m, []) if i["subject"]["iri"] == m
-                    and i["predicate"]["iri"].endswith(("/kindOf", "/leadsTo", "/involves"))]
+        about = [i for i in indexed.by_subject.get(m, [])
+                 if _relation(i) in ("kindOf", "leadsTo", "involves", "contributesTo")]
+        evidence = [i for i in about if not i["negated"]
+                    and i["certainty"] != "not-yet-observed"]
+        support = {i["id"] for i in evidence}
+        contrary = [i for i in about if i["id"] not in support] + \
+            [i for i in indexed.linked(support) if i not in about]
+        basis = rank_row(evidence, contrary)
+        same = set(basis["same_sentence"])
         start = min(roots, key=lambda r: len(graph.path(r["iri"], m)) if r["iri"] != m else 0)
+        fit = sorted(index[f]["label"] for f in wanted if f in index
+                     and (f == m or _linked(graph, m, f)))
+        fit_score = sum(2 if f == m else 1 for f in wanted if f in index
+                        and (f == m or _linked(graph, m, f)))
         out.append({"mechanism": index[m]["label"], "iri": m, "category": "mechanism",
                     "parents": parents,
                     "explanation": _steps(graph.path(start["iri"], m), index),
                     "evidence": evidence,
+                    "conflicting_evidence": [c for c in contrary if c["id"] not in same],
+                    "contested": basis["contested"],
+                    "caveats": basis["caveats"]
+                    + [{"text": "not yet observed" + "".join(
+                        f" with {x}" for x in c["scope"]["modality"][:1]) + f": {c['claim']}",
+                        "kind": "not yet observed", "evidence": c["id"]} for c in contrary
+                       if c["certainty"] == "not-yet-observed"],
+                    "rank_basis": basis,
+                    "fit": fit, "fit_score": fit_score,
                     "modality": modality.get(m, []),
                     "scope": {"disease": sorted({d for e in evidence
                                                  for d in e["scope"]["disease"]}),
@@ -197,20 +232,31 @@ def mechanism_answer(store, text: str, include_drafts: bool = False, index: dict
                                   x for e in evidence for x in e["scope"]["modality"]})},
                     "extrapolated": bool(evidence) and all(e["extrapolated"] for e in evidence),
                     "resolved": resolved})
-    out.sort(key=lambda r: (r["extrapolated"], len(r["explanation"]), r["mechanism"].lower()))
+    out.sort(key=lambda r: (-r["fit_score"], r["extrapolated"], len(r["explanation"]),
+                            *sort_key(r["rank_basis"], r["mechanism"])))
+    for n, row in enumerate(out, 1):
+        row["rank"] = n
+        if row["fit"]:
+            row["rank_basis"]["summary"] = "fits the stated " + ", ".join(row["fit"]) \
+                + "; " + row["rank_basis"]["summary"]
     return {"resolved": resolved, "scope": scope.as_json(), "mechanisms": out,
             "withheld": sorted(withheld, key=lambda w: w["mechanism"])}
 
 
+def _linked(graph: "EdgeGraph", a: str, b: str) -> bool:
+    """Whether one evidence-backed edge joins ``a`` and ``b`` (either way)."""
+    return any(graph.edges.get(e) for e in graph.adjacent.get(a, ()) if b in (e[0], e[2]))
+
+
 def mechanisms(store, text: str, include_drafts: bool = False, index: dict | None = None,
                disease: str | None = None, therapy: str | None = None,
-               population: str | None = None) -> list[dict]:
+               population: str | None = None, after: str | None = None) -> list[dict]:
     """``cartkg mechanisms TEXT``: the mechanisms TEXT names and all beneath or linked to them
     (a therapy: those behind relapse or failure after it) — the rows of ``mechanism_answer``.
     Each row says what TEXT resolved to, and each evidence item its scope
     (see ``kg.answers.scope``)."""
     return mechanism_answer(store, text, include_drafts, index, disease, therapy,
-                            population)["mechanisms"]
+                            population, after)["mechanisms"]
 
 
 def _modalities(store) -> dict[str, list[str]]:
@@ -228,12 +274,16 @@ def _support(evidence: list[dict]) -> tuple:
     return (len(sources), len(evidence), best_study)
 
 
-def resolved_json(text: str, root: dict, answered_as: str | None = None) -> dict:
-    """What the user's TEXT was taken as (``resolved`` in every answer)."""
+def resolved_json(text: str, root: dict, answered_as: str | None = None,
+                  scope: Scope | None = None) -> dict:
+    """What the user's TEXT was taken as (``resolved`` in every answer), and in which
+    situation (``scope``: disease, population, ``after`` and ``therapy``)."""
     out = {"text": text, "label": root["label"], "iri": root["iri"],
            "category": root["category"]}
     if answered_as:
         out["answered_as"] = answered_as
+    if scope is not None:
+        out["scope"] = scope.as_json()
     return out
 
 
@@ -243,8 +293,7 @@ def _question_roots(store, root: dict, index: dict, question: str) -> tuple[list
     with what to ask instead."""
     if root["category"] == "therapy":
         roots = [index[ENT[i]] for i in AFTER_THERAPY if ENT[i] in index]
-        return roots, (f"{question} for relapse or treatment failure after {root['label']} "
-                       f"(answers scoped to {root['label']})")
+        return roots, f"{question} for relapse or treatment failure after {root['label']}"
     if root["category"] in ("strategy", "disease", "trial", "publication", "other"):
         hint = {"strategy": f"ask 'cartkg evidence --about \"{root['label']}\"' for what it "
                             "addresses and the evidence",
@@ -256,12 +305,6 @@ def _question_roots(store, root: dict, index: dict, question: str) -> tuple[list
         raise NoMatch(f"'{root['label']}' is a {root['category']}, not a phenotype, mechanism "
                       f"or finding: {hint}")
     return [root], ""
-
-
-def _scope_for(store, index, root, disease, therapy, population) -> Scope:
-    if root["category"] == "therapy" and not therapy:
-        therapy = root["label"]
-    return Scope.build(store, index, disease=disease, therapy=therapy, population=population)
 
 
 def _strategy_mechanisms(store, root: dict) -> set[str]:
@@ -289,7 +332,8 @@ def _withholding(store) -> dict[str, tuple[set[str], str]]:
 
 def strategy_answer(store, text: str, include_drafts: bool = False, index: dict | None = None,
                     disease: str | None = None, therapy: str | None = None,
-                    population: str | None = None, action: str | None = None) -> dict:
+                    population: str | None = None, action: str | None = None,
+                    after: str | None = None) -> dict:
     """``cartkg strategies TEXT`` with everything it decided: ``resolved`` (what TEXT was taken
     as), ``scope``, the ranked ``strategies`` and the ``withheld`` ones with the reason.
 
@@ -300,12 +344,21 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     mechanism, with the step), ranked below every direct answer, and withheld where N's own
     evidence contradicts it: a negated item saying it does not address N, evidence linked by
     ``conflictsWith``, or a curated ``withholdsInherited`` on N or a mechanism between N and M
-    (with the evidence item that says why). Strategies for another therapy than the asked one
-    are withheld too."""
+    (with the evidence item that says why). Strategies for another therapy than the considered
+    one (``therapy``) are withheld too; the failed therapy (``after``) withholds nothing.
+
+    An option must address something in the situation: a strategy whose only link to it is
+    that it contributes to the failure is a risk factor, and is withheld saying so (when it
+    also addresses something, that item is contrary evidence). What the
+    partner drugs a strategy uses did (``usesTherapy``, other than CAR-T or blinatumomab;
+    e.g. a trial's outcomes) is shown in ``therapy_evidence``, not counted in its rank. Rows are
+    ordered by kind of action (treat now first, ``KIND_ORDER``), then as
+    ``kg.answers.ranking`` says; ``kind`` names the group a row is shown in."""
     from kg.answers.ranking import rank_row, sort_key
-    q = _Question.ask(store, text, "strategies", index, disease, therapy, population)
+    q = _Question.ask(store, text, "strategies", index, disease, therapy, population, after)
     index, root, answered_as, scope, graph = q.index, q.root, q.answered_as, q.scope, q.graph
     direct = q.union(lambda r: _strategy_mechanisms(store, r))
+    situation = direct | {r["iri"] for r in q.roots} | {root["iri"]}
     above: dict[str, set[str]] = {}
     for r in store.query(ABOVE).rows:
         above.setdefault(r["m"].value, set()).add(r["up"].value)
@@ -316,65 +369,116 @@ def strategy_answer(store, text: str, include_drafts: bool = False, index: dict 
     props = _strategy_properties(store)
     modalities = _modalities(store)
     items = [scope.annotate(i) for i in evidence_items(store, include_drafts=include_drafts)]
-    by_id = {i["id"]: i for i in items}
-    mentioning = {i["subject"]["iri"] for i in items if i["object"]["iri"] == root["iri"]
+    indexed = _Items(items)
+    uses: dict[str, set[str]] = {}
+    for i in items:                     # the partner drugs it adds, not CAR-T or blinatumomab
+        if _relation(i) == "usesTherapy" and not i["negated"] \
+                and modality_of(index.get(i["object"]["iri"], {})) == "other":
+            uses.setdefault(i["subject"]["iri"], set()).add(i["object"]["iri"])
+    mentioning = {i["subject"]["iri"] for i in items if i["object"]["iri"] in situation
                   and index.get(i["subject"]["iri"], {}).get("category") == "strategy"}
     rows, withheld = [], []
     for strategy in sorted(set(addressed) | mentioning):
+        label = index[strategy]["label"]
         mechs = addressed.get(strategy, set())
         own = mechs & direct
-        mentioned = [i for i in items if i["subject"]["iri"] == strategy
-                     and i["object"]["iri"] == root["iri"] and not i["negated"]]
-        contrary_all = _contrary(strategy, items, by_id)
+        own_items = indexed.by_subject.get(strategy, [])
+        about = [i for i in own_items if not i["negated"] and i["object"]["iri"] in situation]
+        mentioned = [i for i in about
+                     if _relation(i) in SUPPORTS and i["object"]["iri"] == root["iri"]]
+        risk = [i for i in about if _relation(i) in RISK]
+        contrary_all = indexed.contrary(strategy)
         inherited, reason = None, None
         if not own and not mentioned:
+            if risk:
+                withheld.append({"strategy": label, "iri": strategy, "reason": (
+                    f"a risk factor, not a strategy: {risk[0]['claim']} ({risk[0]['id']})")})
+                continue
             inherited, reason = _inherit(strategy, mechs, direct, above, withholds, contrary_all,
                                          index, root["iri"])
             if inherited is None and reason is None:
                 continue
-        label = index[strategy]["label"]
         modality = modalities.get(strategy, [])
         if reason is None and scope.modality and modality and scope.modality not in modality:
-            reason = (f"outside the asked therapy: it is used with {', '.join(modality)}, "
+            reason = (f"outside the considered therapy: it is used with {', '.join(modality)}, "
                       f"not {scope.modality}")
         if reason:
             withheld.append({"strategy": label, "iri": strategy, "reason": reason})
             continue
         targets = own or ({inherited[1]} if inherited else set())
+        if mentioned:
+            targets = targets | {root["iri"]}
         relevant = targets | direct | {root["iri"]}
-        evidence = [i for i in items if i["subject"]["iri"] == strategy and not i["negated"]
-                    and i["predicate"]["iri"].endswith("/addresses")
-                    and i["object"]["iri"] in targets] + mentioned
+        evidence = list({i["id"]: i for i in [
+            i for i in own_items if not i["negated"]
+            and _relation(i) == "addresses" and i["object"]["iri"] in targets] + mentioned}
+            .values())
         contrary = [i for i in contrary_all if i["object"]["iri"] in relevant
-                    or not i["predicate"]["iri"].endswith("/addresses")]
+                    or _relation(i) != "addresses"] + risk   # it also feeds the failure
         explanation = _explanation(graph, index, strategy, targets, inherited, root["iri"])
-        explanation += _steps([(strategy, i["predicate"]["iri"].rsplit("/", 1)[-1], root["iri"])
-                               for i in mentioned], index)
-        basis = rank_row(evidence, contrary, inherited[1] if inherited else None)
+        explanation += _steps([(strategy, _relation(i), root["iri"]) for i in mentioned
+                               if _relation(i) != "addresses" or root["iri"] not in own], index)
+        basis = rank_row(evidence, contrary, index[inherited[1]]["label"] if inherited else None)
+        same = set(basis["same_sentence"])
+        actions = props.get(strategy, {}).get("action", [])
         rows.append({
             "strategy": label, "iri": strategy, "category": "strategy",
             "addresses": sorted(index[m]["label"] for m in targets),
-            "explanation": explanation, "evidence": evidence,
-            "conflicting_evidence": contrary, "contested": basis["contested"],
+            "explanation": [dict(t) for t in dict.fromkeys(tuple(s.items())
+                                                          for s in explanation)],
+            "evidence": evidence,
+            "conflicting_evidence": [c for c in contrary if c["id"] not in same],
+            "contested": basis["contested"],
+            "caveats": basis["caveats"],
+            "therapy_evidence": [i for t in sorted(uses.get(strategy, ()))
+                                 for i in indexed.by_subject.get(t, [])
+                                 if _relation(i) in SUPPORTS],
             "inherited": index[inherited[1]]["label"] if inherited else False,
             "inherited_step": ({"from": index[inherited[0]]["label"], "relation": "kindOf",
                                 "to": index[inherited[1]]["label"]} if inherited else None),
             "rank_basis": basis,
-            "action": props.get(strategy, {}).get("action", []),
+            "kind": kind_of(actions),
+            "action": actions,
             "action_from": props.get(strategy, {}).get("action_from"),
             "modality": modality,
             "scope": {"disease": sorted({d for e in evidence for d in e["scope"]["disease"]}),
                       "modality": sorted(set(modality) | {m for e in evidence
                                                            for m in e["scope"]["modality"]})},
             "extrapolated": bool(evidence) and all(e["extrapolated"] for e in evidence),
-            "resolved": resolved_json(text, root, answered_as),
+            "resolved": resolved_json(text, root, answered_as, scope),
             "support": dict(zip(("sources", "evidence_items", "best_study_type_weight"),
                                 _support(evidence)))})
     if action:
         rows = [r for r in rows if action in r["action"]]
-    rows.sort(key=lambda r: sort_key(r["rank_basis"], r["strategy"]))
-    return {"resolved": resolved_json(text, root, answered_as), "scope": scope.as_json(),
+        withheld = [w for w in withheld if action in props.get(w["iri"], {}).get("action", [])]
+    rows.sort(key=lambda r: (KIND_ORDER.index(r["kind"]),
+                             *sort_key(r["rank_basis"], r["strategy"])))
+    for n, row in enumerate(rows, 1):
+        row["rank"] = n
+        row["rank_basis"]["summary"] = f"{KIND_WORDS[row['kind']]}; " \
+            + row["rank_basis"]["summary"]
+    return {"resolved": resolved_json(text, root, answered_as, scope), "scope": scope.as_json(),
             "strategies": rows, "withheld": sorted(withheld, key=lambda w: w["strategy"])}
+
+
+# Kinds of action in the order a clinician facing the relapse reads them: what treats it now,
+# what a next product would change, what to watch for, what would have prevented it.
+KIND_ORDER = ("treatment", "product-design", "monitoring", "prevention", "unassigned")
+KIND_WORDS = {"treatment": "treats the relapse or failure now",
+              "product-design": "changes the product (design)",
+              "monitoring": "monitoring or diagnosis", "prevention": "prevention",
+              "unassigned": "kind of action not recorded"}
+SUPPORTS = ("addresses", "treats", "improves", "achieves")   # relations an option rests on
+RISK = ("contributesTo", "leadsTo")         # a feature that causes failure is a risk factor
+
+
+def kind_of(actions: list[str]) -> str:
+    """The group a row is shown in: the first of its kinds of action in ``KIND_ORDER``."""
+    return next((k for k in KIND_ORDER if k in actions), "unassigned")
+
+
+def _relation(item: dict) -> str:
+    return item["predicate"]["iri"].rsplit("/", 1)[-1]
 
 
 def _explanation(graph, index, strategy, targets, inherited, root) -> list[dict]:
@@ -392,20 +496,36 @@ def _explanation(graph, index, strategy, targets, inherited, root) -> list[dict]
     return [dict(t) for t in dict.fromkeys(tuple(step.items()) for step in steps)]
 
 
-def _contrary(strategy: str, items: list[dict], by_id: dict) -> list[dict]:
-    """Evidence against ``strategy``: its negated items, and items linked by ``conflictsWith``
-    to its own evidence (either way)."""
-    own = [i for i in items if i["subject"]["iri"] == strategy]
-    ids = {i["id"] for i in own if not i["negated"]}
-    out = {i["id"]: i for i in own if i["negated"]}
-    for i in own:
-        for other in i["conflicts_with"]:
-            if other in by_id and i["id"] in ids:
-                out.setdefault(other, by_id[other])
-    for i in items:
-        if set(i["conflicts_with"]) & ids and i["id"] not in ids:
+class _Items:
+    """The answer's evidence items, indexed by id, by subject and by the items that name
+    each one in ``conflictsWith``."""
+
+    def __init__(self, items: list[dict]):
+        self.all = items
+        self.by_id = {i["id"]: i for i in items}
+        self.by_subject: dict[str, list[dict]] = {}
+        self.conflicted_by: dict[str, list[dict]] = {}
+        for i in items:
+            self.by_subject.setdefault(i["subject"]["iri"], []).append(i)
+            for other in i["conflicts_with"]:
+                self.conflicted_by.setdefault(other, []).append(i)
+
+    def linked(self, ids: set[str]) -> list[dict]:
+        """Items linked by ``conflictsWith`` (either way) to the items ``ids``, not among
+        them, by id."""
+        found = {o for i in ids if i in self.by_id for o in self.by_id[i]["conflicts_with"]}
+        found |= {i["id"] for known in ids for i in self.conflicted_by.get(known, ())}
+        return [self.by_id[o] for o in sorted(found - ids) if o in self.by_id]
+
+    def contrary(self, subject: str) -> list[dict]:
+        """Evidence against ``subject``: its negated items, and items linked by
+        ``conflictsWith`` to its own evidence (either way)."""
+        own = self.by_subject.get(subject, [])
+        ids = {i["id"] for i in own if not i["negated"]}
+        out = {i["id"]: i for i in own if i["negated"]}
+        for i in self.linked(ids):
             out.setdefault(i["id"], i)
-    return sorted(out.values(), key=lambda i: i["id"])
+        return sorted(out.values(), key=lambda i: i["id"])
 
 
 def _inherit(strategy, mechs, direct, above, withholds, contrary, index, root):
@@ -451,22 +571,29 @@ def _strategy_properties(store) -> dict[str, dict]:
 
 def strategies(store, text: str, include_drafts: bool = False, index: dict | None = None,
                disease: str | None = None, therapy: str | None = None,
-               population: str | None = None, action: str | None = None) -> list[dict]:
+               population: str | None = None, action: str | None = None,
+               after: str | None = None) -> list[dict]:
     """``cartkg strategies TEXT``: the ranked rows of ``strategy_answer`` (see there for the
     inheritance rule and ``kg.answers.ranking`` for the order)."""
     return strategy_answer(store, text, include_drafts, index, disease, therapy, population,
-                           action)["strategies"]
+                           action, after)["strategies"]
 
 
 def biomarkers(store, outcome: str | None = None, direction: str | None = None,
                include_drafts: bool = False, index: dict | None = None,
                disease: str | None = None, therapy: str | None = None,
-               population: str | None = None) -> list[dict]:
+               population: str | None = None, after: str | None = None) -> list[dict]:
     """``cartkg biomarkers``: biomarker→outcome associations with direction and statistics.
     ``outcome``: 'response' (short-term and failure phenotypes) or 'long-term'. Negated
-    findings form their own rows (``negated: true``); each evidence item carries its scope."""
+    findings form their own rows (``negated: true``); each evidence item carries its scope.
+    A row is ``contested`` when independent evidence says otherwise: the opposite row (negated
+    or of the other direction) for the same biomarker and outcome, or items linked to its own
+    by ``conflictsWith`` — listed in ``conflicting_evidence``; ``caveats`` and ``rank_basis``
+    as for strategies."""
+    from kg.answers.ranking import rank_row
     index = index or entity_index(store)
-    scope = Scope.build(store, index, disease=disease, therapy=therapy, population=population)
+    scope = Scope.build(store, index, disease=disease, therapy=therapy, population=population,
+                        after=after)
     kinds: dict[str, set[str]] = {}
     for r in store.query(OUTCOME_KIND).rows:
         kinds.setdefault(r["o"].value, set()).add(r["kind"].value.rsplit("/", 1)[-1])
@@ -485,9 +612,16 @@ def biomarkers(store, outcome: str | None = None, direction: str | None = None,
         if r["ev"].value in items:
             item = items[r["ev"].value]
             groups.setdefault((r["b"].value, o, d, item["negated"]), []).append(item)
+    indexed = _Items(list(items.values()))
     out = []
     for (b, o, d, negated), evs in groups.items():
         evs = sorted(evs, key=lambda e: e["id"])     # statistics in evidence order, not the store's
+        own = {e["id"] for e in evs}
+        opposite = [e for (b2, o2, d2, n2), others in groups.items() for e in others
+                    if (b2, o2) == (b, o) and (n2 != negated or {d, d2} == set(DIRECTIONS))]
+        contrary = list({e["id"]: e for e in opposite + indexed.linked(own)}.values())
+        basis = rank_row(evs, contrary)
+        same = set(basis["same_sentence"])
         out.append({"biomarker": index[b]["label"], "iri": b, "category": "biomarker",
                     "outcome": index[o]["label"], "outcome_iri": o, "direction": d,
                     "negated": negated,
@@ -496,7 +630,11 @@ def biomarkers(store, outcome: str | None = None, direction: str | None = None,
                     "scope": {"disease": sorted({x for e in evs for x in e["scope"]["disease"]}),
                               "modality": sorted({x for e in evs
                                                   for x in e["scope"]["modality"]})},
-                    "extrapolated": all(e["extrapolated"] for e in evs)})
+                    "extrapolated": all(e["extrapolated"] for e in evs),
+                    "conflicting_evidence": [c for c in contrary if c["id"] not in same],
+                    "contested": basis["contested"],
+                    "caveats": basis["caveats"],
+                    "rank_basis": basis})
     return sorted(out, key=lambda r: (r["biomarker"].lower(), r["outcome"].lower(),
                                       r["negated"]))
 
@@ -507,7 +645,7 @@ SELECT ?b WHERE { ?b ckg:involves ?root . ?b a ckg:Biomarker }"""
 
 def assess(store, findings: list[str], include_drafts: bool = False,
            disease: str | None = None, therapy: str | None = None,
-           population: str | None = None) -> dict:
+           population: str | None = None, after: str | None = None) -> dict:
     """``cartkg assess``: for a patient's findings, the risk factors with their statistics,
     the mechanisms they point to and the strategies that apply, ranked by how many findings
     a strategy answers and then by strength (``kg.answers.ranking``). A therapy or disease
@@ -518,7 +656,8 @@ def assess(store, findings: list[str], include_drafts: bool = False,
     resolved = [resolve(store, text, index=index) for text in findings]
     therapy = therapy or next((r["label"] for r in resolved if r["category"] == "therapy"), None)
     disease = disease or next((r["label"] for r in resolved if r["category"] == "disease"), None)
-    scope = Scope.build(store, index, disease=disease, therapy=therapy, population=population)
+    scope = Scope.build(store, index, disease=disease, therapy=therapy, population=population,
+                        after=after)
     markers: dict[str, set[str]] = {}           # biomarker IRI -> findings it stands for
     for r in resolved:
         if r["category"] == "biomarker":
@@ -528,7 +667,8 @@ def assess(store, findings: list[str], include_drafts: bool = False,
                 markers.setdefault(b, set()).add(r["label"])
     risk = [{**b, "findings": sorted(markers[b["iri"]])}
             for b in biomarkers(store, include_drafts=include_drafts, index=index,
-                                disease=disease, therapy=therapy, population=population)
+                                disease=disease, therapy=therapy, population=population,
+                                after=after)
             if b["iri"] in markers]
     merged: dict[str, dict] = {}
     mechs: dict[str, dict] = {}
@@ -542,7 +682,8 @@ def assess(store, findings: list[str], include_drafts: bool = False,
             continue
         if any(root["label"] in b["findings"] for b in risk):
             entry["used_as"].append("risk factor")
-        scoped = {"disease": disease, "therapy": therapy, "population": population}
+        scoped = {"disease": disease, "therapy": therapy, "population": population,
+                  "after": after}
         try:
             found = mechanisms(store, text, include_drafts=include_drafts, index=index, **scoped)
             answer = strategy_answer(store, text, include_drafts, index, **scoped)["strategies"]
@@ -582,3 +723,45 @@ def assess(store, findings: list[str], include_drafts: bool = False,
             "mechanisms": sorted(mechs.values(), key=lambda m: (-len(m["findings"]),
                                                                 m["mechanism"].lower())),
             "strategies": ranked}
+
+
+MONITORING = """SELECT ?s WHERE { ?s ckg:actionKind ?k . FILTER(STR(?k) = "monitoring") }"""
+
+
+def monitoring_answer(store, text: str | None, include_drafts: bool = False,
+                      index: dict | None = None, **scope_args) -> dict:
+    """How to monitor or diagnose: the monitoring strategies linked to the finding ``text``
+    (as ``strategy_answer`` ranks them), then every other monitoring strategy in scope, each
+    with what it looks at (``addresses``: the objects of its own evidence) and its evidence.
+    Without a finding, the question is about relapse or failure after the failed therapy."""
+    from kg.answers.ranking import rank_row, sort_key
+    index = index or entity_index(store)
+    about = text or scope_args.get("after") or scope_args.get("therapy") or "Treatment failure"
+    answer = strategy_answer(store, about, include_drafts, index, action="monitoring",
+                             **scope_args)
+    shown = {r["iri"] for r in answer["strategies"]} | {w["iri"] for w in answer["withheld"]}
+    modalities = _modalities(store)
+    considered = answer["scope"]["modality"]
+    items = [i for i in evidence_items(store, include_drafts=include_drafts) if not i["negated"]]
+    extra = []
+    for s in sorted(set(store.query(MONITORING).values("s")) - shown):
+        if s not in index or considered and modalities.get(s) \
+                and considered not in modalities[s]:
+            continue
+        evidence = [i for i in items if i["subject"]["iri"] == s]
+        basis = rank_row(evidence, [])
+        extra.append({"strategy": index[s]["label"], "iri": s, "category": "strategy",
+                      "addresses": sorted({i["object"]["label"] for i in evidence}),
+                      "explanation": [], "evidence": evidence, "conflicting_evidence": [],
+                      "contested": False, "caveats": basis["caveats"], "inherited": False,
+                      "inherited_step": None, "rank_basis": basis, "kind": "monitoring",
+                      "action": ["monitoring"], "modality": modalities.get(s, []),
+                      "extrapolated": False, "resolved": answer["resolved"],
+                      "linked_to_finding": False})
+    extra = [r for r in extra if r["evidence"]]
+    extra.sort(key=lambda r: sort_key(r["rank_basis"], r["strategy"]))
+    rows = answer["strategies"] + extra
+    for n, row in enumerate(rows, 1):
+        row["rank"] = n
+        row.setdefault("linked_to_finding", True)
+    return {**answer, "strategies": rows}

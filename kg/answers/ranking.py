@@ -1,27 +1,32 @@
-"""How strongly evidence supports an answer row, and the order of rows: one place, so that the
-evidence levels of the evidence-weight rubric slot in as soon as the items carry them.
+"""How strongly evidence supports an answer row, and the order of rows, as a haematologist
+reads them (``shared/CLINIC.md``): one place for every question command.
 
-Each evidence item gets a level from A (strongest) to E:
-- its own ``evidence_level.level`` when the item carries one (the rubric's answer);
-- otherwise a provisional level from its study type (randomised trial A; single-arm or other
-  clinical trial and prospective cohort B; retrospective cohort, observational study, mixed C;
-  case report and animal model D; in vitro and review statement E; a primary study of unstated
-  type D, a review statement E), one step lower when the item hedges (``certainty`` other than
-  ``stated``) and one step lower when it is extrapolated from another disease, therapy or
-  population.
+Each evidence item has a level from A (strongest) to E — its own ``evidence_level.level`` (the
+rubric's, ``kg.curation.levels``) when it carries one, otherwise a provisional level from its
+study type, one step lower when hedged and one more when extrapolated (``level_of``).
 
-A row's score is its best level's points (A 5 … E 1) plus a quarter of the points of each
-further distinct quote (each distinct quote counts once, however many items or table cells
-repeat it), minus the points of its strongest contrary item and a quarter of each further one
-(negated items, items linked by ``conflictsWith``). Rows are ordered by tier first — direct
-answers, then answers inherited from a broader mechanism — then by score, then by the number
-of distinct quotes. ``rank_basis`` records every one of these numbers.
+A row is ordered by its strongest supporting item, compared in this order:
+1. backed by patients before backed only by animal or in-vitro work (``preclinical_only``);
+2. observed before only hypothesised or not yet observed (``hypothesis_only``);
+3. not outweighed before outweighed: a direct, independent contrary item at least as strong
+   as the best support;
+4. the level; 5. the certainty (stated > hedged > hypothesis > not yet observed);
+6. the directness (direct before extrapolated);
+7. independent agreement: distinct sentences (a sentence repeated by ten items is one), then
+   distinct sources.
+
+Caveats stated in the supporting sentence are collected and shown, never subtracted.
+``contested`` comes only from independent evidence: a contrary item whose sentence is not one
+of the supporting sentences (the same sentence qualifying its own claim is a caveat, listed in
+``same_sentence``). ``rank_basis["summary"]`` says all this in words.
 
 >>> level_of({"study_type": "clinical trial", "certainty": "hedged", "context": {}})
 ('C', 'clinical trial, hedged (provisional)')
 >>> row = rank_row([{"quote": "q", "context": {"study_type": "retrospective cohort"}}], [])
 >>> row["best_level"], row["score"], row["contested"]
 ('C', 3.0, False)
+>>> row["summary"]
+'best evidence level C · stated · retrospective cohort; 1 independent sentence from 1 source'
 """
 from __future__ import annotations
 
@@ -34,6 +39,9 @@ STUDY_LEVEL = {"randomised controlled trial": "A", "single-arm trial": "B",
                "observational study": "C", "mixed": "C", "case report": "D",
                "preclinical animal model": "D", "preclinical": "D", "in vitro": "E",
                "review statement": "E"}
+CERTAINTY_ORDER = ("stated", "hedged", "hypothesis", "not-yet-observed")
+HYPOTHETICAL = {"hypothesis", "not-yet-observed"}
+PRECLINICAL = {"preclinical animal model", "preclinical", "in vitro"}
 FURTHER = 0.25        # weight of each further distinct quote, and of each further contrary one
 TIERS = ("direct", "inherited")
 
@@ -50,6 +58,14 @@ def is_extrapolated(item: dict) -> bool:
     return bool(item.get("extrapolated")) or item.get("directness") == "extrapolated"
 
 
+def certainty_of(item: dict) -> str:
+    return item.get("certainty") or "stated"
+
+
+def is_preclinical(item: dict) -> bool:
+    return study_type_of(item) in PRECLINICAL
+
+
 def level_of(item: dict) -> tuple[str, str]:
     """``(level, basis)`` of one evidence item: the rubric's when present, else provisional."""
     given = item.get("evidence_level")
@@ -62,23 +78,42 @@ def level_of(item: dict) -> tuple[str, str]:
         level, basis = "D", ["primary study of unstated type"]
     else:
         level, basis = "E", ["review statement"]
-    if item.get("certainty") not in (None, "stated"):
+    if certainty_of(item) != "stated":
         level, basis = _lower(level), basis + [item["certainty"]]
     if is_extrapolated(item):
         level, basis = _lower(level), basis + ["extrapolated"]
     return level, ", ".join(basis) + " (provisional)"
 
 
-def _distinct(items: list[dict]) -> list[tuple[str, dict]]:
-    """One (level, item) per distinct quote, the strongest level of those sharing it; strongest
-    first."""
-    best: dict[str, tuple[str, dict]] = {}
+def item_key(item: dict) -> tuple:
+    """How strong one item is; smaller is stronger (the order of the module docstring)."""
+    return (is_preclinical(item), certainty_of(item) in HYPOTHETICAL,
+            LEVELS.index(level_of(item)[0]), CERTAINTY_ORDER.index(certainty_of(item))
+            if certainty_of(item) in CERTAINTY_ORDER else 0, is_extrapolated(item))
+
+
+def level_words(item: dict, directness: bool = True) -> str:
+    """'level C · stated · single-arm trial' (and 'extrapolated' when it is and
+    ``directness`` is asked for)."""
+    words = [f"level {level_of(item)[0]}", certainty_of(item).replace("-", " "),
+             study_type_of(item) or "study type not stated"]
+    if directness and is_extrapolated(item):
+        words.append("extrapolated")
+    return " · ".join(words)
+
+
+def quote_key(item: dict) -> str:
+    return normalise_whitespace(item.get("quote", "")).lower()
+
+
+def _distinct(items: list[dict]) -> list[dict]:
+    """One item per distinct quote, the strongest of those sharing it; strongest first."""
+    best: dict[str, dict] = {}
     for item in items:
-        level = level_of(item)[0]
-        key = normalise_whitespace(item.get("quote", "")).lower()
-        if key not in best or POINTS[level] > POINTS[best[key][0]]:
-            best[key] = (level, item)
-    return sorted(best.values(), key=lambda t: -POINTS[t[0]])
+        key = quote_key(item)
+        if key not in best or item_key(item) < item_key(best[key]):
+            best[key] = item
+    return sorted(best.values(), key=item_key)
 
 
 def _weighted(levels: list[str]) -> float:
@@ -87,29 +122,98 @@ def _weighted(levels: list[str]) -> float:
     return POINTS[levels[0]] + FURTHER * sum(POINTS[x] for x in levels[1:])
 
 
+def caveats_of(items: list[dict]) -> list[dict]:
+    """The distinct caveats of ``items`` (``{"text", "kind", "evidence"}``), in item order."""
+    out: dict[str, dict] = {}
+    for item in items:
+        caveat = item.get("caveat")
+        if caveat and caveat.get("text"):
+            out.setdefault(caveat["text"], {"text": caveat["text"], "kind": caveat.get("kind"),
+                                            "evidence": item.get("id")})
+    return list(out.values())
+
+
+def independent(evidence: list[dict], contrary: list[dict]) -> tuple[list[dict], list[dict]]:
+    """``contrary`` split into items from another sentence (independent evidence against the
+    row) and items from one of the supporting sentences: a qualification of the claim ("an
+    option, but with limited durability"; "responses in X, but not in Y" when X is what
+    supports the row here), shown as a caveat. Asked about Y itself, the sentence does not
+    support the row, so the same item is independent evidence against it."""
+    own = {quote_key(e) for e in evidence}
+    return ([c for c in contrary if quote_key(c) not in own],
+            [c for c in contrary if quote_key(c) in own])
+
+
 def rank_row(evidence: list[dict], contrary: list[dict], inherited: str | None = None) -> dict:
     """The ``rank_basis`` of one answer row: supporting ``evidence``, ``contrary`` evidence,
     and the broader mechanism it was ``inherited`` through (None when direct)."""
-    support = [lv for lv, _ in _distinct(evidence)]
-    against = [lv for lv, _ in _distinct(contrary)]
-    counts = {lv: support.count(lv) for lv in LEVELS if lv in support}
-    penalty = _weighted(against)
-    return {"tier": TIERS[1] if inherited else TIERS[0],
-            "best_level": support[0] if support else None,
-            "levels": counts,
-            "distinct_quotes": len(support),
-            "evidence_items": len(evidence),
-            "repeated_quotes": len(evidence) - len(support),
-            "extrapolated_items": sum(1 for e in evidence if is_extrapolated(e)),
-            "contrary_items": len(contrary),
-            "contrary_levels": against,
-            "penalty": round(penalty, 2),
-            "score": round(_weighted(support) - penalty, 2),
-            "contested": bool(contrary),
-            "provisional_levels": any(not isinstance(e.get("evidence_level"), dict)
-                                      for e in evidence + contrary)}
+    against, same = independent(evidence, contrary)
+    support = _distinct(evidence)
+    opposed = _distinct(against)
+    best = support[0] if support else None
+    strongest_against = next((c for c in opposed if not is_extrapolated(c)), None)
+    outweighed = bool(best and strongest_against
+                      and item_key(strongest_against) <= item_key(best))
+    levels = [level_of(i)[0] for i in support]
+    penalty = _weighted([level_of(i)[0] for i in opposed])
+    basis = {"tier": TIERS[1] if inherited else TIERS[0],
+             "best_level": levels[0] if levels else None,
+             "best_certainty": certainty_of(best) if best else None,
+             "best_study_type": study_type_of(best) if best else None,
+             "best_directness": ("extrapolated" if is_extrapolated(best) else "direct")
+             if best else None,
+             "best_evidence": best["id"] if best and "id" in best else None,
+             "preclinical_only": bool(support) and all(is_preclinical(i) for i in support),
+             "hypothesis_only": bool(support) and all(certainty_of(i) in HYPOTHETICAL
+                                                      for i in support),
+             "outweighed": outweighed,
+             "levels": {lv: levels.count(lv) for lv in LEVELS if lv in levels},
+             "distinct_quotes": len(support),
+             "distinct_sources": len({i.get("source") for i in support}),
+             "evidence_items": len(evidence),
+             "repeated_quotes": len(evidence) - len(support),
+             "extrapolated_items": sum(1 for e in evidence if is_extrapolated(e)),
+             "contrary_items": len(against),
+             "contrary_levels": [level_of(i)[0] for i in opposed],
+             "same_sentence": sorted(c.get("id", "") for c in same),
+             "penalty": round(penalty, 2),
+             "score": round(_weighted(levels) - penalty, 2),
+             "contested": bool(against),
+             "caveats": caveats_of(evidence) + [
+                 {"text": c.get("claim", ""), "kind": "same sentence", "evidence": c.get("id")}
+                 for c in same],
+             "provisional_levels": any(not isinstance(e.get("evidence_level"), dict)
+                                       or e["evidence_level"].get("level") not in POINTS
+                                       for e in evidence + contrary)}
+    basis["key"] = list(item_key(best)[:2]) + [outweighed] + list(item_key(best)[2:]) \
+        if best else [True, True, True, len(LEVELS), len(CERTAINTY_ORDER), True]
+    basis["summary"] = summary(basis, best, inherited)
+    return basis
+
+
+def summary(basis: dict, best: dict | None, inherited: str | None) -> str:
+    """``rank_basis`` in words a clinician reads."""
+    if best is None:
+        return "no supporting evidence"
+    words = [f"best evidence {level_words(best)}"]
+    if basis["preclinical_only"]:
+        words.append("animal or in-vitro evidence only")
+    if basis["hypothesis_only"]:
+        words.append("proposed, not observed")
+    n, s = basis["distinct_quotes"], basis["distinct_sources"]
+    words.append(f"{n} independent sentence{'s' * (n != 1)} from {s} source{'s' * (s != 1)}")
+    if inherited:
+        words.append(f"inherited from {inherited}")
+    if basis["contested"]:
+        words.append(f"contested by {basis['contrary_items']} item(s) from other sentences"
+                     + (" at least as strong" if basis["outweighed"] else ""))
+    if basis["caveats"]:
+        words.append("caveat: " + "; ".join(c["text"] for c in basis["caveats"]))
+    return "; ".join(words)
 
 
 def sort_key(basis: dict, name: str) -> tuple:
-    """Order of rows: direct before inherited, then score, then distinct quotes, then name."""
-    return (TIERS.index(basis["tier"]), -basis["score"], -basis["distinct_quotes"], name.lower())
+    """Order of rows: direct before inherited, then the strength key of ``rank_row``, then
+    independent agreement, then name."""
+    return (TIERS.index(basis["tier"]), *basis["key"], -basis["distinct_quotes"],
+            -basis["distinct_sources"], basis["contested"], name.lower())

@@ -1,5 +1,9 @@
-"""The patient an answer is for: disease, therapy (CAR-T, blinatumomab or a named product) and
-population, and where each evidence item comes from relative to them.
+"""The patient an answer is for, its parts kept apart: disease, population, the therapy the
+patient already had and failed (``after``), the therapy being considered (``therapy``: CAR-T,
+blinatumomab or a named product), and where each evidence item comes from relative to them.
+
+``after`` never withholds an option: the next step after a failed therapy may well be another
+modality. It scopes only the question of *why* that therapy failed (``failed_modality``).
 
 Every evidence item in an answer gets ``scope`` — the diseases, modalities, products and
 population its context states (``[]``/``None`` when the item does not say) — and
@@ -57,11 +61,13 @@ class Scope:
     disease: dict | None = None
     therapy: dict | None = None
     population: str | None = None
+    after: dict | None = None
+    explaining: bool = False          # a why-question: evidence is judged by failed_modality
     diseases: set[str] = field(default_factory=set)     # labels that match the disease
 
     @classmethod
     def build(cls, store, index: dict, disease: str | None = None, therapy: str | None = None,
-              population: str | None = None) -> "Scope":
+              population: str | None = None, after: str | None = None) -> "Scope":
         from kg.answers.lookup import resolve
         scope = cls({r["label"]: r for r in index.values()})
         if disease:
@@ -75,20 +81,30 @@ class Scope:
             scope.therapy = resolve(store, therapy, {"therapy"}, index=index)
         if population:
             scope.population = population_of(population)
+        if after:
+            scope.after = resolve(store, after, {"therapy"}, index=index)
         return scope
 
     @property
     def active(self) -> bool:
-        return bool(self.disease or self.therapy or self.population)
+        return bool(self.disease or self.therapy or self.population or self.after)
 
     @property
     def modality(self) -> str | None:
         return modality_of(self.therapy) if self.therapy else None
 
+    @property
+    def failed_modality(self) -> str | None:
+        """The modality whose failure is explained: the considered therapy's, else the failed
+        one's."""
+        return self.modality or (modality_of(self.after) if self.after else None)
+
     def as_json(self) -> dict:
         return {"disease": self.disease["label"] if self.disease else None,
                 "therapy": self.therapy["label"] if self.therapy else None,
-                "modality": self.modality, "population": self.population}
+                "modality": self.modality, "population": self.population,
+                "after": self.after["label"] if self.after else None,
+                "after_modality": modality_of(self.after) if self.after else None}
 
     def item_modalities(self, item: dict) -> list[str]:
         context = item.get("context") or {}
@@ -104,7 +120,8 @@ class Scope:
         if self.disease and diseases and not set(diseases) & self.diseases:
             why.append("disease: " + ", ".join(diseases))
         modalities = self.item_modalities(item)
-        if self.therapy and modalities and self.modality not in modalities:
+        modality = self.failed_modality if self.explaining else self.modality
+        if modality and modalities and modality not in modalities:
             why.append("therapy: " + ", ".join(context.get("product") or modalities))
         pop = context.get("population")
         if self.population and pop and pop not in (self.population, "mixed"):

@@ -114,7 +114,7 @@ def cmd_evidence(args) -> int:
         return _no_match(exc, args.json, [])
     items = evidence_items(store, source=args.source, about_iri=about,
                            include_drafts=args.include_drafts)
-    if args.disease or args.therapy or args.population:
+    if args.disease or args.therapy or args.population or args.after:
         from kg.answers.lookup import entity_index
         from kg.answers.scope import Scope
         try:
@@ -175,7 +175,8 @@ def cmd_stats(args) -> int:
 
 
 def _scope(args) -> dict:
-    return {"disease": args.disease, "therapy": args.therapy, "population": args.population}
+    return {"disease": args.disease, "therapy": args.therapy, "population": args.population,
+            "after": args.after}
 
 
 def _nothing_found(what: str, answer_for: str) -> str:
@@ -195,7 +196,7 @@ def cmd_strategies(args) -> int:
         _emit(answer["strategies"])
     else:
         from kg.cli.render import strategy_text
-        sys.stdout.write(strategy_text(answer))
+        sys.stdout.write(strategy_text(answer, args.explain))
     if not answer["strategies"]:
         print(_nothing_found("strategies", answer["resolved"]["label"]), file=sys.stderr)
         return EXIT_INVALID
@@ -213,7 +214,7 @@ def cmd_mechanisms(args) -> int:
         _emit(answer)
     else:
         from kg.cli.render import mechanism_text
-        sys.stdout.write(mechanism_text(full))
+        sys.stdout.write(mechanism_text(full, args.explain))
     if not answer:
         print(_nothing_found("mechanisms", args.text), file=sys.stderr)
         return EXIT_INVALID
@@ -233,22 +234,25 @@ def cmd_ask(args) -> int:
     seen = "; ".join(f"{m['text']} → {m['label']} ({m['category']})" for m in doc["recognised"])
     print(f"Recognised: {seen or 'no entity'}")
     print(f"Question: {doc['question_type']}")
-    if doc["question_type"] == "strategies":
+    kind = doc["question_type"]
+    if kind in ("strategies", "monitoring"):
         sys.stdout.write(render.strategy_text({"resolved": doc["resolved"], "scope": doc["scope"],
                                                "strategies": doc["answer"],
-                                               "withheld": doc["withheld"]}))
-    elif doc["question_type"] == "mechanisms":
+                                               "withheld": doc["withheld"]}, args.explain))
+    elif kind in ("mechanisms", "explain"):
         sys.stdout.write(render.mechanism_text({"resolved": doc["resolved"],
                                                 "scope": doc["scope"],
                                                 "mechanisms": doc["answer"],
-                                                "withheld": doc["withheld"]}))
-    elif doc["question_type"] == "assess":
+                                                "withheld": doc["withheld"]}, args.explain))
+    elif kind == "evaluate":
+        sys.stdout.write(render.evaluation_text(doc, args.explain))
+    elif kind == "assess":
         _print_assessment(doc["answer"])
-    elif doc["question_type"] == "biomarkers":
+    elif kind == "biomarkers":
         _print_biomarkers(doc["answer"])
     else:
-        for item in doc["answer"]:
-            print("\n".join(render.evidence_lines(item, "  ")))
+        sys.stdout.write("".join(line + "\n" for line in render.evidence_block(doc["answer"],
+                                                                              "  ")))
     return EXIT_OK
 
 
@@ -295,8 +299,9 @@ def _print_assessment(answer: dict) -> None:
 def _print_biomarkers(answer: list[dict]) -> None:
     from kg.store.results import text_table
     sys.stdout.write(text_table(
-        ["biomarker", "outcome", "direction", "statistics", "scope"],
+        ["biomarker", "outcome", "direction", "contested", "statistics", "scope"],
         [[b["biomarker"], b["outcome"], ("NOT " if b["negated"] else "") + (b["direction"] or "-"),
+          "CONTESTED" if b.get("contested") else "-",
           "; ".join(s["text"] for s in b["statistics"]) or "-",
           ("extrapolated: " if b["extrapolated"] else "")
           + (", ".join(b["scope"]["disease"] + b["scope"]["modality"]) or "-")]
@@ -689,19 +694,24 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, fn, help_text, json_flag=True, store=True, drafts=False, project=READ,
-                scope=False, **extra):
+                scope=False, explain=False, **extra):
         c = sub.add_parser(name, help=help_text, description=help_text, parents=[common],
                            **extra)
         c.set_defaults(func=fn, project_mode=project)
         if scope:
             c.add_argument("--disease", metavar="TEXT", help="the patient's disease: evidence "
                            "from another disease is marked extrapolated")
-            c.add_argument("--therapy", metavar="TEXT", help="CAR-T, blinatumomab or a named "
-                           "product: strategies for another therapy are withheld, evidence "
-                           "from another is marked extrapolated")
+            c.add_argument("--therapy", metavar="TEXT", help="the therapy considered (CAR-T, "
+                           "blinatumomab or a named product): strategies for another therapy "
+                           "are withheld, evidence from another is marked extrapolated")
             c.add_argument("--population", metavar="TEXT", help="paediatric or adult")
+            c.add_argument("--after", metavar="THERAPY", help="the therapy the patient already "
+                           "had and failed: never withholds an option of another modality")
         if json_flag:
             c.add_argument("--json", action="store_true", help="print one JSON document")
+        if explain:
+            c.add_argument("--explain", action="store_true", help="below each line: the "
+                           "chain, the quotes and the references")
         if store:
             c.add_argument("--store", metavar="SETTING",
                            help="oxigraph (default, on disk), oxigraph-memory or rdflib; "
@@ -750,16 +760,17 @@ def parser() -> argparse.ArgumentParser:
     command("stats", cmd_stats, "counts of entities, evidence and triples")
 
     c = command("strategies", cmd_strategies, "strategies that apply to a relapse phenotype, "
-                "mechanism or finding, with explanation and evidence", drafts=True, scope=True)
+                "mechanism or finding, with explanation and evidence", drafts=True, scope=True,
+                explain=True)
     c.add_argument("text")
     c.add_argument("--action", choices=["prevention", "monitoring", "treatment",
                                         "product-design"],
                    help="only strategies of this kind of action")
     c = command("mechanisms", cmd_mechanisms, "mechanisms a text names, and all beneath or "
-                "linked to them", drafts=True, scope=True)
+                "linked to them", drafts=True, scope=True, explain=True)
     c.add_argument("text")
     c = command("ask", cmd_ask, "a question in plain words: recognised entities, question "
-                "type and the answer", drafts=True)
+                "type and the answer", drafts=True, explain=True)
     c.add_argument("text")
     c = command("biomarkers", cmd_biomarkers, "biomarkers predicting outcome", drafts=True,
                 scope=True)

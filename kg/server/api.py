@@ -16,7 +16,7 @@ from kg.errors import NoMatch
 
 OUTCOMES, DIRECTIONS = ("response", "long-term"), ("favourable", "unfavourable")
 ACTIONS = ("prevention", "monitoring", "treatment", "product-design")
-SCOPE = ("disease", "therapy", "population")
+SCOPE = ("disease", "therapy", "population", "after")
 FLAGS = {"": False, "0": False, "false": False, "no": False, "off": False,
          "1": True, "true": True, "yes": True, "on": True}
 
