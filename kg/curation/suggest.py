@@ -29,8 +29,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from kg.curation.cues import negation_cues, suggest_certainty
+from kg.curation.design import population, sentence_study_type, study_design
+from kg.curation.learned import Learned, load_learned
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
+from kg.curation.scope import certainty_between, figures_for, negated_between, segments
 from kg.curation.schema import Relation, load_schema
 from kg.curation.sentences import Sentence, locate, normalised_with_offsets, split_sentences, \
     with_sections
@@ -53,7 +55,7 @@ CUES: dict[str, str] = {
     "involves": r"mutat|express|loss|gene|delet|splic|variant|alter|downregul|upregul|"
                 r"exon|epitope",
     "involvesCells": r"macrophag|lymphocyt|memory|naive|subset|populat|phenotyp|CD4|CD8",
-    "targets": r"target|directed|anti-|against|bispecific|dual",
+    "targets": r"target|directed|anti-|against|bispecific|dual|recogni",
     "usesTherapy": r"combin|using|use of|sequential|with",
     "evaluatedIn": r"trial|evaluat|tested|study",
     "achieves": r"achiev|rate|respon|remission|durab",
@@ -72,62 +74,73 @@ DEFINED_SUBJECTS = {"involves": {"mechanism", "biomarker", "strategy", "cell-pop
                     "contributesTo": {"mechanism", "gene", "therapy", "biomarker", "other"}}
 # Where a sentence turns to another claim: a semicolon or colon, or a contrasting conjunction.
 CLAUSE_BREAK = re.compile(r"[;:]|\b(?:while|whereas|but|however|although)\b", re.I)
-# Claims less likely than this are not proposed (on xu2023 they hold 3% of the right ones),
+# Claims less likely than this are not shown (on xu2023 they hold 3% of the right ones),
 # but for the likeliest of their sentence, so every sentence relating two entities is shown.
 MIN_CONFIDENCE = 0.02
+# At most this many claims per sentence, the likeliest first: a curator reads the sentence once
+# and picks among a few (``suggest(per_sentence=None)`` keeps them all, the generator's ceiling).
+PER_SENTENCE = 3
+# Claims at least this likely are ``proposed`` (the assistant's own threshold: the lowest at
+# which the fitted review's precision reaches 50%, benchmarks/bench_suggest.py).
+PROPOSE_AT = 0.35
 # A name contained in more entity names than this (CD19, T cells) says too little to propose them.
 MAX_BROADER = 10
+# Only names of these categories are read as the broader findings that contain them ("IL-6" →
+# "Elevated IL-6"); an outcome word ("relapse", "response") is too generic to lift.
+LIFT_FROM = ("gene", "cell-population")
 # Relations whose object is often named inside the subject's own name ("loss of CD19").
 PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # The weights of a logistic model of "a curator would state this claim", one per feature of
-# ``claim_features``; fitted on xu2023's accepted items by benchmarks/fit_suggest.py (which
-# prints this table), so the figures for jacoby2019 are held out. A candidate's confidence is
-# the model's probability.
-WEIGHTS = {"bias": -2.37,
-           "broader mentions": -1.66,
-           "cites references": 0.26,
-           "clause break between": -0.9,
-           "cue between": 0.58,
-           "cue between, achieves": -0.33,
-           "cue between, addresses": 1.46,
-           "cue between, contributesTo": 0.49,
+# ``claim_features``; fitted on xu2023's accepted items and the fitted primary-study abstracts
+# of benchmarks/primary/ by benchmarks/fit_suggest.py (which prints this table), so the figures
+# for jacoby2019 and the held-out abstracts are held out. A candidate's confidence is the
+# model's probability.
+WEIGHTS = {"bias": -2.74,
+           "broader mentions": -0.38,
+           "cites references": 0.53,
+           "clause break between": -1.46,
+           "cue between": 0.85,
+           "cue between, achieves": 0.14,
+           "cue between, addresses": 0.82,
+           "cue between, contributesTo": 0.25,
            "cue between, evaluatedIn": 0.0,
-           "cue between, improves": -0.02,
-           "cue between, indicates": 0.2,
-           "cue between, involves": -0.46,
-           "cue between, involvesCells": 0.35,
-           "cue between, kindOf": -0.26,
-           "cue between, leadsTo": 0.58,
-           "cue between, predicts": -0.35,
-           "cue between, targets": 0.34,
-           "cue between, treats": -0.5,
-           "cue between, usesTherapy": -0.93,
-           "cue in sentence": 0.48,
-           "entities between": -0.02,
-           "entities in sentence": -0.65,
-           "loose mentions": -0.57,
+           "cue between, improves": -0.08,
+           "cue between, indicates": 0.58,
+           "cue between, involves": -0.53,
+           "cue between, involvesCells": 0.13,
+           "cue between, kindOf": -0.18,
+           "cue between, leadsTo": 0.83,
+           "cue between, predicts": -0.81,
+           "cue between, targets": 0.32,
+           "cue between, treats": -0.21,
+           "cue between, usesTherapy": -0.41,
+           "cue in sentence": 0.63,
+           "entities between": 0.07,
+           "entities in sentence": -0.81,
+           "implicit subject": 0.41,
+           "loose mentions": -0.64,
            "object inside subject": 0.17,
-           "object inside subject (part relation)": 0.86,
-           "overlapping": -0.11,
-           "relation achieves": -1.07,
-           "relation addresses": 1.26,
-           "relation contributesTo": -0.88,
-           "relation evaluatedIn": 0.49,
-           "relation improves": -1.91,
-           "relation indicates": 0.3,
-           "relation involves": 0.86,
-           "relation involvesCells": -0.37,
-           "relation kindOf": -1.54,
-           "relation leadsTo": -0.26,
-           "relation predicts": 2.04,
-           "relation targets": -0.6,
-           "relation treats": 1.14,
-           "relation usesTherapy": 0.54,
-           "subject first": 0.66,
-           "subject inside object": -0.8,
-           "subject lifted from object": 0.65,
-           "subject outside definition": -3.35,
-           "words apart": -0.08}
+           "object inside subject (part relation)": 0.75,
+           "overlapping": 0.97,
+           "relation achieves": -0.71,
+           "relation addresses": 1.4,
+           "relation contributesTo": -0.73,
+           "relation evaluatedIn": 0.45,
+           "relation improves": -1.79,
+           "relation indicates": 0.25,
+           "relation involves": 0.63,
+           "relation involvesCells": -0.4,
+           "relation kindOf": -1.87,
+           "relation leadsTo": 0.24,
+           "relation predicts": 2.8,
+           "relation targets": -0.46,
+           "relation treats": 1.38,
+           "relation usesTherapy": -1.19,
+           "subject first": 0.61,
+           "subject inside object": 0.17,
+           "subject lifted from object": 1.33,
+           "subject outside definition": -3.28,
+           "words apart": -0.26}
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 STUDY_TYPE_CUES = (("preclinical animal model", r"\bmice\b|\bmouse\b|murine|xenograft"),
                    ("in vitro", r"in vitro|cell lines?\b"),
@@ -159,6 +172,11 @@ class Candidate:
     confidence: float
     context: dict = field(default_factory=dict)
     duplicate_of: str | None = None
+    level: str = "review-statement"     # primary-study: the source's own result, or cited refs
+
+    @property
+    def proposed(self) -> bool:
+        return self.confidence >= PROPOSE_AT
 
     def as_json(self) -> dict:
         def ent(m: Mention) -> dict:
@@ -170,8 +188,9 @@ class Candidate:
                 "object": ent(self.object), "refs": self.refs,
                 "statistics": self.statistics, "negated": self.negated,
                 "certainty": self.certainty, "section": self.section,
-                "confidence": self.confidence, "context": self.context,
-                "duplicate_of": self.duplicate_of}
+                "confidence": self.confidence, "proposed": self.proposed,
+                "level": self.level, "study_type": self.context.get("study_type"),
+                "context": self.context, "duplicate_of": self.duplicate_of}
 
 
 @dataclass
@@ -181,6 +200,8 @@ class Suggestions:
     candidates: list[Candidate]
     sentences: list[tuple[Sentence, list[Mention]]]
     new_entities: list[dict]
+    design: dict = field(default_factory=dict)     # primary studies: study_type, population, ...
+    choices: dict = field(default_factory=dict)    # entities and relations a curator may pick
 
     @property
     def normalised_text(self) -> str:
@@ -188,6 +209,7 @@ class Suggestions:
 
     def as_json(self) -> dict:
         return {"source": self.source.doi or self.source.id, "id": self.source.id,
+                "kind": self.source.kind, "design": self.design,
                 "sentences": len(self.sentences),
                 "candidates": [c.as_json() for c in self.candidates],
                 "duplicates": sum(1 for c in self.candidates if c.duplicate_of),
@@ -225,10 +247,14 @@ def read_text(source: Source) -> str:
     return text
 
 
-def entity_index(cur: Curation, paths: ProjectPaths) -> dict[str, dict]:
-    """The curation's entities as the records the tagger reads (no built store needed)."""
+def entity_index(cur: Curation, paths: ProjectPaths,
+                 learned: Learned | None = None) -> dict[str, dict]:
+    """The curation's entities as the records the tagger reads (no built store needed), with
+    the surface texts curators tied to them on the review page (``learned``)."""
     schema = load_schema(paths.ontology)
-    return {e.iri: {"label": e.label, "iri": str(e.iri), "synonyms": e.synonyms,
+    taught = learned.names() if learned else {}
+    return {e.iri: {"label": e.label, "iri": str(e.iri),
+                    "synonyms": [*e.synonyms, *taught.get(e.id, ())],
                     "category": schema.category_of(e.type) or "other"}
             for e in cur.entities.values()}
 
@@ -243,6 +269,7 @@ def pair_features(a: Mention, b: Mention, raw: str, offset: int,
     lo, hi = sorted((a.end, b.start) if a.start < b.start else (b.end, a.start))
     between = raw[max(0, lo - offset):max(0, hi - offset)]
     f = {"bias": 1.0, "subject first": float(a.start < b.start),
+         "implicit subject": float(a.start == a.end),
          "clause break between": float(bool(CLAUSE_BREAK.search(between))),
          "loose mentions": float(a.loose + b.loose),
          "broader mentions": float(a.lifted + b.lifted),
@@ -336,14 +363,14 @@ def broader_names(index: dict[str, dict]) -> dict[str, list[dict]]:
 
 
 def with_broader(mentions: list[Mention], broader: dict[str, list[dict]]) -> list[Mention]:
-    """``mentions`` and, at the place of each exact mention of a name contained in at most
-    MAX_BROADER others, a ``lifted`` mention of each of those broader entities the sentence
-    does not name itself."""
+    """``mentions`` and, at the place of each exact mention of a gene or cell population
+    (LIFT_FROM) whose name is contained in at most MAX_BROADER others, a ``lifted`` mention of
+    each of those broader entities the sentence does not name itself."""
     named = {m.iri for m in mentions}
     out = list(mentions)
     for m in mentions:
         parents = broader.get(m.iri, ())
-        if m.loose or len(parents) > MAX_BROADER:
+        if m.loose or m.category not in LIFT_FROM or len(parents) > MAX_BROADER:
             continue
         for rec in parents:
             if rec["iri"] not in named:
@@ -354,6 +381,14 @@ def with_broader(mentions: list[Mention], broader: dict[str, list[dict]]) -> lis
     return out
 
 
+def claim_mentions(mentions: list[Mention], broader: dict, study: dict | None,
+                   at: int) -> list[Mention]:
+    """What a sentence's claims may relate: its mentions, the broader findings of its genes
+    and cells (``with_broader``) and, in a primary study, its implicit intervention
+    (``with_intervention``; ``at``: the sentence start)."""
+    return with_intervention(with_broader(mentions, broader), study, at)
+
+
 def _study_type(sentence: str, refs: list[str]) -> str:
     for name, pattern in STUDY_TYPE_CUES:
         if re.search(pattern, sentence, re.I):
@@ -361,21 +396,64 @@ def _study_type(sentence: str, refs: list[str]) -> str:
     return "review statement" if not refs else "mixed"
 
 
+def study_context(source: Source, text: str, tagger) -> dict:
+    """A primary study's design, population and diseases, read from its whole text; {} for a
+    review (whose sentences each report other studies)."""
+    if not source.primary:
+        return {}
+    design, words = study_design(text)
+    mentions = tagger.tag(text)
+    diseases = [m.iri.rsplit("/", 1)[-1] for m in distinct_entities(mentions)
+                if m.category == "disease"]
+    therapies = [m for m in mentions if m.category == "therapy"]
+    counts = {m.iri: sum(t.iri == m.iri for t in therapies) for m in therapies}
+    treated = max(therapies, key=lambda m: counts[m.iri], default=None)  # first of the most named
+    return {k: v for k, v in (("study_type", design), ("design_words", words),
+                              ("population", population(text)), ("disease", diseases),
+                              ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
+            if v} | ({"_intervention": treated} if treated else {})
+
+
+def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
+    """A primary study's sentence reporting an outcome without naming what was given ("All 7
+    patients reached complete remission") is about the study's intervention: an implicit,
+    zero-width mention of it at the sentence start (``at``) is added."""
+    treated = (study or {}).get("_intervention")
+    if treated is None or not any(m.category == "outcome" for m in mentions) \
+            or any(m.category in ("therapy", "strategy") for m in mentions):
+        return mentions
+    return [dataclasses.replace(treated, start=at, end=at, text=""), *mentions]
+
+
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                    relations: list[Relation], reference_count: int | None,
+                   study: dict | None = None, per_sentence: int | None = PER_SENTENCE,
                    ) -> list[Candidate]:
+    """The likeliest claims of one sentence (at most ``per_sentence``), each with the
+    negation, certainty and figures in its own scope (kg.curation.scope). ``study``: the
+    design of a primary study (``study_context``), or None for a review."""
     raw = text[sentence.start:sentence.end]
     ents = distinct_entities(mentions)
     if len(ents) < 2:
         return []
-    refs = parse_refs(raw, reference_count)
+    primary = study is not None
+    refs = [] if primary else parse_refs(raw, reference_count)
     statistics = parse_statistics(raw)
-    negated = bool(negation_cues(raw))
-    certainty = suggest_certainty(raw)[0]
-    context: dict = {"study_type": _study_type(raw, refs)}
+    at = [raw.find(s["text"]) for s in statistics]
+    segs = segments(raw)
+    if primary:
+        context: dict = {"study_type": sentence_study_type(raw, study.get("study_type"))}
+        if study.get("population"):
+            context["population"] = study["population"]
+    else:
+        context = {"study_type": _study_type(raw, refs)}
     for m in ents:
         if m.category in CONTEXT_ROLES:
             context.setdefault(CONTEXT_ROLES[m.category], []).append(m.iri.rsplit("/", 1)[-1])
+    if primary and "disease" not in context and study.get("disease"):
+        context["disease"] = list(study["disease"])
+    if primary and "product" in context and study.get("intervention") in context["product"]:
+        context["product"] = [study["intervention"]]
     best: dict[frozenset, tuple] = {}    # one claim per pair: its likeliest relation and direction
     for a, rel, b, features in fitting_claims(ents, raw, sentence.start, relations):
         score = confidence(features)
@@ -385,12 +463,17 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     scored = sorted(best.values(), key=lambda x: -x[0])
     scored = scored[:1] + [x for x in scored[1:] if x[0] >= MIN_CONFIDENCE]
     out = []
-    for score, a, rel, b in scored:
+    for score, a, rel, b in scored[:per_sentence]:
+        x = (a.start - sentence.start, a.end - sentence.start)
+        y = (b.start - sentence.start, b.end - sentence.start)
         out.append(Candidate(
             quote=normalise_whitespace(raw), start=sentence.start, end=sentence.end,
             subject=a, predicate=rel, object=b, refs=refs,
-            statistics=[dict(s) for s in statistics], negated=negated, certainty=certainty,
-            section=sentence.section, confidence=round(score, 3), context=context))
+            statistics=[{k: v for k, v in st.items()}
+                        for st in figures_for(statistics, at, x, y, segs)],
+            negated=negated_between(raw, x, y, segs), certainty=certainty_between(raw, x, y, segs),
+            section=sentence.section, confidence=round(score, 3), context=context,
+            level="primary-study" if primary or refs else "review-statement"))
     return out
 
 
@@ -425,15 +508,22 @@ def _existing(cur: Curation, source: Source, text: str) -> dict[tuple, list[tupl
 
 
 def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any],
-            section: str | None = None, cur: Curation | None = None) -> Suggestions:
+            section: str | None = None, cur: Curation | None = None,
+            per_sentence: int | None = PER_SENTENCE, learned: Learned | None = None
+            ) -> Suggestions:
     """Candidate evidence items for registered source ``source`` (DOI, PMID or id), only in
-    sections whose title contains ``section`` when given; ``make_tagger`` builds the tagger
-    from an entity index (``Tagger.from_index``)."""
+    sections whose title contains ``section`` when given, at most ``per_sentence`` per
+    sentence (None: all); ``make_tagger`` builds the tagger from an entity index
+    (``Tagger.from_index``). What curators taught on the review page (``learned``, by default
+    the project's kg.curation.learned file) adds names and drops rejected candidates."""
     cur = cur or load_curation(paths)
     src = find_source(cur, source)
     text = read_text(src)
-    index = entity_index(cur, paths)
+    learned = load_learned(paths) if learned is None else learned
+    rejected = learned.rejected_keys()
+    index = entity_index(cur, paths, learned)
     tagger, broader = make_tagger(index), broader_names(index)
+    study = study_context(src, text, tagger) if src.primary else None
     relations = [r for r in load_schema(paths.ontology).relations.values()
                  if r.name != "conflictsWith"]
     sentences = with_sections(text, split_sentences(text), src.sections)
@@ -455,11 +545,12 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
         mentions = [dataclasses.replace(m, start=m.start + s.start, end=m.end + s.start)
                     for m in exact + loose]
         tagged.append((s, mentions))
-        for c in _candidates_in(s, text, with_broader(mentions, broader), relations,
-                                src.reference_count):
+        for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start),
+                                relations, src.reference_count, study, per_sentence):
             triple = tuple(x.rsplit("/", 1)[-1] for x in (c.subject.iri, c.object.iri))
             claim = (triple, c.predicate.name, c.quote)
-            if claim in seen:       # a repeated line (a table cell) is one piece of evidence
+            if claim in seen or (src.id, c.quote, triple[0], c.predicate.name, triple[1]) \
+                    in rejected:    # a repeated line (a table cell) is one piece of evidence
                 continue
             seen.add(claim)
             c.duplicate_of = next((ident for a, b, ident in
@@ -468,37 +559,51 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
             candidates.append(c)
     candidates.sort(key=lambda c: (c.duplicate_of is not None, -c.confidence, c.start))
     _one_claim_per_figure(candidates, {e.quote for e in cur.evidence if e.statistics})
-    return Suggestions(src, text, candidates, tagged, _new_entities(text, spans))
+    choices = {"entities": sorted(({"id": r["iri"].rsplit("/", 1)[-1], "label": r["label"],
+                                    "category": r["category"]} for r in index.values()),
+                                  key=lambda e: e["label"].lower()),
+               "relations": [{"id": r.name, "label": r.label} for r in relations]}
+    return Suggestions(src, text, candidates, tagged, _new_entities(text, spans),
+                       {k: v for k, v in (study or {}).items() if not k.startswith("_")},
+                       choices)
 
 
 def _one_claim_per_figure(candidates: list[Candidate], quotes_with_figures: set[str]) -> None:
-    """A sentence's figures measure one claim: they stay on its best-ranked candidate (and
-    others about the same subject) and are taken off the rest, and off every candidate whose
-    quote a curated item already carries figures for (the shared-statistic lint's rule)."""
-    owner: dict[str, str] = {}
+    """A figure measures one claim: it stays on the best-ranked candidate of its sentence that
+    carries it (and others about the same subject) and is taken off the rest, and off every
+    candidate whose quote a curated item already carries figures for (the shared-statistic
+    lint's rule)."""
+    owner: dict[tuple[str, str], str] = {}
     for c in candidates:
         if not c.statistics or c.duplicate_of:
             continue
-        first = owner.setdefault(c.quote, c.subject.iri)
-        if c.quote in quotes_with_figures or c.subject.iri != first:
+        if c.quote in quotes_with_figures:
             c.statistics = []
+            continue
+        c.statistics = [st for st in c.statistics if owner.setdefault(
+            (c.quote, st["text"]), c.subject.iri) == c.subject.iri]
+
+
+TSV_MENTIONS = ("subject_text", "object_text", "suggested_subject", "suggested_object")
+
+
+def candidate_row(source: str, c: Candidate) -> list:
+    """One candidate as a row of ``to_tsv`` (TSV_COLUMNS, TSV_EXTRA, confidence, TSV_MENTIONS)."""
+    context = [f"{k}={v}" for k, vals in c.context.items()
+               for v in (vals if isinstance(vals, list) else [vals])]
+    subject, obj = (m.iri.rsplit("/", 1)[-1] for m in (c.subject, c.object))
+    return [source, subject, c.predicate.name, obj, c.quote, ",".join(c.refs),
+            ";".join(spec for s in c.statistics for spec in statistic_spec(s)),
+            ";".join(context), c.section, c.level, "true" if c.negated else "false",
+            c.certainty, c.confidence, c.subject.text, c.object.text, subject, obj]
 
 
 def to_tsv(result: Suggestions) -> str:
     """The candidates that duplicate nothing, as rows ``cartkg curate import`` accepts."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(TSV_COLUMNS + TSV_EXTRA + ("confidence",))
+    writer.writerow(TSV_COLUMNS + TSV_EXTRA + ("confidence",) + TSV_MENTIONS)
     for c in result.candidates:
-        if c.duplicate_of:
-            continue
-        context = [f"{k}={v}" for k, vals in c.context.items()
-                   for v in (vals if isinstance(vals, list) else [vals])]
-        writer.writerow([result.source.doi or result.source.id, c.subject.iri.rsplit("/", 1)[-1],
-                         c.predicate.name, c.object.iri.rsplit("/", 1)[-1], c.quote,
-                         ",".join(c.refs),
-                         ";".join(spec for s in c.statistics for spec in statistic_spec(s)),
-                         ";".join(context), c.section,
-                         "primary-study" if c.refs else "review-statement",
-                         "true" if c.negated else "false", c.certainty, c.confidence])
+        if not c.duplicate_of:
+            writer.writerow(candidate_row(result.source.doi or result.source.id, c))
     return out.getvalue()
