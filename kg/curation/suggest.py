@@ -46,7 +46,8 @@ from kg.text import lookup_key, normalise_whitespace
 CUES: dict[str, str] = {
     "predicts": r"predict|prognos|associat|correlat|risk|surviv|outcome|inferior|superior|"
                 r"poor|better|worse|higher|lower|elevated",
-    "leadsTo": r"lead|led to|result|cause|responsible|relapse|failure|resist|escape",
+    "leadsTo": r"lead|led to|result|cause|responsible|relapse|failure|resist|escape|aris|"
+               r"associat|permit|allow",
     "addresses": r"overcom|address|prevent|counter|solution|reduc|strateg|avoid|combat|"
                  r"mitigat|rescue|restor|revers",
     "improves": r"improv|enhanc|increas|boost|augment|better|prolong",
@@ -95,52 +96,53 @@ PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # of benchmarks/primary/ by benchmarks/fit_suggest.py (which prints this table), so the figures
 # for jacoby2019 and the held-out abstracts are held out. A candidate's confidence is the
 # model's probability.
-WEIGHTS = {"bias": -2.74,
-           "broader mentions": -0.38,
-           "cites references": 0.53,
-           "clause break between": -1.46,
-           "cue between": 0.85,
-           "cue between, achieves": 0.14,
-           "cue between, addresses": 0.82,
-           "cue between, contributesTo": 0.25,
+WEIGHTS = {"bias": -2.6,
+           "broader mentions": -1.0,
+           "cites references": 0.27,
+           "clause break between": -1.5,
+           "cue between": 0.95,
+           "cue between, achieves": 0.19,
+           "cue between, addresses": 0.7,
+           "cue between, contributesTo": 0.45,
            "cue between, evaluatedIn": 0.0,
-           "cue between, improves": -0.08,
-           "cue between, indicates": 0.58,
-           "cue between, involves": -0.53,
-           "cue between, involvesCells": 0.13,
-           "cue between, kindOf": -0.18,
-           "cue between, leadsTo": 0.83,
-           "cue between, predicts": -0.81,
-           "cue between, targets": 0.32,
-           "cue between, treats": -0.21,
-           "cue between, usesTherapy": -0.41,
-           "cue in sentence": 0.63,
-           "entities between": 0.07,
-           "entities in sentence": -0.81,
-           "implicit subject": 0.41,
-           "loose mentions": -0.64,
-           "object inside subject": 0.17,
-           "object inside subject (part relation)": 0.75,
-           "overlapping": 0.97,
-           "relation achieves": -0.71,
-           "relation addresses": 1.4,
-           "relation contributesTo": -0.73,
-           "relation evaluatedIn": 0.45,
-           "relation improves": -1.79,
-           "relation indicates": 0.25,
+           "cue between, improves": -0.09,
+           "cue between, indicates": 0.53,
+           "cue between, involves": -0.45,
+           "cue between, involvesCells": -0.32,
+           "cue between, kindOf": -0.15,
+           "cue between, leadsTo": 0.74,
+           "cue between, predicts": -0.71,
+           "cue between, targets": 0.54,
+           "cue between, treats": -0.16,
+           "cue between, usesTherapy": -0.32,
+           "cue in sentence": 0.4,
+           "cue in the names": 0.72,
+           "entities between": 0.05,
+           "entities in sentence": -0.71,
+           "implicit subject": 0.25,
+           "loose mentions": 0.1,
+           "object inside subject": 0.03,
+           "object inside subject (part relation)": 0.32,
+           "overlapping": 0.43,
+           "relation achieves": -0.86,
+           "relation addresses": 1.3,
+           "relation contributesTo": -0.62,
+           "relation evaluatedIn": 0.58,
+           "relation improves": -1.81,
+           "relation indicates": 0.44,
            "relation involves": 0.63,
-           "relation involvesCells": -0.4,
-           "relation kindOf": -1.87,
-           "relation leadsTo": 0.24,
-           "relation predicts": 2.8,
-           "relation targets": -0.46,
-           "relation treats": 1.38,
-           "relation usesTherapy": -1.19,
-           "subject first": 0.61,
-           "subject inside object": 0.17,
-           "subject lifted from object": 1.33,
-           "subject outside definition": -3.28,
-           "words apart": -0.26}
+           "relation involvesCells": -0.36,
+           "relation kindOf": -1.7,
+           "relation leadsTo": -0.26,
+           "relation predicts": 2.76,
+           "relation targets": -0.71,
+           "relation treats": 1.42,
+           "relation usesTherapy": -0.82,
+           "subject first": 0.49,
+           "subject inside object": 0.11,
+           "subject lifted from object": 1.37,
+           "subject outside definition": -3.1,
+           "words apart": -0.22}
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 STUDY_TYPE_CUES = (("preclinical animal model", r"\bmice\b|\bmouse\b|murine|xenograft"),
                    ("in vitro", r"in vitro|cell lines?\b"),
@@ -291,10 +293,13 @@ def pair_features(a: Mention, b: Mention, raw: str, offset: int,
 def claim_features(a: Mention, rel: Relation, b: Mention, pair: dict[str, float], between: str,
                    cue_in_sentence: bool) -> dict[str, float]:
     """The pair's features (``pair_features``) with the relation's: which relation, its cue
-    words between the mentions or elsewhere in the sentence, its object named inside its
-    subject, a subject its definition does not name."""
+    words between the mentions, in the names themselves ("CD22-targeted CAR") or elsewhere in
+    the sentence, its object named inside its subject, a subject its definition does not
+    name."""
     cue = bool(CUE_PATTERNS[rel.name].search(between))
+    named = bool(CUE_PATTERNS[rel.name].search(f"{a.text} {b.text}"))
     f = {**pair, f"relation {rel.name}": 1.0, "cue between": float(cue),
+         "cue in the names": float(named),
          f"cue between, {rel.name}": float(cue), "cue in sentence": float(cue_in_sentence),
          "subject outside definition": float(rel.name in DEFINED_SUBJECTS
                                              and a.category not in DEFINED_SUBJECTS[rel.name])}
@@ -383,10 +388,14 @@ def with_broader(mentions: list[Mention], broader: dict[str, list[dict]]) -> lis
 
 def claim_mentions(mentions: list[Mention], broader: dict, study: dict | None,
                    at: int) -> list[Mention]:
-    """What a sentence's claims may relate: its mentions, the broader findings of its genes
-    and cells (``with_broader``) and, in a primary study, its implicit intervention
-    (``with_intervention``; ``at``: the sentence start)."""
-    return with_intervention(with_broader(mentions, broader), study, at)
+    """What a sentence's claims may relate: its mentions and, in a review, the broader
+    findings of its genes and cells (``with_broader``: a review's sentence summarises
+    findings by the gene they concern), or in a primary study (``study``), which states its
+    findings in full, its implicit intervention (``with_intervention``; ``at``: the sentence
+    start)."""
+    if study is None:
+        return with_broader(mentions, broader)
+    return with_intervention(mentions, study, at)
 
 
 def _study_type(sentence: str, refs: list[str]) -> str:
@@ -541,7 +550,8 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
         raw = text[s.start:s.end]
         exact = tagger.tag(raw)
         spans += [(m.start + s.start, m.end + s.start) for m in exact]
-        loose = tagger.tag_loose(raw, exclude={m.iri for m in exact})
+        loose = [m for m in tagger.tag_loose(raw, exclude={m.iri for m in exact})
+                 if not any(e.start <= m.start and m.end <= e.end for e in exact)]
         mentions = [dataclasses.replace(m, start=m.start + s.start, end=m.end + s.start)
                     for m in exact + loose]
         tagged.append((s, mentions))
