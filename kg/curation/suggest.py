@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from kg.curation.cues import suggest_certainty
 from kg.curation.design import population, sentence_study_type, study_design
 from kg.curation.learned import Learned, load_learned
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
@@ -155,7 +156,8 @@ GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}
 DRUG_LIKE = re.compile(r"(?<![\w-])[A-Za-z]{4,}(?:mab|nib|cel|leucel|lisib|mide|platin|"
                        r"rubicin|stat)(?![\w-])")
 Mention = Any            # kg.answers.tagger.Mention: start, end, text, iri, label, category, name
-TSV_EXTRA = ("statistics", "context", "section", "level", "negated", "certainty")
+TSV_EXTRA = ("statistics", "context", "section", "level", "negated", "certainty",
+             "certainty_note")
 
 
 @dataclass
@@ -175,6 +177,7 @@ class Candidate:
     context: dict = field(default_factory=dict)
     duplicate_of: str | None = None
     level: str = "review-statement"     # primary-study: the source's own result, or cited refs
+    certainty_note: str = ""            # why "stated" although the sentence hedges elsewhere
 
     @property
     def proposed(self) -> bool:
@@ -189,7 +192,8 @@ class Candidate:
                 "predicate": {"label": self.predicate.label, "name": self.predicate.name},
                 "object": ent(self.object), "refs": self.refs,
                 "statistics": self.statistics, "negated": self.negated,
-                "certainty": self.certainty, "section": self.section,
+                "certainty": self.certainty, "certainty_note": self.certainty_note,
+                "section": self.section,
                 "confidence": self.confidence, "proposed": self.proposed,
                 "level": self.level, "study_type": self.context.get("study_type"),
                 "context": self.context, "duplicate_of": self.duplicate_of}
@@ -450,6 +454,7 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     statistics = parse_statistics(raw)
     at = [raw.find(s["text"]) for s in statistics]
     segs = segments(raw)
+    hedge, cue = suggest_certainty(raw)
     if primary:
         context: dict = {"study_type": sentence_study_type(raw, study.get("study_type"))}
         if study.get("population"):
@@ -475,12 +480,15 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     for score, a, rel, b in scored[:per_sentence]:
         x = (a.start - sentence.start, a.end - sentence.start)
         y = (b.start - sentence.start, b.end - sentence.start)
+        certainty = certainty_between(raw, x, y, segs)
+        note = f"the hedge {cue!r} qualifies another clause of the sentence" \
+            if certainty == "stated" and hedge != "stated" else ""
         out.append(Candidate(
             quote=normalise_whitespace(raw), start=sentence.start, end=sentence.end,
             subject=a, predicate=rel, object=b, refs=refs,
             statistics=[{k: v for k, v in st.items()}
                         for st in figures_for(statistics, at, x, y, segs)],
-            negated=negated_between(raw, x, y, segs), certainty=certainty_between(raw, x, y, segs),
+            negated=negated_between(raw, x, y, segs), certainty=certainty, certainty_note=note,
             section=sentence.section, confidence=round(score, 3), context=context,
             level="primary-study" if primary or refs else "review-statement"))
     return out
@@ -605,7 +613,8 @@ def candidate_row(source: str, c: Candidate) -> list:
     return [source, subject, c.predicate.name, obj, c.quote, ",".join(c.refs),
             ";".join(spec for s in c.statistics for spec in statistic_spec(s)),
             ";".join(context), c.section, c.level, "true" if c.negated else "false",
-            c.certainty, c.confidence, c.subject.text, c.object.text, subject, obj]
+            c.certainty, c.certainty_note, c.confidence, c.subject.text, c.object.text, subject,
+            obj]
 
 
 def to_tsv(result: Suggestions) -> str:

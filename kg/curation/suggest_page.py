@@ -112,7 +112,8 @@ SCRIPT = r"""
     var values = {source: data.source, subject: c.subject, predicate: c.predicate,
       object: c.object, quote: c.quote, refs: c.refs, statistics: c.statistics,
       context: context.join(';'), section: c.section, level: c.level,
-      negated: c.negated ? 'true' : 'false', certainty: c.certainty, confidence: c.confidence,
+      negated: c.negated ? 'true' : 'false', certainty: c.certainty,
+      certainty_note: c.certainty === 'stated' ? c.certainty_note : '', confidence: c.confidence,
       subject_text: c.subject_text, object_text: c.object_text,
       suggested_subject: data.candidates[i].subject, suggested_object: data.candidates[i].object,
       decision: decisions[i]};
@@ -167,6 +168,7 @@ def _candidate_data(result: Suggestions) -> list[dict]:
                     "predicate": c.predicate.name, "object": c.object.iri.rsplit("/", 1)[-1],
                     "subject_text": c.subject.text, "object_text": c.object.text,
                     "refs": ",".join(c.refs), "negated": c.negated, "certainty": c.certainty,
+                    "certainty_note": c.certainty_note,
                     "study_type": c.context.get("study_type") or "", "level": c.level,
                     "statistics": ";".join(spec for s in c.statistics
                                            for spec in statistic_spec(s)),
