@@ -58,7 +58,9 @@ SCRIPT = r"""
       subject: field(card, 'subject').value, predicate: field(card, 'predicate').value,
       object: field(card, 'object').value, negated: field(card, 'negated').checked,
       certainty: field(card, 'certainty').value, study_type: field(card, 'study_type').value,
-      statistics: field(card, 'statistics').value });
+      statistics: field(card, 'statistics').value,
+      subject_text: field(card, 'teach_subject').checked ? c.subject_text : '',
+      object_text: field(card, 'teach_object').checked ? c.object_text : '' });
   }
   function claimText(c) {
     var s = ents[c.subject], o = ents[c.object], r = rels[c.predicate];
@@ -88,9 +90,24 @@ SCRIPT = r"""
       return s;
     }
     var entityItems = data.entities.map(function (e) { return [e.id, e.label + ' (' + e.category + ')']; });
-    row('subject', select('subject', entityItems, c.subject));
+    function entity(role) {
+      var s = select(role, entityItems, c[role]);
+      var teach = document.createElement('input'); teach.type = 'checkbox';
+      teach.dataset.field = 'teach_' + role; teach.disabled = true;
+      var note = document.createElement('label');
+      note.appendChild(teach);
+      note.appendChild(document.createTextNode(' \u201c' + c[role + '_text'] +
+        '\u201d names this entity (remember it for the next papers)'));
+      s.addEventListener('change', function () {
+        var was = ents[c[role]], now = ents[s.value];
+        teach.disabled = !c[role + '_text'] || s.value === c[role];
+        teach.checked = !teach.disabled && !!was && !!now && was.category === now.category;
+      });
+      row(role, s); box.appendChild(document.createElement('span')); box.appendChild(note);
+    }
+    entity('subject');
     row('relation', select('predicate', data.relations.map(function (r) { return [r.id, r.label]; }), c.predicate));
-    row('object', select('object', entityItems, c.object));
+    entity('object');
     var neg = document.createElement('input'); neg.type = 'checkbox'; neg.dataset.field = 'negated';
     neg.checked = c.negated; row('negated', neg);
     row('certainty', select('certainty', data.certainties.map(function (x) { return [x, x]; }), c.certainty));

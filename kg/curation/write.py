@@ -328,7 +328,7 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
         _parse_context(context, keys, ctx, resolve)
     with _Column("context"):
         weight = _weigh(quote, level, ctx, notes, certainty=certainty, directness=directness,
-                        study_type=study_type)
+                        study_type=study_type, design=_design(cur, source_id))
     return _add_item(paths, cur, proposal, source_id, source_path, ids, rel, refs, quote, stats,
                      ctx, weight, notes, ident=ident, level=level, section=section,
                      direction=direction, negated=negated, certainty_note=certainty_note,
@@ -405,15 +405,30 @@ def _check_choice(what: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _design(cur: Curation, source_id: str) -> str | None:
+    """A primary study's design read from its text (kg.curation.design); None for a review."""
+    from kg.curation.design import study_design
+    source = cur.sources[source_id]
+    text = source.normalised_text if source.primary else None
+    return study_design(text)[0] if text else None
+
+
 def _weigh(quote: str, level: str | None, ctx: dict, notes: list[str], *,
-           certainty: str | None, directness: str | None, study_type: str | None) -> dict:
+           certainty: str | None, directness: str | None, study_type: str | None,
+           design: str | None = None) -> dict:
     """Certainty, directness and study type (into ``ctx``): as given, else suggested from the
-    quote, with a note saying so. A given value that contradicts the quote is left for the
-    lints to reject (e.g. certainty stated while the quote says 'may')."""
+    quote (for a primary study of ``design``: the quote's own system, else the design), with a
+    note saying so. A given value that contradicts the quote is left for the lints to reject
+    (e.g. certainty stated while the quote says 'may')."""
     if study_type and ctx.get("study_type") and study_type != ctx["study_type"]:
         raise CurationInput(f"--study-type {study_type!r} and context study_type="
                             f"{ctx['study_type']!r} disagree: give one", "study_type")
     study_type = study_type or ctx.get("study_type")
+    if study_type is None and design is not None:
+        from kg.curation.design import sentence_study_type
+        study_type = sentence_study_type(quote, design)
+        notes.append(f"suggested study type: {study_type} (the primary study's design, or the "
+                     "quote's own system; --study-type to change)")
     if study_type is None:
         suggested, cue = ("review statement", "level review-statement") \
             if level == "review-statement" else suggest_study_type(quote)
