@@ -30,11 +30,11 @@ def test_suggest_import_validate_round_trip(project_copy, tmp_path, source, iden
     text = load_curation(project_paths(project_copy)).sources[ident].normalised_text
     assert all(normalise_whitespace(row["quote"]) in text for row in rows)
     page = out.with_suffix(".html").read_text(encoding="utf-8")
-    assert page.count("<tr") == 1 + json.loads(run_cli(
+    assert page.count('class="cand"') == json.loads(run_cli(
         "curate", "suggest", "--source", ident, "--json", home=project_copy).stdout
     )["candidates"].__len__()
-    assert "<mark" in page and "<script" not in page
-    assert "src=" not in page and "href=" not in page        # nothing fetched: works offline
+    assert "<mark" in page
+    assert "http://" not in page and "https://" not in page  # nothing fetched: works offline
 
     before = len(load_curation(project_paths(project_copy)).evidence)
     r = run_cli("curate", "import", str(out), "--json", home=project_copy)
