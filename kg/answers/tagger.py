@@ -236,7 +236,7 @@ class Tagger:
 def _closest(stems: frozenset, places: dict[str, list[int]]) -> tuple[int, int]:
     """The narrowest (first, last) word indices holding one occurrence of every stem."""
     best = None
-    for anchor in places[next(iter(stems))]:
+    for anchor in (i for stem in sorted(stems) for i in places[stem]):   # any order of the set
         lo = hi = anchor
         for stem in stems:
             near = min(places[stem], key=lambda i: abs(i - anchor))
