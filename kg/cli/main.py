@@ -503,10 +503,12 @@ def cmd_curate_add(args) -> int:
     from kg.curation.write import add_evidence
     for name, prompt in (("source", "source (DOI or id)"), ("subject", "subject"),
                          ("predicate", "relation"), ("object", "object"),
-                         ("quote", "quote (word for word)"), ("refs", "reference numbers")):
+                         ("quote", "quote (word for word)")):
         _ask(args, name, prompt)
+    if args.refs is None and sys.stdin.isatty():    # none for a primary study's own result
+        args.refs = input("reference numbers (empty for a primary study): ").strip()
     try:
-        refs = [int(r) for r in str(args.refs).replace(" ", "").split(",") if r]
+        refs = [int(r) for r in str(args.refs or "").replace(" ", "").split(",") if r]
     except ValueError:
         print(f"cartkg curate add: --refs takes numbers like 59 or 21,23", file=sys.stderr)
         return EXIT_INVALID
@@ -870,7 +872,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--predicate", metavar="TEXT")
     c.add_argument("--object", metavar="TEXT")
     c.add_argument("--quote", metavar="TEXT")
-    c.add_argument("--refs", metavar="N[,N...]")
+    c.add_argument("--refs", metavar="N[,N...]", help="the review's reference numbers (none "
+                   "for a primary-study source)")
     c.add_argument("--statistic", action="append", metavar="M=V",
                    help="HR=4.35, rate=65%%/34%%, p=0.02, n=275 (repeatable)")
     c.add_argument("--context", action="append", metavar="K=V",

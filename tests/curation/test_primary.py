@@ -120,9 +120,14 @@ def test_primary_items_import_without_refs_and_reviews_still_need_them(project_c
     assert snapshot(project_copy) == before
     r = run_cli("curate", "add", "--source", "jacoby2019", "--subject", "CD22 CAR-T",
                 "--predicate", "achieves", "--object", "complete response", "--quote",
-                "CD22 CAR-T cells induced remission in the majority of patients", "--refs", "",
+                "CD22 CAR-T cells induced remission in the majority of patients",
                 "--study-type", "clinical trial", home=project_copy)
     assert r.returncode == 1 and "no reference numbers" in r.stderr
+    r = run_cli("curate", "add", "--source", "fry-like", "--subject", "CD22 CAR-T", "--predicate",
+                "achieves", "--object", "complete response", "--quote", quote, "--json",
+                home=project_copy)                      # a primary study's result: no refs
+    assert r.returncode == 0, r.stderr
+    assert "suggested study type: single-arm trial" in r.stderr
 
 
 def write_tsv(path: Path, rows: list[dict]) -> None:
