@@ -279,7 +279,7 @@ def _source_file(paths: ProjectPaths, cur: Curation, source: str) -> tuple[str, 
         if source in (s.id, s.doi, s.pmid):
             return s.id, paths.root / s.where.rsplit(":", 1)[0]
     raise CurationInput(f"source {source!r} is not registered: use 'cartkg curate add-source' "
-                        f"first (known: {', '.join(sorted(cur.sources))})")
+                        f"first (known: {', '.join(sorted(cur.sources))})", "source")
 
 
 def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, source: str,
