@@ -11,8 +11,8 @@ from kg.store.local import derived
 from kg.vocab import OBO, claim_text
 
 ITEMS = """
-SELECT ?ev ?s ?sl ?p ?pl ?o ?ol ?doi ?quote ?section ?level ?direction ?study ?status ?population
-       ?negated
+SELECT ?ev ?s ?sl ?p ?pl ?o ?ol ?src ?doi ?quote ?section ?level ?direction ?study ?status
+       ?population ?negated
 WHERE {
   ?ev a ckg:EvidenceItem ; ckg:evidenceSubject ?s ; ckg:assertsRelation ?p ;
       ckg:evidenceObject ?o ; ckg:fromSource ?src ; ckg:quote ?quote ;
@@ -117,7 +117,8 @@ def _all_items(store) -> list[dict]:
     items: dict[str, dict] = {}
     for r in store.query(ITEMS).rows:
         ev = r["ev"].value
-        doi = r["doi"].value if "doi" in r else None
+        # the source's DOI; a source registered without one (a primary study) by its id
+        doi = r["doi"].value if "doi" in r else r["src"].value.rsplit("/", 1)[-1]
 
         def text(key: str):
             return r[key].value if key in r else None

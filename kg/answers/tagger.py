@@ -36,11 +36,22 @@ NOISE_RULES: tuple[tuple[str, str], ...] = (
     ("SCM", "scm"),
 )
 SHORT = 4            # names of at most this many characters must match their upper case
-# Loose matching (``Tagger.tag_loose``): words compared by their first STEM characters, so
-# "incorporating"/"incorporate" or "costimulatory"/"costimulation" meet; these words never count.
-STEM = 5
+# Loose matching (``Tagger.tag_loose``): words compared by their stem (``word_stem``: the word
+# without an inflection or derivation suffix), so "incorporating"/"incorporate" or
+# "costimulatory"/"costimulation" meet but "lymphoblastic"/"lymphoma" or
+# "immunotherapy"/"immunotoxin" do not (a shared prefix is not a shared word); the words of one
+# name must lie within LOOSE_SPAN content words of each other. These words never count:
+SUFFIXES = ("ively", "ingly", "ory", "ive", "ing", "ion", "ed", "ly", "es", "ic", "al", "s",
+            "e", "y")
+IRREGULAR = {"lost": "loss", "lose": "loss", "loses": "loss", "losing": "loss",
+             "led": "lead", "leads": "lead", "arisen": "arise", "arose": "arise"}
+LOOSE_SPAN = 2       # content words allowed between the words of a loosely matched name
+STEM = 5             # (kept for callers) the shortest stem a suffix may leave
 STOPWORDS = frozenset("a an and as at be by for from in into is of on or the to with its their "
                       "than that this via who which ge gt le lt pos pct".split())
+# Words ``lookup_key`` makes of symbols (≥, >, +, %): a name holding one ("CD19+ relapse") is
+# never matched loosely, for the symbol would be the word that tells it apart.
+SYMBOL_WORDS = frozenset("ge gt le lt pos pct".split())
 
 
 @dataclass(frozen=True)
@@ -100,10 +111,29 @@ def _strict(name: str) -> bool:
     return len(compact) <= SHORT and compact.isupper()
 
 
+def word_stem(key: str) -> str:
+    """A lower-case word without its inflection or derivation suffix, for loose matching.
+
+    >>> [word_stem(w) for w in ("costimulatory", "costimulation", "lymphoblastic", "lymphoma")]
+    ['costimulat', 'costimulat', 'lymphoblast', 'lymphoma']
+    >>> word_stem("lost") == word_stem("loss"), word_stem("alternatively") == word_stem("alternative")
+    (True, True)
+    """
+    key = IRREGULAR.get(key, key)
+    for _ in range(2):                  # "alternatively" -> "alternative" -> "alternat"
+        for suffix in SUFFIXES:
+            if key.endswith(suffix) and len(key) - len(suffix) >= STEM \
+                    and not key.endswith(("ss", "us", "is")):
+                key = key[:-len(suffix)]
+                break
+        else:
+            break
+    return key
+
+
 def _stems(tokens: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """(start, end, stem) of the content words among ``tokens`` (``_tokens`` of a text)."""
-    return [(a, b, key[:STEM]) for a, b, key in tokens
-            if key not in STOPWORDS and not key.isdigit() and len(key) > 1]
+    return [(a, b, word_stem(key)) for a, b, key in tokens if key not in STOPWORDS]
 
 
 class Tagger:
@@ -136,7 +166,7 @@ class Tagger:
         for key, by_iri in names.items():
             for rec, name, tokens in by_iri.values():
                 stems = frozenset(stem for _, _, stem in _stems(tokens))
-                if len(stems) >= 2:
+                if len(stems) >= 2 and not any(t[2] in SYMBOL_WORDS for t in tokens):
                     for stem in stems:
                         loose.setdefault(stem, []).append((stems, rec, name))
         return cls(automaton, {k: v for k, v in strict.items()}, loose)
@@ -179,20 +209,38 @@ class Tagger:
 
     def tag_loose(self, text: str, exclude: set[str] = frozenset()) -> list[Mention]:
         """Entities every content word of one of whose names (of two words or more) occurs
-        in ``text`` in any order and form ("CD19 is lost" for "loss of CD19"): one mention per
-        entity not in ``exclude``, spanning the first to the last of those words. Looser than
+        in ``text`` in any order and form ("CD19 is lost" for "loss of CD19"), the words close
+        together (at most LOOSE_SPAN other content words among them): one mention per entity
+        not in ``exclude``, spanning the first to the last of those words. Looser than
         ``tag``: for proposing, not for answering."""
         words = _stems(_tokens(text))
-        first: dict[str, tuple[int, int]] = {}
-        for a, b, stem in words:
-            first.setdefault(stem, (a, b))
+        places: dict[str, list[int]] = {}          # stem -> indices in ``words``
+        for i, (_, _, stem) in enumerate(words):
+            places.setdefault(stem, []).append(i)
         found: dict[str, Mention] = {}
-        for stem in first:
+        for stem in places:
             for stems, rec, name in self._loose.get(stem, ()):
-                if rec["iri"] in exclude or rec["iri"] in found or not stems <= first.keys():
+                if rec["iri"] in exclude or rec["iri"] in found or not stems <= places.keys():
                     continue
-                start = min(first[s][0] for s in stems)
-                end = max(first[s][1] for s in stems)
+                span = _closest(stems, places)
+                if span[1] - span[0] + 1 > len(stems) + LOOSE_SPAN:
+                    continue                # the words are scattered over the sentence
+                start, end = words[span[0]][0], words[span[1]][1]
+                if re.search(r"[,;:]", text[start:end]):
+                    continue                # the words belong to different clauses
                 found[rec["iri"]] = Mention(start, end, text[start:end], rec["iri"],
                                             rec["label"], rec["category"], name, loose=True)
         return sorted(found.values(), key=lambda m: (m.start, m.end))
+
+
+def _closest(stems: frozenset, places: dict[str, list[int]]) -> tuple[int, int]:
+    """The narrowest (first, last) word indices holding one occurrence of every stem."""
+    best = None
+    for anchor in (i for stem in sorted(stems) for i in places[stem]):   # any order of the set
+        lo = hi = anchor
+        for stem in stems:
+            near = min(places[stem], key=lambda i: abs(i - anchor))
+            lo, hi = min(lo, near), max(hi, near)
+        if best is None or hi - lo < best[1] - best[0]:
+            best = (lo, hi)
+    return best

@@ -94,6 +94,7 @@ def _add_sources(g: rdflib.Graph, cur: Curation) -> None:
             if value:
                 g.add((node, _ckg(prop), Literal(value)))
         g.add((node, _ckg("year"), Literal(s.year)))
+        g.add((node, _ckg("sourceKind"), Literal(s.kind)))
         if s.reference_count:
             g.add((node, _ckg("referenceCount"), Literal(s.reference_count)))
 

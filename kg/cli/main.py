@@ -459,7 +459,7 @@ def cmd_curate_add_source(args) -> int:
     for name, prompt in (("id", "short id (e.g. smith2024)"), ("title", "title"),
                          ("year", "year"), ("journal", "journal"), ("licence", "licence")):
         _ask(args, name, prompt)
-    if not (args.doi or args.pmid):
+    if not (args.doi or args.pmid) and args.kind == "review":
         _ask(args, "doi", "DOI")
     if not str(args.year).strip().isdigit():
         from kg.errors import RuntimeProblem
@@ -467,9 +467,9 @@ def cmd_curate_add_source(args) -> int:
     path = add_source(args.paths, ident=args.id, title=args.title, year=int(args.year),
                       journal=args.journal, licence=args.licence, doi=args.doi, pmid=args.pmid,
                       authors=[a.strip() for a in (args.authors or "").split(";") if a.strip()],
-                      text=args.text, reference_count=args.reference_count)
+                      text=args.text, reference_count=args.reference_count, kind=args.kind)
     if args.json:
-        _emit({"id": args.id, "file": str(path)})
+        _emit({"id": args.id, "file": str(path), "kind": args.kind})
     print(f"registered {path} (project {args.paths.root})", file=sys.stderr)
     return EXIT_OK
 
@@ -508,10 +508,12 @@ def cmd_curate_add(args) -> int:
     from kg.curation.write import add_evidence
     for name, prompt in (("source", "source (DOI or id)"), ("subject", "subject"),
                          ("predicate", "relation"), ("object", "object"),
-                         ("quote", "quote (word for word)"), ("refs", "reference numbers")):
+                         ("quote", "quote (word for word)")):
         _ask(args, name, prompt)
+    if args.refs is None and sys.stdin.isatty():    # none for a primary study's own result
+        args.refs = input("reference numbers (empty for a primary study): ").strip()
     try:
-        refs = [int(r) for r in str(args.refs).replace(" ", "").split(",") if r]
+        refs = [int(r) for r in str(args.refs or "").replace(" ", "").split(",") if r]
     except ValueError:
         print(f"cartkg curate add: --refs takes numbers like 59 or 21,23", file=sys.stderr)
         return EXIT_INVALID
@@ -570,23 +572,30 @@ def cmd_curate_suggest(args) -> int:
     from kg.curation.suggest import suggest, to_tsv
     from kg.curation.suggest_page import review_page
     result = suggest(args.paths, args.source, Tagger.from_index, args.section)
+    files = {}
     if args.out:
+        files[Path(args.out)] = to_tsv(result)
+        files.setdefault(Path(args.out).with_suffix(".html"), review_page(result))
+    if args.html:
+        files[Path(args.html)] = review_page(result)
+    if files:
         from kg.errors import RuntimeProblem
         from kg.files import write_atomically
-        tsv = Path(args.out)
-        page = tsv.with_suffix(".html")
-        try:
-            tsv.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(tsv, to_tsv(result))
-            write_atomically(page, review_page(result))
-        except OSError as exc:
-            raise RuntimeProblem(f"cannot write {tsv}: {exc.strerror} (give --out a file in a "
-                                 "folder you can write to)") from exc
-        print(f"[suggest] wrote {tsv} (import it with 'cartkg curate import {tsv}') and the "
-              f"review page {page}", file=sys.stderr)
+        for path, content in files.items():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(path, content)
+            except OSError as exc:
+                raise RuntimeProblem(f"cannot write {path}: {exc.strerror} (give a file in a "
+                                     "folder you can write to)") from exc
+        if args.out:
+            print(f"[suggest] wrote {args.out} (import it with 'cartkg curate import "
+                  f"{args.out}')", file=sys.stderr)
+        print(f"[suggest] review page: {', '.join(str(p) for p in files if p.suffix != '.tsv')}"
+              " (open it in a browser; 'Save TSV' writes the rows to import)", file=sys.stderr)
     if args.json:
         _emit(result.as_json())
-    elif not args.out:
+    elif not files:
         for c in result.candidates[:args.limit]:
             mark = f" (duplicates {c.duplicate_of})" if c.duplicate_of else ""
             print(f"{c.confidence:.2f}  {c.subject.label} — {c.predicate.label}"
@@ -861,6 +870,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--licence", help="e.g. CC BY 4.0")
     c.add_argument("--text", metavar="FILE", help="full text (plain) for quote checks")
     c.add_argument("--reference-count", type=int, help="entries in its reference list")
+    c.add_argument("--kind", choices=["review", "primary-study"], default="review",
+                   help="review (default): its items cite studies by reference number; "
+                   "primary-study: its items report its own results (level primary-study, no "
+                   "reference numbers; DOI optional)")
 
     c = curate.add_parser("add", help="add one evidence item (status draft)", parents=[common])
     c.set_defaults(func=cmd_curate_add, project_mode=WRITE)
@@ -870,7 +883,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--predicate", metavar="TEXT")
     c.add_argument("--object", metavar="TEXT")
     c.add_argument("--quote", metavar="TEXT")
-    c.add_argument("--refs", metavar="N[,N...]")
+    c.add_argument("--refs", metavar="N[,N...]", help="the review's reference numbers (none "
+                   "for a primary-study source)")
     c.add_argument("--statistic", action="append", metavar="M=V",
                    help="HR=4.35, rate=65%%/34%%, p=0.02, n=275 (repeatable)")
     c.add_argument("--context", action="append", metavar="K=V",
@@ -930,6 +944,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.add_argument("--out", metavar="FILE.tsv", help="write the candidates that duplicate no "
                    "item as a TSV for 'cartkg curate import', and the review page FILE.html")
+    c.add_argument("--html", metavar="FILE.html", help="write the review page: accept, edit "
+                   "or reject each candidate, then save the TSV for 'cartkg curate import'")
     c.add_argument("--limit", type=int, default=30, metavar="N",
                    help="candidates printed without --json or --out (default 30)")
 

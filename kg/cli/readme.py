@@ -115,8 +115,12 @@ def _suggest_evaluation(root: Path, main) -> str:
     heading = "### Curation assistant"
     if heading not in text:
         return "Not measured yet: run `python benchmarks/run.py`.\n"
-    section = text.split(heading, 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
-    return section.split("\n", 1)[1].strip("\n") + "\n"
+    sections = []            # each "### Curation assistant …" section (reviews, primary studies)
+    for part in text.split(heading)[1:]:
+        title, body = part.split("\n", 1)
+        body = body.split("\n### ", 1)[0].split("\n## ", 1)[0].strip("\n")
+        sections.append(body if not sections else f"**Curation assistant{title}**\n\n{body}")
+    return "\n\n".join(sections) + "\n"
 
 
 def render(spec: str, root: Path, main) -> str:

@@ -67,7 +67,10 @@ def evidence_lines(item: dict, indent: str = "       ") -> list[str]:
     words = relation_words(item["predicate"]["iri"].rsplit("/", 1)[-1], item["negated"],
                            item["predicate"]["label"])
     relation = f"{item['subject']['label']} {words} {item['object']['label']}"
-    source = f"doi:{item['source']} ref {','.join(item['refs']) or 'review'}"
+    source = f"doi:{item['source']}" if str(item["source"]).startswith("10.") \
+        else str(item["source"])
+    source += f" ref {','.join(item['refs'])}" if item["refs"] else \
+        " (primary study)" if item.get("level") == "primary-study" else " ref review"
     marks = []
     if item.get("certainty") not in (None, "stated"):
         marks.append(item["certainty"].upper())

@@ -61,8 +61,15 @@ _PATTERNS = (
     ("count", re.compile(rf"\bonly\s+{COUNT}\s+(?!of\b)[a-z]+")),
     ("count", re.compile(rf"(?<![\d.,%-])\b{COUNT}\s+(?:of them\s+)?(?:achieving|requiring|"
                          rf"relapsing|responding|progressing|dying|relapsed|died|responded|"
-                         rf"progressed)\b")),
+                         rf"progressed|developed|developing)\b")),
+    ("count", re.compile(rf"\b(\d+)\s+of\s+(?:whom|them)\b")),
 )
+# A dose ("at least 1 × 10^6 CD22-CAR T cells/kg", "1.7 × 10^6 to 3 × 10^6 cells per kilogram"):
+# not a figure of its own but the arm the figures of its clause were measured in.
+DOSE = re.compile(rf"(?:(?:at least|up to|≥|>|≤|<)\s*)?{NUM}\s*[×x]\s*10\s*\^?\s*\d+"
+                  rf"(?:\s*(?:to|-|–)\s*{NUM}\s*[×x]\s*10\s*\^?\s*\d+)?"
+                  rf"(?:\s+[\w+-]+){{0,4}}?\s*(?:cells?)?\s*(?:/\s*kg|per\s+(?:kg|kilogram)"
+                  rf"(?:\s+(?:of\s+)?body\s+weight)?)", re.I)
 EFFECTS = ("HR", "OR", "AUC", "median")    # measures a following P-value qualifies
 _P = re.compile(rf"\bP\s*(=|<|>|≤)\s*({NUM})", re.I)
 
@@ -99,6 +106,9 @@ def parse_statistics(text: str) -> list[dict]:
     taken = bytearray(len(text))
     found = []
     refs = [m.span() for m in _REF_GROUP.finditer(text)]
+    doses = [m for m in DOSE.finditer(text)]
+    for m in doses:
+        taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     for measure, pattern, *earlier in _PATTERNS:
         for m in pattern.finditer(text):
             if any(taken[m.start():m.end()]) or any(a <= m.start() < b for a, b in refs):
@@ -110,6 +120,10 @@ def parse_statistics(text: str) -> list[dict]:
                        or " ".join(g.lower().split()) in FRACTIONS]
             units = [g for g in groups if g not in numeric]
             stat = {"measure": measure, "value": _number(numeric[0])}
+            if measure == "count" and re.search(r"of\s+(?:whom|them)\b", m.group(0)) and \
+                    (group := re.search(rf"{COUNT}\s+(?:[A-Za-z-]+\s+){{0,4}}?(?:patients|"
+                                        r"children|adults|people)\b[^.;]*$", text[:m.start()])):
+                stat["n"] = _number(group.group(1))
             if len(numeric) > 1 and measure == "count":
                 stat["n"] = _number(numeric[1])
             elif len(numeric) > 1:
@@ -132,15 +146,31 @@ def parse_statistics(text: str) -> list[dict]:
         target["p_value"] = value
         if p.group(1) != "=":
             target["p_qualifier"] = p.group(1)
+    _qualify(text, found, doses)
     for s in found:
         del s["_at"]
     return found
 
 
+def _qualify(text: str, found: list[dict], doses: list[re.Match]) -> None:
+    """Give each figure the dose of its clause as its ``arm``, and a rate stated right after a
+    count ("11 of 15 patients (73%)") that count's denominator as its ``n``."""
+    clauses = [0, *(m.end() for m in re.finditer(r"[;:]", text)), len(text) + 1]
+    clause = lambda at: next(i for i, c in enumerate(clauses[1:]) if at < c)  # noqa: E731
+    for s in found:
+        dose = next((d for d in doses if clause(d.start()) == clause(s["_at"])), None)
+        if dose is not None:
+            s["arm"] = dose.group(0).strip()
+    for before, after in zip(found, found[1:]):
+        if before["measure"] == "count" and "n" in before and after["measure"] == "rate" \
+                and after["_at"] - (before["_at"] + len(before["text"])) < 25:
+            after["n"] = before["n"]
+
+
 def statistic_spec(stat: dict) -> list[str]:
     """The statistic as ``cartkg curate import`` reads it: MEASURE=VALUE[unit][/COMPARATOR],
-    then p=… and n=…; nothing for a value written in words ("nine of eleven"), which the
-    import cannot find in the quote."""
+    then p=…, n=… and arm=…; nothing for a value written in words ("nine of eleven"), which
+    the import cannot find in the quote."""
     if str(stat["value"]) not in stat["text"]:
         return []
     unit = stat.get("unit", "") if "/" not in stat.get("unit", "") else ""
@@ -152,4 +182,6 @@ def statistic_spec(stat: dict) -> list[str]:
         out.append(f"p{stat.get('p_qualifier', '=')}{stat['p_value']}")
     if "n" in stat:
         out.append(f"n={stat['n']}")
+    if stat.get("arm"):
+        out.append(f"arm={stat['arm']}")
     return out

@@ -31,6 +31,7 @@ CURIE_PREFIXES = ("HGNC", "NCIT", "MONDO", "CL", "CHEBI", "NCT", "DOID", "UBERON
 XREF_PATTERN = re.compile(r"^(?P<prefix>[A-Za-z]+):(?P<local>[A-Za-z0-9_.-]+)$")
 DIRECTIONS = ("favourable", "unfavourable", "neutral")
 LEVELS = ("primary-study", "review-statement")
+SOURCE_KINDS = ("review", "primary-study")   # a review cites studies; a primary study is one
 POPULATIONS = ("paediatric", "adult", "mixed")
 ACTIONS = ("prevention", "monitoring", "treatment", "product-design")
 MEASURES = ("HR", "OR", "rate", "median", "ratio", "count", "cut-off", "p-value", "proportion",
@@ -151,6 +152,12 @@ class Source:
     where: str
     sections: list[dict] = field(default_factory=list)   # {starts, kind, title}
     disease_scope: dict | None = None    # {disease: [ids], kinds: [section kinds]} (RULEBOOK R5)
+    kind: str = "review"                                  # one of SOURCE_KINDS
+
+    @property
+    def primary(self) -> bool:
+        """Whether the paper reports its own study (its items need no reference numbers)."""
+        return self.kind == "primary-study"
 
     @cached_property
     def normalised_text(self) -> str | None:
@@ -426,9 +433,13 @@ def _parse_evidence(node: Node, source: Source, schema: Schema, c: _Collector) -
                   f"{source.id}", "use the number printed in the review's text")
         else:
             refs.append(str(r))
-    if not refs and level != "review-statement" and not raw_refs:
+    if not refs and level != "review-statement" and not raw_refs and not source.primary:
         c.add(node, "refs", "no reference numbers",
               "add refs: [N, ...], or set level: review-statement if the review says it itself")
+    if source.primary and (refs or level == "review-statement"):
+        c.add(node, "refs" if refs else "level", f"{source.id} is a primary study: its items "
+              "report its own results, with no reference numbers and level primary-study",
+              "remove refs and level, or register the paper with --kind review")
     ctx = node.get("context") or Node(node.path, node.line)
     if not isinstance(ctx, Node):
         c.add(node, "context", "context must be a mapping",
@@ -529,8 +540,10 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
               "write an id like 'xu2023'")
         ident = None
     doi, pmid = c.text(meta, "doi", False), c.text(meta, "pmid", False)
-    if doi is None and pmid is None:
-        c.add(meta, None, "a source needs a doi or a pmid", "add doi: 10.xxxx/... or pmid: N")
+    kind = c.choice(meta, "kind", SOURCE_KINDS) or "review"
+    if doi is None and pmid is None and kind == "review":
+        c.add(meta, None, "a review source needs a doi or a pmid",
+              "add doi: 10.xxxx/... or pmid: N (only a primary-study source may have neither)")
     if doi is not None and not DOI.match(doi):
         c.add(meta, "doi", f"doi {doi!r} does not look like 10.NNNN/suffix",
               "write the bare DOI without https://doi.org/")
@@ -562,7 +575,7 @@ def _parse_source(doc: Node, path: str, root: Path, c: _Collector) -> Source | N
         sections.append(dict(sec))
     if None in (ident, title, journal, licence, year):
         return None
-    return Source(sections=sections, disease_scope=_parse_disease_scope(meta, c), id=ident, doi=doi, pmid=pmid, pmcid=c.text(meta, "pmcid", False), title=title,
+    return Source(sections=sections, disease_scope=_parse_disease_scope(meta, c), kind=kind, id=ident, doi=doi, pmid=pmid, pmcid=c.text(meta, "pmcid", False), title=title,
                   authors=c.text_list(meta, "authors"), year=int(year), journal=journal,
                   licence=licence, text_path=text_path,
                   reference_count=int(refcount) if refcount else None, where=meta.where())

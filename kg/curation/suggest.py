@@ -29,8 +29,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from kg.curation.cues import negation_cues, suggest_certainty, suggest_study_type
+from kg.curation.cues import suggest_certainty, suggest_study_type
+from kg.curation.design import population, sentence_study_type, study_design
+from kg.curation.learned import Learned, load_learned
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
+from kg.curation.scope import certainty_between, figures_for, negated_between, segments
 from kg.curation.schema import Relation, load_schema
 from kg.curation.sentences import Sentence, locate, normalised_with_offsets, split_sentences, \
     with_sections
@@ -44,7 +47,8 @@ from kg.text import lookup_key, normalise_whitespace
 CUES: dict[str, str] = {
     "predicts": r"predict|prognos|associat|correlat|risk|surviv|outcome|inferior|superior|"
                 r"poor|better|worse|higher|lower|elevated",
-    "leadsTo": r"lead|led to|result|cause|responsible|relapse|failure|resist|escape",
+    "leadsTo": r"lead|led to|result|cause|responsible|relapse|failure|resist|escape|aris|"
+               r"associat|permit|allow",
     "addresses": r"overcom|address|prevent|counter|solution|reduc|strateg|avoid|combat|"
                  r"mitigat|rescue|restor|revers",
     "improves": r"improv|enhanc|increas|boost|augment|better|prolong",
@@ -53,7 +57,7 @@ CUES: dict[str, str] = {
     "involves": r"mutat|express|loss|gene|delet|splic|variant|alter|downregul|upregul|"
                 r"exon|epitope",
     "involvesCells": r"macrophag|lymphocyt|memory|naive|subset|populat|phenotyp|CD4|CD8",
-    "targets": r"target|directed|anti-|against|bispecific|dual",
+    "targets": r"target|directed|anti-|against|bispecific|dual|recogni",
     "usesTherapy": r"combin|using|use of|sequential|with",
     "evaluatedIn": r"trial|evaluat|tested|study",
     "achieves": r"achiev|rate|respon|remission|durab",
@@ -72,69 +76,82 @@ DEFINED_SUBJECTS = {"involves": {"mechanism", "biomarker", "strategy", "cell-pop
                     "contributesTo": {"mechanism", "gene", "therapy", "biomarker", "other"}}
 # Where a sentence turns to another claim: a semicolon or colon, or a contrasting conjunction.
 CLAUSE_BREAK = re.compile(r"[;:]|\b(?:while|whereas|but|however|although)\b", re.I)
-# Claims less likely than this are not proposed (on xu2023 they hold 3% of the right ones),
+# Claims less likely than this are not shown (on xu2023 they hold 3% of the right ones),
 # but for the likeliest of their sentence, so every sentence relating two entities is shown.
 MIN_CONFIDENCE = 0.02
+# At most this many claims per sentence, the likeliest first: a curator reads the sentence once
+# and picks among a few (``suggest(per_sentence=None)`` keeps them all, the generator's ceiling).
+PER_SENTENCE = 3
+# Claims at least this likely are ``proposed`` (the assistant's own threshold: the lowest at
+# which the fitted review's precision reaches 50%, benchmarks/bench_suggest.py).
+PROPOSE_AT = 0.35
 # A name contained in more entity names than this (CD19, T cells) says too little to propose them.
 MAX_BROADER = 10
+# Only names of these categories are read as the broader findings that contain them ("IL-6" →
+# "Elevated IL-6"); an outcome word ("relapse", "response") is too generic to lift.
+LIFT_FROM = ("gene", "cell-population")
 # Relations whose object is often named inside the subject's own name ("loss of CD19").
 PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # The weights of a logistic model of "a curator would state this claim", one per feature of
-# ``claim_features``; fitted on xu2023's accepted items by benchmarks/fit_suggest.py (which
-# prints this table), so the figures for jacoby2019 are held out. A candidate's confidence is
-# the model's probability.
-WEIGHTS = {"bias": -2.37,
-           "broader mentions": -1.66,
-           "cites references": 0.26,
-           "clause break between": -0.9,
-           "cue between": 0.58,
-           "cue between, achieves": -0.33,
-           "cue between, addresses": 1.46,
-           "cue between, contributesTo": 0.49,
+# ``claim_features``; fitted on xu2023's accepted items and the fitted primary-study abstracts
+# of benchmarks/primary/ by benchmarks/fit_suggest.py (which prints this table), so the figures
+# for jacoby2019 and the held-out abstracts are held out. A candidate's confidence is the
+# model's probability.
+WEIGHTS = {"bias": -2.6,
+           "broader mentions": -1.0,
+           "cites references": 0.27,
+           "clause break between": -1.5,
+           "cue between": 0.95,
+           "cue between, achieves": 0.19,
+           "cue between, addresses": 0.7,
+           "cue between, contributesTo": 0.45,
            "cue between, evaluatedIn": 0.0,
-           "cue between, improves": -0.02,
-           "cue between, indicates": 0.2,
-           "cue between, involves": -0.46,
-           "cue between, involvesCells": 0.35,
-           "cue between, kindOf": -0.26,
-           "cue between, leadsTo": 0.58,
-           "cue between, predicts": -0.35,
-           "cue between, targets": 0.34,
-           "cue between, treats": -0.5,
-           "cue between, usesTherapy": -0.93,
-           "cue in sentence": 0.48,
-           "entities between": -0.02,
-           "entities in sentence": -0.65,
-           "loose mentions": -0.57,
-           "object inside subject": 0.17,
-           "object inside subject (part relation)": 0.86,
-           "overlapping": -0.11,
-           "relation achieves": -1.07,
-           "relation addresses": 1.26,
-           "relation contributesTo": -0.88,
-           "relation evaluatedIn": 0.49,
-           "relation improves": -1.91,
-           "relation indicates": 0.3,
-           "relation involves": 0.86,
-           "relation involvesCells": -0.37,
-           "relation kindOf": -1.54,
+           "cue between, improves": -0.09,
+           "cue between, indicates": 0.53,
+           "cue between, involves": -0.45,
+           "cue between, involvesCells": -0.32,
+           "cue between, kindOf": -0.15,
+           "cue between, leadsTo": 0.74,
+           "cue between, predicts": -0.71,
+           "cue between, targets": 0.54,
+           "cue between, treats": -0.16,
+           "cue between, usesTherapy": -0.32,
+           "cue in sentence": 0.4,
+           "cue in the names": 0.72,
+           "entities between": 0.05,
+           "entities in sentence": -0.71,
+           "implicit subject": 0.25,
+           "loose mentions": 0.1,
+           "object inside subject": 0.03,
+           "object inside subject (part relation)": 0.32,
+           "overlapping": 0.43,
+           "relation achieves": -0.86,
+           "relation addresses": 1.3,
+           "relation contributesTo": -0.62,
+           "relation evaluatedIn": 0.58,
+           "relation improves": -1.81,
+           "relation indicates": 0.44,
+           "relation involves": 0.63,
+           "relation involvesCells": -0.36,
+           "relation kindOf": -1.7,
            "relation leadsTo": -0.26,
-           "relation predicts": 2.04,
-           "relation targets": -0.6,
-           "relation treats": 1.14,
-           "relation usesTherapy": 0.54,
-           "subject first": 0.66,
-           "subject inside object": -0.8,
-           "subject lifted from object": 0.65,
-           "subject outside definition": -3.35,
-           "words apart": -0.08}
+           "relation predicts": 2.76,
+           "relation targets": -0.71,
+           "relation treats": 1.42,
+           "relation usesTherapy": -0.82,
+           "subject first": 0.49,
+           "subject inside object": 0.11,
+           "subject lifted from object": 1.37,
+           "subject outside definition": -3.1,
+           "words apart": -0.22}
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
 DRUG_LIKE = re.compile(r"(?<![\w-])[A-Za-z]{4,}(?:mab|nib|cel|leucel|lisib|mide|platin|"
                        r"rubicin|stat)(?![\w-])")
 Mention = Any            # kg.answers.tagger.Mention: start, end, text, iri, label, category, name
-TSV_EXTRA = ("statistics", "context", "section", "level", "negated", "certainty")
+TSV_EXTRA = ("statistics", "context", "section", "level", "negated", "certainty",
+             "certainty_note")
 
 
 @dataclass
@@ -153,6 +170,12 @@ class Candidate:
     confidence: float
     context: dict = field(default_factory=dict)
     duplicate_of: str | None = None
+    level: str = "review-statement"     # primary-study: the source's own result, or cited refs
+    certainty_note: str = ""            # why "stated" although the sentence hedges elsewhere
+
+    @property
+    def proposed(self) -> bool:
+        return self.confidence >= PROPOSE_AT
 
     def as_json(self) -> dict:
         def ent(m: Mention) -> dict:
@@ -163,9 +186,11 @@ class Candidate:
                 "predicate": {"label": self.predicate.label, "name": self.predicate.name},
                 "object": ent(self.object), "refs": self.refs,
                 "statistics": self.statistics, "negated": self.negated,
-                "certainty": self.certainty, "section": self.section,
-                "confidence": self.confidence, "context": self.context,
-                "duplicate_of": self.duplicate_of}
+                "certainty": self.certainty, "certainty_note": self.certainty_note,
+                "section": self.section,
+                "confidence": self.confidence, "proposed": self.proposed,
+                "level": self.level, "study_type": self.context.get("study_type"),
+                "context": self.context, "duplicate_of": self.duplicate_of}
 
 
 @dataclass
@@ -175,6 +200,8 @@ class Suggestions:
     candidates: list[Candidate]
     sentences: list[tuple[Sentence, list[Mention]]]
     new_entities: list[dict]
+    design: dict = field(default_factory=dict)     # primary studies: study_type, population, ...
+    choices: dict = field(default_factory=dict)    # entities and relations a curator may pick
 
     @property
     def normalised_text(self) -> str:
@@ -182,6 +209,7 @@ class Suggestions:
 
     def as_json(self) -> dict:
         return {"source": self.source.doi or self.source.id, "id": self.source.id,
+                "kind": self.source.kind, "design": self.design,
                 "sentences": len(self.sentences),
                 "candidates": [c.as_json() for c in self.candidates],
                 "duplicates": sum(1 for c in self.candidates if c.duplicate_of),
@@ -219,10 +247,14 @@ def read_text(source: Source) -> str:
     return text
 
 
-def entity_index(cur: Curation, paths: ProjectPaths) -> dict[str, dict]:
-    """The curation's entities as the records the tagger reads (no built store needed)."""
+def entity_index(cur: Curation, paths: ProjectPaths,
+                 learned: Learned | None = None) -> dict[str, dict]:
+    """The curation's entities as the records the tagger reads (no built store needed), with
+    the surface texts curators tied to them on the review page (``learned``)."""
     schema = load_schema(paths.ontology)
-    return {e.iri: {"label": e.label, "iri": str(e.iri), "synonyms": e.synonyms,
+    taught = learned.names() if learned else {}
+    return {e.iri: {"label": e.label, "iri": str(e.iri),
+                    "synonyms": [*e.synonyms, *taught.get(e.id, ())],
                     "category": schema.category_of(e.type) or "other"}
             for e in cur.entities.values()}
 
@@ -237,6 +269,7 @@ def pair_features(a: Mention, b: Mention, raw: str, offset: int,
     lo, hi = sorted((a.end, b.start) if a.start < b.start else (b.end, a.start))
     between = raw[max(0, lo - offset):max(0, hi - offset)]
     f = {"bias": 1.0, "subject first": float(a.start < b.start),
+         "implicit subject": float(a.start == a.end),
          "clause break between": float(bool(CLAUSE_BREAK.search(between))),
          "loose mentions": float(a.loose + b.loose),
          "broader mentions": float(a.lifted + b.lifted),
@@ -258,10 +291,13 @@ def pair_features(a: Mention, b: Mention, raw: str, offset: int,
 def claim_features(a: Mention, rel: Relation, b: Mention, pair: dict[str, float], between: str,
                    cue_in_sentence: bool) -> dict[str, float]:
     """The pair's features (``pair_features``) with the relation's: which relation, its cue
-    words between the mentions or elsewhere in the sentence, its object named inside its
-    subject, a subject its definition does not name."""
+    words between the mentions, in the names themselves ("CD22-targeted CAR") or elsewhere in
+    the sentence, its object named inside its subject, a subject its definition does not
+    name."""
     cue = bool(CUE_PATTERNS[rel.name].search(between))
+    named = bool(CUE_PATTERNS[rel.name].search(f"{a.text} {b.text}"))
     f = {**pair, f"relation {rel.name}": 1.0, "cue between": float(cue),
+         "cue in the names": float(named),
          f"cue between, {rel.name}": float(cue), "cue in sentence": float(cue_in_sentence),
          "subject outside definition": float(rel.name in DEFINED_SUBJECTS
                                              and a.category not in DEFINED_SUBJECTS[rel.name])}
@@ -330,14 +366,14 @@ def broader_names(index: dict[str, dict]) -> dict[str, list[dict]]:
 
 
 def with_broader(mentions: list[Mention], broader: dict[str, list[dict]]) -> list[Mention]:
-    """``mentions`` and, at the place of each exact mention of a name contained in at most
-    MAX_BROADER others, a ``lifted`` mention of each of those broader entities the sentence
-    does not name itself."""
+    """``mentions`` and, at the place of each exact mention of a gene or cell population
+    (LIFT_FROM) whose name is contained in at most MAX_BROADER others, a ``lifted`` mention of
+    each of those broader entities the sentence does not name itself."""
     named = {m.iri for m in mentions}
     out = list(mentions)
     for m in mentions:
         parents = broader.get(m.iri, ())
-        if m.loose or len(parents) > MAX_BROADER:
+        if m.loose or m.category not in LIFT_FROM or len(parents) > MAX_BROADER:
             continue
         for rec in parents:
             if rec["iri"] not in named:
@@ -348,28 +384,84 @@ def with_broader(mentions: list[Mention], broader: dict[str, list[dict]]) -> lis
     return out
 
 
+def claim_mentions(mentions: list[Mention], broader: dict, study: dict | None,
+                   at: int) -> list[Mention]:
+    """What a sentence's claims may relate: its mentions and, in a review, the broader
+    findings of its genes and cells (``with_broader``: a review's sentence summarises
+    findings by the gene they concern), or in a primary study (``study``), which states its
+    findings in full, its implicit intervention (``with_intervention``; ``at``: the sentence
+    start)."""
+    if study is None:
+        return with_broader(mentions, broader)
+    return with_intervention(mentions, study, at)
+
+
 def _study_type(sentence: str, refs: list[str]) -> str:
-    """The design the sentence's words name (the same cues as the lints), else a review's own
-    statement when nothing is cited, else mixed."""
+    """The design a review sentence's words name (the same cues as the lints), else the
+    review's own statement when nothing is cited, else mixed."""
     named, _ = suggest_study_type(sentence)
     return named or ("review statement" if not refs else "mixed")
 
 
+def study_context(source: Source, text: str, tagger) -> dict:
+    """A primary study's design, population and diseases, read from its whole text; {} for a
+    review (whose sentences each report other studies)."""
+    if not source.primary:
+        return {}
+    design, words = study_design(text)
+    mentions = tagger.tag(text)
+    diseases = [m.iri.rsplit("/", 1)[-1] for m in distinct_entities(mentions)
+                if m.category == "disease"]
+    therapies = [m for m in mentions if m.category == "therapy"]
+    counts = {m.iri: sum(t.iri == m.iri for t in therapies) for m in therapies}
+    treated = max(therapies, key=lambda m: counts[m.iri], default=None)  # first of the most named
+    return {k: v for k, v in (("study_type", design), ("design_words", words),
+                              ("population", population(text)), ("disease", diseases),
+                              ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
+            if v} | ({"_intervention": treated} if treated else {})
+
+
+def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
+    """A primary study's sentence reporting an outcome without naming what was given ("All 7
+    patients reached complete remission") is about the study's intervention: an implicit,
+    zero-width mention of it at the sentence start (``at``) is added."""
+    treated = (study or {}).get("_intervention")
+    if treated is None or not any(m.category == "outcome" for m in mentions) \
+            or any(m.category in ("therapy", "strategy") for m in mentions):
+        return mentions
+    return [dataclasses.replace(treated, start=at, end=at, text=""), *mentions]
+
+
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                    relations: list[Relation], reference_count: int | None,
+                   study: dict | None = None, per_sentence: int | None = PER_SENTENCE,
                    ) -> list[Candidate]:
+    """The likeliest claims of one sentence (at most ``per_sentence``), each with the
+    negation, certainty and figures in its own scope (kg.curation.scope). ``study``: the
+    design of a primary study (``study_context``), or None for a review."""
     raw = text[sentence.start:sentence.end]
     ents = distinct_entities(mentions)
     if len(ents) < 2:
         return []
-    refs = parse_refs(raw, reference_count)
+    primary = study is not None
+    refs = [] if primary else parse_refs(raw, reference_count)
     statistics = parse_statistics(raw)
-    negated = bool(negation_cues(raw))
-    certainty = suggest_certainty(raw)[0]
-    context: dict = {"study_type": _study_type(raw, refs)}
+    at = [raw.find(s["text"]) for s in statistics]
+    segs = segments(raw)
+    hedge, cue = suggest_certainty(raw)
+    if primary:
+        context: dict = {"study_type": sentence_study_type(raw, study.get("study_type"))}
+        if study.get("population"):
+            context["population"] = study["population"]
+    else:
+        context = {"study_type": _study_type(raw, refs)}
     for m in ents:
         if m.category in CONTEXT_ROLES:
             context.setdefault(CONTEXT_ROLES[m.category], []).append(m.iri.rsplit("/", 1)[-1])
+    if primary and "disease" not in context and study.get("disease"):
+        context["disease"] = list(study["disease"])
+    if primary and "product" in context and study.get("intervention") in context["product"]:
+        context["product"] = [study["intervention"]]
     best: dict[frozenset, tuple] = {}    # one claim per pair: its likeliest relation and direction
     for a, rel, b, features in fitting_claims(ents, raw, sentence.start, relations):
         score = confidence(features)
@@ -379,12 +471,20 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     scored = sorted(best.values(), key=lambda x: -x[0])
     scored = scored[:1] + [x for x in scored[1:] if x[0] >= MIN_CONFIDENCE]
     out = []
-    for score, a, rel, b in scored:
+    for score, a, rel, b in scored[:per_sentence]:
+        x = (a.start - sentence.start, a.end - sentence.start)
+        y = (b.start - sentence.start, b.end - sentence.start)
+        certainty = certainty_between(raw, x, y, segs)
+        note = f"the hedge {cue!r} qualifies another clause of the sentence" \
+            if certainty == "stated" and hedge != "stated" else ""
         out.append(Candidate(
             quote=normalise_whitespace(raw), start=sentence.start, end=sentence.end,
             subject=a, predicate=rel, object=b, refs=refs,
-            statistics=[dict(s) for s in statistics], negated=negated, certainty=certainty,
-            section=sentence.section, confidence=round(score, 3), context=context))
+            statistics=[{k: v for k, v in st.items()}
+                        for st in figures_for(statistics, at, x, y, segs)],
+            negated=negated_between(raw, x, y, segs), certainty=certainty, certainty_note=note,
+            section=sentence.section, confidence=round(score, 3), context=context,
+            level="primary-study" if primary or refs else "review-statement"))
     return out
 
 
@@ -415,19 +515,56 @@ def _existing(cur: Curation, source: Source, text: str) -> dict[tuple, list[tupl
         span = locate(text, ev.quote, flat)
         if span:
             out.setdefault((ev.subject, ev.predicate, ev.object), []).append((*span, ev.id))
+            out.setdefault((ev.subject, "*", ev.object), []).append((*span, ev.id))
     return out
 
 
+def _typed_studies(cur: Curation, source: Source) -> dict[str, str]:
+    """Reference number -> the study type the curated items give the one study it cites (the
+    patients' part), so a candidate types that study the same way (RULEBOOK R4)."""
+    from collections import Counter
+    counts: dict[str, Counter] = {}
+    for ev in cur.evidence:
+        if ev.source == source.id and ev.level == "primary-study" and len(ev.refs) == 1 \
+                and ev.study_type not in (None, "mixed", "review statement", "in vitro",
+                                          "preclinical animal model"):
+            counts.setdefault(ev.refs[0], Counter())[ev.study_type] += 1
+    return {ref: c.most_common(1)[0][0] for ref, c in counts.items()}
+
+
+def _house_rules(c: "Candidate", source: Source, typed: dict[str, str]) -> None:
+    """A review candidate takes its source's disease scope when its section is in it, and the
+    study type its one cited study already has (RULEBOOK R4, R5)."""
+    lab = c.context.get("study_type") in ("in vitro", "preclinical animal model")
+    context = dict(c.context)
+    if len(c.refs) == 1 and c.refs[0] in typed and not lab:
+        context["study_type"] = typed[c.refs[0]]
+    scope = source.disease_scope
+    kinds = {sec["title"]: sec["kind"] for sec in source.sections}
+    if scope and "disease" not in context and not lab and c.predicate.name not in \
+            ("kindOf", "involves", "involvesCells", "targets", "usesTherapy") \
+            and kinds.get(c.section.split(" > ")[0]) in scope["kinds"]:
+        context["disease"] = list(scope["disease"])
+    c.context = context
+
+
 def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any],
-            section: str | None = None, cur: Curation | None = None) -> Suggestions:
+            section: str | None = None, cur: Curation | None = None,
+            per_sentence: int | None = PER_SENTENCE, learned: Learned | None = None
+            ) -> Suggestions:
     """Candidate evidence items for registered source ``source`` (DOI, PMID or id), only in
-    sections whose title contains ``section`` when given; ``make_tagger`` builds the tagger
-    from an entity index (``Tagger.from_index``)."""
+    sections whose title contains ``section`` when given, at most ``per_sentence`` per
+    sentence (None: all); ``make_tagger`` builds the tagger from an entity index
+    (``Tagger.from_index``). What curators taught on the review page (``learned``, by default
+    the project's kg.curation.learned file) adds names and drops rejected candidates."""
     cur = cur or load_curation(paths)
     src = find_source(cur, source)
     text = read_text(src)
-    index = entity_index(cur, paths)
+    learned = load_learned(paths) if learned is None else learned
+    rejected = learned.rejected_keys()
+    index = entity_index(cur, paths, learned)
     tagger, broader = make_tagger(index), broader_names(index)
+    study = study_context(src, text, tagger) if src.primary else None
     relations = [r for r in load_schema(paths.ontology).relations.values()
                  if r.name != "conflictsWith"]
     sentences = with_sections(text, split_sentences(text), src.sections)
@@ -440,59 +577,80 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
                                 f"{'; '.join(titles) or 'none registered'})")
         sentences = kept
     existing = _existing(cur, src, text)
+    typed = {} if src.primary else _typed_studies(cur, src)
     tagged, candidates, spans, seen = [], [], [], set()
     for s in sentences:
         raw = text[s.start:s.end]
         exact = tagger.tag(raw)
         spans += [(m.start + s.start, m.end + s.start) for m in exact]
-        loose = tagger.tag_loose(raw, exclude={m.iri for m in exact})
+        loose = [m for m in tagger.tag_loose(raw, exclude={m.iri for m in exact})
+                 if not any(e.start <= m.start and m.end <= e.end for e in exact)]
         mentions = [dataclasses.replace(m, start=m.start + s.start, end=m.end + s.start)
                     for m in exact + loose]
         tagged.append((s, mentions))
-        for c in _candidates_in(s, text, with_broader(mentions, broader), relations,
-                                src.reference_count):
+        for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start),
+                                relations, src.reference_count, study, per_sentence):
             triple = tuple(x.rsplit("/", 1)[-1] for x in (c.subject.iri, c.object.iri))
             claim = (triple, c.predicate.name, c.quote)
-            if claim in seen:       # a repeated line (a table cell) is one piece of evidence
+            if claim in seen or (src.id, c.quote, triple[0], c.predicate.name, triple[1]) \
+                    in rejected:    # a repeated line (a table cell) is one piece of evidence
                 continue
             seen.add(claim)
-            c.duplicate_of = next((ident for a, b, ident in
-                                   existing.get((triple[0], c.predicate.name, triple[1]), ())
+            c.duplicate_of = next((ident for key in ((triple[0], c.predicate.name, triple[1]),
+                                                     (triple[0], "*", triple[1]))
+                                   for a, b, ident in existing.get(key, ())
                                    if a < c.end and c.start < b), None)
+            if not src.primary:
+                _house_rules(c, src, typed)
             candidates.append(c)
     candidates.sort(key=lambda c: (c.duplicate_of is not None, -c.confidence, c.start))
     _one_claim_per_figure(candidates, {e.quote for e in cur.evidence if e.statistics})
-    return Suggestions(src, text, candidates, tagged, _new_entities(text, spans))
+    choices = {"entities": sorted(({"id": r["iri"].rsplit("/", 1)[-1], "label": r["label"],
+                                    "category": r["category"]} for r in index.values()),
+                                  key=lambda e: e["label"].lower()),
+               "relations": [{"id": r.name, "label": r.label} for r in relations]}
+    return Suggestions(src, text, candidates, tagged, _new_entities(text, spans),
+                       {k: v for k, v in (study or {}).items() if not k.startswith("_")},
+                       choices)
 
 
 def _one_claim_per_figure(candidates: list[Candidate], quotes_with_figures: set[str]) -> None:
-    """A sentence's figures measure one claim: they stay on its best-ranked candidate (and
-    others about the same subject) and are taken off the rest, and off every candidate whose
-    quote a curated item already carries figures for (the shared-statistic lint's rule)."""
-    owner: dict[str, str] = {}
+    """A figure measures one claim: it stays on the best-ranked candidate of its sentence that
+    carries it (and others about the same subject) and is taken off the rest, and off every
+    candidate whose quote a curated item already carries figures for (the shared-statistic
+    lint's rule)."""
+    owner: dict[tuple[str, str], str] = {}
     for c in candidates:
         if not c.statistics or c.duplicate_of:
             continue
-        first = owner.setdefault(c.quote, c.subject.iri)
-        if c.quote in quotes_with_figures or c.subject.iri != first:
+        if c.quote in quotes_with_figures:
             c.statistics = []
+            continue
+        c.statistics = [st for st in c.statistics if owner.setdefault(
+            (c.quote, st["text"]), c.subject.iri) == c.subject.iri]
+
+
+TSV_MENTIONS = ("subject_text", "object_text", "suggested_subject", "suggested_object")
+
+
+def candidate_row(source: str, c: Candidate) -> list:
+    """One candidate as a row of ``to_tsv`` (TSV_COLUMNS, TSV_EXTRA, confidence, TSV_MENTIONS)."""
+    context = [f"{k}={v}" for k, vals in c.context.items()
+               for v in (vals if isinstance(vals, list) else [vals])]
+    subject, obj = (m.iri.rsplit("/", 1)[-1] for m in (c.subject, c.object))
+    return [source, subject, c.predicate.name, obj, c.quote, ",".join(c.refs),
+            ";".join(spec for s in c.statistics for spec in statistic_spec(s)),
+            ";".join(context), c.section, c.level, "true" if c.negated else "false",
+            c.certainty, c.certainty_note, c.confidence, c.subject.text, c.object.text, subject,
+            obj]
 
 
 def to_tsv(result: Suggestions) -> str:
     """The candidates that duplicate nothing, as rows ``cartkg curate import`` accepts."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(TSV_COLUMNS + TSV_EXTRA + ("confidence",))
+    writer.writerow(TSV_COLUMNS + TSV_EXTRA + ("confidence",) + TSV_MENTIONS)
     for c in result.candidates:
-        if c.duplicate_of:
-            continue
-        context = [f"{k}={v}" for k, vals in c.context.items()
-                   for v in (vals if isinstance(vals, list) else [vals])]
-        writer.writerow([result.source.doi or result.source.id, c.subject.iri.rsplit("/", 1)[-1],
-                         c.predicate.name, c.object.iri.rsplit("/", 1)[-1], c.quote,
-                         ",".join(c.refs),
-                         ";".join(spec for s in c.statistics for spec in statistic_spec(s)),
-                         ";".join(context), c.section,
-                         "primary-study" if c.refs else "review-statement",
-                         "true" if c.negated else "false", c.certainty, c.confidence])
+        if not c.duplicate_of:
+            writer.writerow(candidate_row(result.source.doi or result.source.id, c))
     return out.getvalue()

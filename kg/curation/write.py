@@ -41,9 +41,30 @@ NUMBER = r"[-+]?\d+(?:\.\d+)?"
 
 
 class CurationInput(KgError):
-    """Input that cannot be resolved or parsed (exit 1), with suggestions."""
+    """Input that cannot be resolved or parsed (exit 1), with suggestions; ``column``: the
+    input field it concerns (a TSV column), when known."""
 
     exit_code = 1
+
+    def __init__(self, message: str, column: str | None = None):
+        super().__init__(message)
+        self.column = column
+
+
+class _Column:
+    """``with _Column("subject"): ...`` marks a CurationInput raised inside as about that
+    column (unless it names one already)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, CurationInput) and exc.column is None:
+            exc.column = self.name
+        return False
 
 
 def orcid(text: str) -> str:
@@ -99,12 +120,17 @@ def parse_statistic(spec: str, quote: str) -> dict:
 
 
 def apply_p_and_n(stats: list[dict], spec: str) -> bool:
-    """``p=0.02``, ``p<0.001`` and ``n=275`` qualify the statistic before them."""
+    """``p=0.02``, ``p<0.001``, ``n=275`` and ``arm=TEXT`` (the group or dose measured)
+    qualify the statistic before them."""
+    arm = re.fullmatch(r"\s*arm\s*=\s*(.+?)\s*", spec, re.IGNORECASE | re.DOTALL)
     m = re.fullmatch(rf"\s*(p|n)\s*([=<>])\s*({NUMBER})\s*", spec, re.IGNORECASE)
-    if not m:
+    if not m and not arm:
         return False
     if not stats:
         raise CurationInput(f"{spec!r} must follow the statistic it qualifies")
+    if arm:
+        stats[-1]["arm"] = arm.group(1)
+        return True
     if m.group(1).lower() == "p":
         stats[-1]["p_value"] = float(m.group(3))
         stats[-1]["p_qualifier"] = m.group(2)
@@ -253,7 +279,7 @@ def _source_file(paths: ProjectPaths, cur: Curation, source: str) -> tuple[str, 
         if source in (s.id, s.doi, s.pmid):
             return s.id, paths.root / s.where.rsplit(":", 1)[0]
     raise CurationInput(f"source {source!r} is not registered: use 'cartkg curate add-source' "
-                        f"first (known: {', '.join(sorted(cur.sources))})")
+                        f"first (known: {', '.join(sorted(cur.sources))})", "source")
 
 
 def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, source: str,
@@ -279,23 +305,38 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
     source_id, source_path = _source_file(paths, cur, source)
     ids = {}
     for role, text in (("subject", subject), ("object", object)):
-        if role in new_entities:
-            ids[role] = _slug(text)
-            path, block = _entity_block(paths, ids[role], new_entities[role])
-            proposal.append(path, block)
-        else:
-            ids[role] = resolve(text, role)
+        with _Column(role):
+            if role in new_entities:
+                ids[role] = _slug(text)
+                path, block = _entity_block(paths, ids[role], new_entities[role])
+                proposal.append(path, block)
+            else:
+                ids[role] = resolve(text, role)
     rel = load_schema(paths.ontology).relation(predicate)
     if rel is None or rel.name == "conflictsWith":
         raise CurationInput(f"predicate {predicate!r} is not a relation: use one of "
                             + ", ".join(r for r in load_schema(paths.ontology).relations
-                                        if r != "conflictsWith"))
+                                        if r != "conflictsWith"), "predicate")
     stats: list[dict] = []
-    for spec in statistics:
-        if not apply_p_and_n(stats, spec):
-            stats.append(parse_statistic(spec, quote))
+    with _Column("statistics"):
+        for spec in statistics:
+            if not apply_p_and_n(stats, spec):
+                stats.append(parse_statistic(spec, quote))
     ctx: dict = {}
     keys = ("disease", "product", "trial", "study_type", "population", "modality", "setting")
+    with _Column("context"):
+        _parse_context(context, keys, ctx, resolve)
+    with _Column("context"):
+        weight = _weigh(quote, level, ctx, notes, certainty=certainty, directness=directness,
+                        study_type=study_type, design=_design(cur, source_id))
+    return _add_item(paths, cur, proposal, source_id, source_path, ids, rel, refs, quote, stats,
+                     ctx, weight, notes, ident=ident, level=level, section=section,
+                     direction=direction, negated=negated, certainty_note=certainty_note,
+                     directness_note=directness_note, curator=curator)
+
+
+def _parse_context(context, keys, ctx: dict, resolve) -> None:
+    """``KEY=VALUE`` pairs into ``ctx`` (entities resolved, choices checked)."""
     for pair in context:
         key, sep, value = pair.partition("=")
         key = key.strip().replace("-", "_")
@@ -313,8 +354,12 @@ def propose_evidence(paths: ProjectPaths, cur: Curation, proposal: Proposal, *, 
             ctx.setdefault(key, []).append(value.strip())
         else:
             ctx.setdefault(key, []).append(resolve(value, key, can_create=False))
-    weight = _weigh(quote, level, ctx, notes, certainty=certainty, directness=directness,
-                    study_type=study_type)
+
+
+def _add_item(paths, cur, proposal, source_id, source_path, ids, rel, refs, quote, stats, ctx,
+              weight, notes, *, ident, level, section, direction, negated, certainty_note,
+              directness_note, curator) -> str:
+    """Append the evidence item to ``proposal``; returns its id."""
     _warn_refs(cur, source_id, quote, refs, notes)
     existing = proposal.ids or {e.id for e in cur.evidence}
     proposal.ids = existing
@@ -360,15 +405,30 @@ def _check_choice(what: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _design(cur: Curation, source_id: str) -> str | None:
+    """A primary study's design read from its text (kg.curation.design); None for a review."""
+    from kg.curation.design import study_design
+    source = cur.sources[source_id]
+    text = source.normalised_text if source.primary else None
+    return study_design(text)[0] if text else None
+
+
 def _weigh(quote: str, level: str | None, ctx: dict, notes: list[str], *,
-           certainty: str | None, directness: str | None, study_type: str | None) -> dict:
+           certainty: str | None, directness: str | None, study_type: str | None,
+           design: str | None = None) -> dict:
     """Certainty, directness and study type (into ``ctx``): as given, else suggested from the
-    quote, with a note saying so. A given value that contradicts the quote is left for the
-    lints to reject (e.g. certainty stated while the quote says 'may')."""
+    quote (for a primary study of ``design``: the quote's own system, else the design), with a
+    note saying so. A given value that contradicts the quote is left for the lints to reject
+    (e.g. certainty stated while the quote says 'may')."""
     if study_type and ctx.get("study_type") and study_type != ctx["study_type"]:
         raise CurationInput(f"--study-type {study_type!r} and context study_type="
-                            f"{ctx['study_type']!r} disagree: give one")
+                            f"{ctx['study_type']!r} disagree: give one", "study_type")
     study_type = study_type or ctx.get("study_type")
+    if study_type is None and design is not None:
+        from kg.curation.design import sentence_study_type
+        study_type = sentence_study_type(quote, design)
+        notes.append(f"suggested study type: {study_type} (the primary study's design, or the "
+                     "quote's own system; --study-type to change)")
     if study_type is None:
         suggested, cue = ("review statement", "level review-statement") \
             if level == "review-statement" else suggest_study_type(quote)
@@ -378,8 +438,9 @@ def _weigh(quote: str, level: str | None, ctx: dict, notes: list[str], *,
             study_type = suggested
     if study_type is None:
         raise CurationInput("the quote names no study design: give --study-type (study_type "
-                            "in a TSV), one of " + ", ".join(STUDY_TYPES))
-    ctx["study_type"] = _check_choice("study type", study_type, STUDY_TYPES)
+                            "in a TSV), one of " + ", ".join(STUDY_TYPES), "study_type")
+    with _Column("study_type"):
+        ctx["study_type"] = _check_choice("study type", study_type, STUDY_TYPES)
     if certainty is None:
         certainty, cue = suggest_certainty(quote)
         why = f"quote says {cue!r}" if cue else "no hedge word in the quote"
@@ -388,8 +449,11 @@ def _weigh(quote: str, level: str | None, ctx: dict, notes: list[str], *,
         directness = "direct"
         notes.append("suggested directness: direct (--directness extrapolated when the "
                      "evidence comes from another disease, product or setting)")
-    return {"certainty": _check_choice("certainty", certainty, CERTAINTIES),
-            "directness": _check_choice("directness", directness, DIRECTNESS)}
+    with _Column("certainty"):
+        certainty = _check_choice("certainty", certainty, CERTAINTIES)
+    with _Column("directness"):
+        return {"certainty": certainty,
+                "directness": _check_choice("directness", directness, DIRECTNESS)}
 
 
 def _warn_refs(cur: Curation, source_id: str, quote: str, refs: list[int],
@@ -410,13 +474,16 @@ def _warn_refs(cur: Curation, source_id: str, quote: str, refs: list[int],
 def add_source(paths: ProjectPaths, *, ident: str, title: str, year: int, journal: str,
                licence: str, doi: str | None = None, pmid: str | None = None,
                authors: list[str] = (), text: str | None = None,
-               reference_count: int | None = None) -> Path:
+               reference_count: int | None = None, kind: str = "review") -> Path:
     """Register a paper in ``sources/<id>.yaml`` (validated, then written atomically).
+    ``kind``: ``review`` (its items cite primary studies by reference number) or
+    ``primary-study`` (its items report its own results; a DOI or PMID is optional).
     ``text``: the full text, a regular file (a symlink is resolved and its target recorded)
     within the size limit of ``check_text_file``."""
     import os
     path = paths.curation / "sources" / f"{checked_id(ident, 'source id')}.yaml"
-    meta = {"id": ident, "doi": doi, "pmid": str(pmid) if pmid else None, "title": title,
+    meta = {"id": ident, "kind": kind if kind != "review" else None, "doi": doi,
+            "pmid": str(pmid) if pmid else None, "title": title,
             "authors": list(authors), "year": year, "journal": journal, "licence": licence}
     if text:
         target = Path(text).resolve()
@@ -520,14 +587,28 @@ def _flag(text: str | None) -> bool:
 WEIGHT_COLUMNS = ("certainty", "certainty_note", "directness", "directness_note", "study_type")
 
 
+DECISIONS = ("accepted", "edited", "rejected")    # the review page's ``decision`` column
+# Fields of a staged evidence item (and of its statistics and context) -> the TSV column
+# they come from, so a problem found when the whole curation is validated names the column.
+FIELD_COLUMNS = {**{k: "statistics" for k in ("measure", "value", "text", "comparator", "arm",
+                                              "comparator_arm", "unit", "p_value",
+                                              "p_qualifier", "n")},
+                 **{k: "context" for k in ("disease", "product", "trial", "population",
+                                           "modality", "setting")},
+                 "study_type": "study_type"}
+
+
 def import_tsv(paths: ProjectPaths, tsv: Path, notes: list[str] | None = None) -> list[str]:
-    """Add every row of ``tsv`` or none: each bad row is reported with its line number.
-    Columns: source, subject, predicate, object, quote, refs (comma-separated), and
+    """Add every row of ``tsv`` or none: each bad row is reported with its line number and
+    column. Columns: source, subject, predicate, object, quote, refs (comma-separated), and
     optionally statistics and context (';'-separated), curator, section, direction, level,
     negated (true/false), certainty, certainty_note, directness, directness_note, study_type;
-    other columns (e.g. suggest's confidence) are ignored. Suggestions and warnings are
-    appended to ``notes``. The file must be a regular file of at most MAX_TSV_BYTES; the work
-    is linear in rows."""
+    from the review page also ``decision`` (accepted, edited or rejected: rejected rows are not
+    imported) and subject_text/object_text with suggested_subject/suggested_object (an entity
+    the curator changed teaches the assistant that surface text, kg.curation.learned); other
+    columns (e.g. suggest's confidence) are ignored. Suggestions and warnings are appended to
+    ``notes``. The file must be a regular file of at most MAX_TSV_BYTES; the work is linear
+    in rows."""
     notes = [] if notes is None else notes
     problem = check_text_file(Path(tsv).resolve(), MAX_TSV_BYTES)
     if problem:
@@ -537,10 +618,12 @@ def import_tsv(paths: ProjectPaths, tsv: Path, notes: list[str] | None = None) -
 
 
 def _import_rows(paths: ProjectPaths, tsv: Path, notes: list[str]) -> list[str]:
+    from kg.curation.learned import learned_path, load_learned
     cur = load_curation(paths)
     proposal = Proposal(paths)
     resolve = Resolver(cur)
-    problems, ids = [], []
+    learned = load_learned(paths)
+    problems, ids, rows_of, taught = [], [], {}, 0
     with open(tsv, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh, delimiter="\t")
         missing = [c for c in TSV_COLUMNS if c not in (reader.fieldnames or [])]
@@ -550,9 +633,21 @@ def _import_rows(paths: ProjectPaths, tsv: Path, notes: list[str]) -> list[str]:
                                                 + "\t".join(TSV_COLUMNS))])
         for row in reader:
             line, row_notes = reader.line_num, []
+            decision = (row.get("decision") or "").strip().lower()
+            if decision and decision not in DECISIONS:
+                problems.append(CurationError(str(tsv), line, "decision",
+                                              f"decision {decision!r} is not one of "
+                                              f"{', '.join(DECISIONS)}", "leave it empty to import"))
+                continue
             try:
+                if decision == "rejected":
+                    taught += learned.add_rejected({k: (row.get(k) or "").strip() for k in
+                                                    ("quote", "subject", "predicate", "object")}
+                                                   | {"source": _source_file(
+                                                       paths, cur, row["source"])[0]})
+                    continue
                 refs = [int(r) for r in re.split(r"[,\s]+", row["refs"] or "") if r]
-                ids.append(propose_evidence(
+                ident = propose_evidence(
                     paths, cur, proposal, source=row["source"], subject=row["subject"],
                     predicate=row["predicate"], object=row["object"], quote=row["quote"],
                     refs=refs,
@@ -561,21 +656,58 @@ def _import_rows(paths: ProjectPaths, tsv: Path, notes: list[str]) -> list[str]:
                     curator=row.get("curator") or None, section=row.get("section") or None,
                     direction=row.get("direction") or None, level=row.get("level") or None,
                     resolve=resolve, negated=_flag(row.get("negated")), notes=row_notes,
-                    **{k: row.get(k) or None for k in WEIGHT_COLUMNS}))
+                    **{k: row.get(k) or None for k in WEIGHT_COLUMNS})
+                ids.append(ident)
+                rows_of[ident] = line
+                taught += _teach(learned, row, resolve, _source_file(paths, cur, row["source"])[0])
                 notes.extend(f"{tsv}:{line}: {n}" for n in row_notes)
             except ValueError as exc:
                 problems.append(CurationError(str(tsv), line, "refs", str(exc),
                                               "refs are whole numbers separated by commas"))
             except CurationInput as exc:
-                problems.append(CurationError(str(tsv), line, "", str(exc)))
+                problems.append(CurationError(str(tsv), line, exc.column or "", str(exc)))
     if problems:
         raise CurationErrors(problems)
+    if taught:
+        proposal.replace(learned_path(paths), learned.dump())
+        notes.append(f"{tsv}: {len(learned.synonyms)} learned names and {len(learned.rejected)} "
+                     f"rejected candidates now in {learned_path(paths)}")
     try:
         proposal.write()
     except CurationErrors as exc:
-        raise CurationErrors([CurationError(str(tsv), 0, "", f"row rejected by validation: "
-                                            f"{p.render()}") for p in exc.problems]) from exc
+        raise CurationErrors([_row_problem(paths, proposal, tsv, rows_of, p)
+                              for p in exc.problems]) from exc
     return ids
+
+
+def _teach(learned, row: dict, resolve: "Resolver", source_id: str) -> int:
+    """Record each entity the curator changed on the review page: the text the assistant had
+    tagged (``subject_text``) now names the entity chosen. Returns how many were new."""
+    new = 0
+    for role in ("subject", "object"):
+        text, suggested = (row.get(f"{role}_text") or "").strip(), \
+            (row.get(f"suggested_{role}") or "").strip()
+        if text and suggested:
+            chosen = resolve(row[role], role, can_create=False)
+            if chosen != suggested:
+                new += learned.add_synonym(text, chosen, source_id)
+    return new
+
+
+def _row_problem(paths: ProjectPaths, proposal: Proposal, tsv: Path, rows_of: dict[str, int],
+                 problem: CurationError) -> CurationError:
+    """A problem found in a staged item, told as the TSV row and column it came from."""
+    staged = proposal.files.get((paths.root / problem.path).resolve())
+    ident = None
+    if staged is not None and problem.line:
+        for text in reversed(staged.splitlines()[:problem.line]):
+            if m := re.match(r"^- id: (\S+)", text):
+                ident = m.group(1)
+                break
+    if ident not in rows_of:
+        return CurationError(str(tsv), 0, "", f"rejected by validation: {problem.render()}")
+    column = FIELD_COLUMNS.get(problem.field, problem.field)
+    return CurationError(str(tsv), rows_of[ident], column, problem.problem, problem.fix)
 
 
 def review(paths: ProjectPaths, ident: str, status: str, curator: str,

@@ -158,3 +158,24 @@ def service_description(endpoint: str, allow_update: bool, media_type: str,
     triples += [ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS + f))
                 for f in RESULT_FORMATS]
     return serialize_graph(triples + described, media_type, DATASET_PREFIXES)
+
+
+def curate_page(root: Path, source: str) -> tuple[int, bytes]:
+    """``/curate/SOURCE``: the review page of ``cartkg curate suggest`` for registered source
+    SOURCE (id, DOI or PMID) of the project at ``root``, as (status, HTML); 404 with the
+    reason when the source is unknown or its text unusable. The page is a read-only view: its
+    decisions are saved as a file the curator imports (``cartkg curate import``)."""
+    from html import escape
+
+    from kg.answers.tagger import Tagger
+    from kg.curation.suggest import suggest
+    from kg.curation.suggest_page import review_page
+    from kg.errors import KgError
+    from kg.paths import ProjectPaths
+    try:
+        page = review_page(suggest(ProjectPaths(root), source, Tagger.from_index))
+    except KgError as exc:
+        return 404, (f"<!DOCTYPE html><meta charset=\"utf-8\"><title>No review page</title>"
+                     f"<p>No review page for {escape(source)}: {escape(str(exc))}</p>").encode()
+    return 200, page.encode()
+

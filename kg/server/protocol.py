@@ -511,6 +511,9 @@ class Exchange:
                 reply = self._void()
             elif url.path == "/api" or url.path.startswith("/api/"):
                 reply = self._api(url)
+            elif url.path.startswith("/curate/"):   # the curation review page (pages.py)
+                reply = self._run({"op": "curate", "source": unquote(url.path[8:]),
+                                   "root": str(self.server.competency.parent.parent)})
             else:
                 reply = self._file(url.path)
         except HttpError:

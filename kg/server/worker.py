@@ -281,6 +281,14 @@ class Worker:
         return self.answers.get((job["name"], tuple(sorted(job["params"].items()))), compute)
 
 
+    def do_curate(self, job: dict) -> Reply:
+        """The review page of a registered source (kg.server.pages.curate_page)."""
+        from pathlib import Path
+
+        from kg.server.pages import curate_page
+        status, body = curate_page(Path(job["root"]), job["source"])
+        return Reply(status, "text/html; charset=utf-8", body)
+
     def do_examples(self, job: dict) -> Reply:
         """The competency questions of ``job["folder"]``, each parameter bound to the entity
         its default text names (a VALUES block), so every example runs as is."""

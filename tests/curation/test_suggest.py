@@ -30,11 +30,11 @@ def test_suggest_import_validate_round_trip(project_copy, tmp_path, source, iden
     text = load_curation(project_paths(project_copy)).sources[ident].normalised_text
     assert all(normalise_whitespace(row["quote"]) in text for row in rows)
     page = out.with_suffix(".html").read_text(encoding="utf-8")
-    assert page.count("<tr") == 1 + json.loads(run_cli(
+    assert page.count('class="cand"') == json.loads(run_cli(
         "curate", "suggest", "--source", ident, "--json", home=project_copy).stdout
     )["candidates"].__len__()
-    assert "<mark" in page and "<script" not in page
-    assert "src=" not in page and "href=" not in page        # nothing fetched: works offline
+    assert "<mark" in page
+    assert "http://" not in page and "https://" not in page  # nothing fetched: works offline
 
     before = len(load_curation(project_paths(project_copy)).evidence)
     r = run_cli("curate", "import", str(out), "--json", home=project_copy)
@@ -71,10 +71,9 @@ def test_every_quote_verbatim_and_duplicates_marked(project_copy):
     by_id = {e.id: e for e in cur.evidence}
     dups = [c for c in result["candidates"] if c["duplicate_of"]]
     assert dups
-    for c in dups:
+    for c in dups:   # the same pair of the same sentence is curated already (any relation)
         ev = by_id[c["duplicate_of"]]
-        assert (ev.subject, ev.predicate, ev.object) == (
-            c["subject"]["id"], c["predicate"]["name"], c["object"]["id"])
+        assert (ev.subject, ev.object) == (c["subject"]["id"], c["object"]["id"])
     ranked = [c["confidence"] for c in result["candidates"] if not c["duplicate_of"]]
     assert ranked == sorted(ranked, reverse=True)
 

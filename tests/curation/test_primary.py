@@ -1,0 +1,211 @@
+"""Primary-study sources and the curation assistant's precision on them, through the real
+``cartkg`` command on a copy of the project: registration with --kind primary-study, candidates
+typed primary-study without reference numbers and with the study's design, population and
+disease; entities only where the sentence names them; negation, hedges and figures scoped to
+their claim; at most three claims per sentence; import errors by TSV row and column; what the
+assistant learns from the review page's decisions."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from projectcopy import REPO, run_cli
+from test_curate import snapshot
+
+ABSTRACTS = REPO / "benchmarks" / "primary"
+# Sentences with the traps the issue met (a shared prefix, a generic word, a negation in
+# another clause, a dose that is no cut-off), in a made-up abstract.
+TRAPS = ("Children with B-cell acute lymphoblastic leukaemia were treated in a phase 2 trial. "
+         "A CD22-targeted CAR induced complete remission in 12 of 16 patients (75%) given "
+         "≥1 × 10^6 cells/kg, and the response was durable. "
+         "Relapse occurred in 4 patients. "
+         "The relapses expressed alternatively spliced CD19 transcripts, including one lacking "
+         "exon 2. "
+         "Loss of CD19 was not observed after tisagenlecleucel.\n")
+
+
+def add_primary(root: Path, ident: str, text: str | Path, *extra: str):
+    path = root / f"{ident}.txt"
+    if isinstance(text, Path):
+        shutil.copy(text, path)
+    else:
+        path.write_text(text, encoding="utf-8")
+    r = run_cli("curate", "add-source", "--kind", "primary-study", "--id", ident, "--title",
+                f"Primary study {ident}", "--year", "2026", "--journal", "Test J",
+                "--licence", "CC BY 4.0", "--text", str(path), *extra, "--json", home=root)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def suggestions(root: Path, ident: str) -> dict:
+    r = run_cli("curate", "suggest", "--source", ident, "--json", home=root)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_primary_source_candidates_carry_the_study(project_copy):
+    assert add_primary(project_copy, "fry-like", ABSTRACTS / "cd22-car-phase1.txt")["kind"] \
+        == "primary-study"
+    text = (project_copy / "ontology/curation/sources/fry-like.yaml").read_text()
+    assert "kind: primary-study" in text and "doi" not in text      # no identifier invented
+    result = suggestions(project_copy, "fry-like")
+    assert result["kind"] == "primary-study"
+    assert result["design"]["study_type"] == "single-arm trial"
+    assert result["design"]["population"] == "mixed"                # children and young adults
+    assert result["design"]["disease"] == ["b-all"]
+    cands = result["candidates"]
+    assert cands and all(c["level"] == "primary-study" and c["refs"] == [] for c in cands)
+    assert all(c["context"]["population"] == "mixed" for c in cands)
+    assert all(c["proposed"] == (c["confidence"] >= 0.35) for c in cands)
+    per_sentence = Counter(c["start"] for c in cands)
+    assert max(per_sentence.values()) <= 3
+    assert len({(c["start"], c["subject"]["id"], c["object"]["id"]) for c in cands}) == len(cands)
+    cr = [c for c in cands if (c["subject"]["id"], c["predicate"]["name"], c["object"]["id"])
+          == ("cd22-car-t", "achieves", "complete-response") and "11 of 15" in c["quote"]]
+    assert cr, "the trial's main result is proposed"
+    figures = {(s["measure"], s["value"]): s for s in cr[0]["statistics"]}
+    assert figures[("count", 11)]["n"] == 15 and figures[("rate", 73)]["n"] == 15
+    assert "10^6" in figures[("count", 11)]["arm"]                  # the dose is the arm
+    relapse = [c for c in cands if (c["subject"]["id"], c["object"]["id"])
+               == ("cd22-down-modulation", "relapse")]
+    assert relapse and relapse[0]["certainty"] == "stated"          # 'probably' is elsewhere
+    assert "probably" in relapse[0]["certainty_note"]
+
+
+def test_precision_traps(project_copy):
+    add_primary(project_copy, "traps", TRAPS)
+    result = suggestions(project_copy, "traps")
+    cands = result["candidates"]
+    ids = {c[role]["id"] for c in cands for role in ("subject", "object")}
+    assert result["design"]["study_type"] == "single-arm trial"
+    assert result["design"]["population"] == "paediatric"
+    assert "bcl2" not in ids                         # "B-cell acute lymphoblastic" ≠ BCL2
+    assert "cd22-immunotoxin" not in ids             # "CD22-targeted CAR" is not an immunotoxin
+    assert not ids & {"deauville-score-early-pet", "antigen-positive-relapse-mechanisms",
+                      "antigen-negative-relapse-mechanisms", "other-resistance-mechanisms"}
+    spliced = [c for c in cands if "lacking exon 2" in c["quote"]]
+    assert spliced and not any(c["negated"] for c in spliced)   # "lacking" is another clause
+    assert any(c["subject"]["id"] == "cd19-alternative-splicing" for c in spliced)
+    negated = [c for c in cands if c["quote"].startswith("Loss of CD19 was not")]
+    assert negated and all(c["negated"] for c in negated)
+    figures = [s for c in cands for s in c["statistics"]]
+    assert not any(s["measure"] == "cut-off" for s in figures)  # ≥1 × 10^6 cells/kg is a dose
+    remission = [c for c in cands if (c["subject"]["id"], c["object"]["id"])
+                 == ("cd22-car-t", "complete-response")]
+    assert remission and {("count", 12), ("rate", 75)} <= {
+        (s["measure"], s["value"]) for s in remission[0]["statistics"]}
+
+
+def test_primary_items_import_without_refs_and_reviews_still_need_them(project_copy, tmp_path):
+    add_primary(project_copy, "fry-like", ABSTRACTS / "cd22-car-phase1.txt")
+    out = tmp_path / "fry.tsv"
+    r = run_cli("curate", "suggest", "--source", "fry-like", "--out", str(out), home=project_copy)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("curate", "import", str(out), "--json", home=project_copy)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("curate", "validate", "--reasoner", "none", home=project_copy)
+    assert r.returncode == 0, r.stderr
+    quote = "The median duration of remission was 6 months."
+    before = snapshot(project_copy)
+    r = run_cli("curate", "add", "--source", "fry-like", "--subject", "CD22 CAR-T", "--predicate",
+                "achieves", "--object", "complete response", "--quote", quote, "--refs", "3",
+                home=project_copy)
+    assert r.returncode == 1 and "primary study" in r.stderr and "Traceback" not in r.stderr
+    assert snapshot(project_copy) == before
+    r = run_cli("curate", "add", "--source", "jacoby2019", "--subject", "CD22 CAR-T",
+                "--predicate", "achieves", "--object", "complete response", "--quote",
+                "CD22 CAR-T cells induced remission in the majority of patients",
+                "--study-type", "clinical trial", home=project_copy)
+    assert r.returncode == 1 and "no reference numbers" in r.stderr
+    r = run_cli("curate", "add", "--source", "fry-like", "--subject", "CD22 CAR-T", "--predicate",
+                "achieves", "--object", "complete response", "--quote", quote, "--json",
+                home=project_copy)                      # a primary study's result: no refs
+    assert r.returncode == 0, r.stderr
+    assert "suggested study type: single-arm trial" in r.stderr
+
+
+def write_tsv(path: Path, rows: list[dict]) -> None:
+    header = list(dict.fromkeys(k for row in rows for k in row))
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_import_errors_name_the_row_and_column(project_copy, tmp_path):
+    add_primary(project_copy, "fry-like", ABSTRACTS / "cd22-car-phase1.txt")
+    good = {"source": "fry-like", "subject": "cd22-car-t", "predicate": "treats",
+            "object": "b-all", "refs": "", "context": "study_type=single-arm trial",
+            "quote": "CD22-CAR T cells are thus active against B-ALL that is resistant to "
+                     "CD19-directed immunotherapy, and antigen density governs how well a CAR "
+                     "works."}
+    before = snapshot(project_copy)
+    tsv = tmp_path / "bad.tsv"
+    write_tsv(tsv, [good, {**good, "subject": "no such entity at all"}])
+    r = run_cli("curate", "import", str(tsv), home=project_copy)
+    assert r.returncode == 1 and f"{tsv}:3: field subject:" in r.stderr, r.stderr
+    # found only when the whole curation is validated: still told by row and column
+    write_tsv(tsv, [{**good, "quote": "CD22-CAR T cells cure every leukaemia, say we."}, good])
+    r = run_cli("curate", "import", str(tsv), home=project_copy)
+    assert r.returncode == 1 and f"{tsv}:2: field quote:" in r.stderr, r.stderr
+    assert "sources/fry-like.yaml" not in r.stderr and "Traceback" not in r.stderr
+    write_tsv(tsv, [{**good, "decision": "maybe"}])
+    r = run_cli("curate", "import", str(tsv), home=project_copy)
+    assert r.returncode == 1 and f"{tsv}:2: field decision:" in r.stderr
+    assert snapshot(project_copy) == before
+
+
+def test_learning_from_review_decisions(project_copy, tmp_path):
+    text = ("Relapsed blasts showed a striking CD19 fade in 9 of 20 children. "
+            "The CD19 fade was associated with relapse after CAR T cells.\n")
+    add_primary(project_copy, "fade", text)
+    first = suggestions(project_copy, "fade")["candidates"]
+    assert not any("fade" in c[role]["text"] for c in first for role in ("subject", "object"))
+    assoc = next(c for c in first if c["quote"].startswith("The CD19 fade"))
+    quote = assoc["quote"]
+    rows = [
+        # the curator ties "CD19 fade" to the right entity: the assistant should learn it
+        {"source": "fade", "subject": "low-cd19-antigen-density", "predicate": "predicts",
+         "object": "relapse", "quote": quote, "refs": "", "context": "study_type=observational study",
+         "subject_text": "CD19 fade", "suggested_subject": "cd19", "object_text": "relapse",
+         "suggested_object": "relapse", "decision": "edited"},
+        # and rejects the suggestion as it was
+        {"source": "fade", "subject": assoc["subject"]["id"], "predicate": assoc["predicate"]["name"],
+         "object": assoc["object"]["id"], "quote": quote, "refs": "", "decision": "rejected"},
+    ]
+    tsv = tmp_path / "reviewed.tsv"
+    write_tsv(tsv, rows)
+    r = run_cli("curate", "import", str(tsv), "--json", home=project_copy)
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["added"]) == 1                  # the rejected row is not added
+    learned = yaml.safe_load((project_copy / "ontology/curation/learned.yaml").read_text())
+    assert [(s["text"], s["entity"]) for s in learned["synonyms"]] == \
+        [("CD19 fade", "low-cd19-antigen-density")]
+    assert [r["subject"] for r in learned["rejected"]] == [assoc["subject"]["id"]]
+    again = suggestions(project_copy, "fade")["candidates"]
+    taught = [c for c in again if c["subject"]["text"] == "CD19 fade"]
+    assert taught and {c["subject"]["id"] for c in taught} == {"low-cd19-antigen-density"}
+    assert not any((c["quote"], c["subject"]["id"], c["predicate"]["name"], c["object"]["id"])
+                   == (quote, assoc["subject"]["id"], assoc["predicate"]["name"],
+                       assoc["object"]["id"]) for c in again)
+    r = run_cli("curate", "validate", "--reasoner", "none", home=project_copy)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("kind", ["review", "primary-study"])
+def test_add_source_kind(project_copy, kind):
+    path = project_copy / "k.txt"
+    path.write_text("A CD22-targeted CAR was given to 5 adults.\n", encoding="utf-8")
+    args = ["curate", "add-source", "--kind", kind, "--id", "k2026", "--title", "K",
+            "--year", "2026", "--journal", "J", "--licence", "CC BY 4.0", "--text", str(path)]
+    r = run_cli(*args, home=project_copy)
+    if kind == "review":        # a review needs its DOI or PMID (asked for; none given)
+        assert r.returncode == 2 and "--doi" in r.stderr
+    else:
+        assert r.returncode == 0, r.stderr
