@@ -359,7 +359,7 @@ def make_disk_store(paths: ProjectPaths, nt: Path | None = None) -> Path:
     except OSError:  # another process made it first
         shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(old, ignore_errors=True)
-    fingerprint_file(paths).write_text(graph_fingerprint(nt) + "\n", encoding="utf-8")
+    write_atomically(fingerprint_file(paths), graph_fingerprint(nt) + "\n", inside=paths.root)
     return paths.store
 
 
