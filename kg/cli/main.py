@@ -403,8 +403,7 @@ def cmd_reason(args) -> int:
 
 def cmd_report(args) -> int:
     from kg.build.report import dl_profile_violations, report_problems
-    from kg.paths import project_paths
-    paths = project_paths()
+    paths = args.paths
     problems = report_problems(_store(args), paths)
     profile = [] if args.no_profile else dl_profile_violations(paths.exports / "cartkg.owl")
     if args.json:
@@ -831,7 +830,7 @@ def parser() -> argparse.ArgumentParser:
 
     c = command("report", cmd_report, "ROBOT-style quality report of the built graph "
                 "(queries/report/*.rq) and its OWL 2 DL profile (OWL API; needs Java); "
-                "exit 0 clean, 1 problems found")
+                "exit 0 clean, 1 problems found", project=PROJECT)
     c.add_argument("--no-profile", action="store_true",
                    help="skip the OWL 2 DL profile check (which needs Java)")
 
@@ -1011,6 +1010,15 @@ def main(argv: list[str] | None = None) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"cartkg {args.command}: {exc.strerror or exc}{where} (check the path and its "
               "permissions)", file=sys.stderr)
+        return EXIT_RUNTIME
+    except Exception as exc:    # the last resort: a line, never a traceback (CARTKG_DEBUG shows it)
+        import os
+        if os.environ.get("CARTKG_DEBUG"):
+            raise
+        print(f"cartkg {args.command}: unexpected error ({type(exc).__name__}: "
+              f"{str(exc)[:300]}). This is a bug in cartkg: set "
+              "CARTKG_DEBUG=1 to see where, and report it with the command you ran",
+              file=sys.stderr)
         return EXIT_RUNTIME
 
 

@@ -537,20 +537,33 @@ def import_tsv(paths: ProjectPaths, tsv: Path, notes: list[str] | None = None) -
         return _import_rows(paths, lock, tsv, notes)
 
 
-def _import_rows(paths: ProjectPaths, lock: LockHeld, tsv: Path, notes: list[str]) -> list[str]:
-    cur = load_curation(paths)
-    proposal = Proposal(paths)
-    resolve = Resolver(cur)
-    problems, ids = [], []
-    with open(tsv, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t")
+def _tsv_rows(fh, tsv: Path):
+    """(line, row) of each row of the TSV open in ``fh``; CurationErrors naming the line when
+    columns are missing or a row cannot be read (a field over the csv module's limit, a NUL)."""
+    reader = csv.DictReader(fh, delimiter="\t")
+    try:
         missing = [c for c in TSV_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise CurationErrors([CurationError(str(tsv), 1, ",".join(missing),
                                                 "missing columns", "header needs: "
                                                 + "\t".join(TSV_COLUMNS))])
         for row in reader:
-            line, row_notes = reader.line_num, []
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise CurationErrors([CurationError(
+            str(tsv), reader.reader.line_num, "", f"cannot be read as tab-separated values ({exc})",
+            f"keep each field under {csv.field_size_limit()} characters (a quote is the "
+            "sentence or two the claim rests on) and the file free of NUL bytes")]) from None
+
+
+def _import_rows(paths: ProjectPaths, lock: LockHeld, tsv: Path, notes: list[str]) -> list[str]:
+    cur = load_curation(paths)
+    proposal = Proposal(paths)
+    resolve = Resolver(cur)
+    problems, ids = [], []
+    with open(tsv, encoding="utf-8-sig", newline="") as fh:     # a byte-order mark is skipped
+        for line, row in _tsv_rows(fh, tsv):
+            row_notes = []
             try:
                 refs = [int(r) for r in re.split(r"[,\s]+", row["refs"] or "") if r]
                 ids.append(propose_evidence(
