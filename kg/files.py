@@ -203,8 +203,8 @@ def _journal_problem(journal: Path, problem: str) -> UnsafeProject:
     return UnsafeProject(
         f"{journal}: {problem}. cartkg does not apply it. It was not left by an interrupted "
         f"write of this copy of the project (a repository must never commit it). Fix: look "
-        f"at what it names, then delete it (rm {journal}; 'git rm --cached' too if it is "
-        f"committed) and any '.NAME.tmp-N' files it names")
+        f"at what it names, then delete it ('git rm' it if it is committed, else rm "
+        f"{journal}) and any '.NAME.tmp-N' files it names")
 
 
 def _read_journal(journal: Path) -> dict:
