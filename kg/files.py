@@ -29,6 +29,9 @@ project wrote it:
 Writers hold ``project_lock`` (an exclusive ``flock`` on the lock file), so concurrent writers
 queue instead of overwriting each other's changes. The lock file is opened with
 ``O_NOFOLLOW`` and must be a regular file, so a link named like it creates nothing elsewhere.
+A ``flock`` ends with its holder, so a killed writer leaves no stale lock; the project keeps
+this lock rather than the ``filelock`` package because the journal records the lock file's
+token and inode, which only the holder of the descriptor knows.
 """
 from __future__ import annotations
 
@@ -104,7 +107,7 @@ def _write_new(path: Path, data: bytes) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 0o644)
+                 0o666)                 # as open(path, "w"): the umask decides
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
