@@ -20,9 +20,10 @@ project wrote it:
   target is refused;
 - it records the *identity of the lock* it was written under: the random token kept in the
   lock file (made on first use, never committed: ``.gitignore`` lists it) and that file's
-  device and inode. A journal committed to a repository, or copied from another clone, meets
-  another lock file (a clone makes a new one, with a new inode) and is refused with an error
-  naming it, instead of being replayed;
+  inode (not its device number, which may change across a reboot after a crash). A journal
+  committed to a repository, or copied from another clone, meets another lock file (a clone
+  makes a new one, with a new inode) and is refused with an error naming it, instead of being
+  replayed;
 - only a writer holding the lock applies it (``project_lock``); readers never do
   (``pending_change`` tells them one is pending).
 
@@ -178,8 +179,7 @@ class LockHeld:
 
 def _identity(fd: int, token: str) -> dict:
     """What a journal records of the lock it was written under."""
-    info = os.fstat(fd)
-    return {"token": token, "device": info.st_dev, "inode": info.st_ino}
+    return {"token": token, "inode": os.fstat(fd).st_ino}
 
 
 def _check_owner(doc: dict, identity: dict, folder: Path) -> None:
@@ -248,8 +248,11 @@ def _checked_pairs(lock: LockHeld, doc: dict) -> list[tuple[Path, Path]]:
                 and tmp.parent == target.parent):
             raise _journal_problem(journal, f"names {pair!r}, which is not a temporary file "
                                             f"and its target inside {lock.area}")
-        tmp_path = check_inside(lock.area, lock.area / tmp)
-        target_path = check_inside(lock.area, lock.area / target)
+        try:
+            tmp_path = check_inside(lock.area, lock.area / tmp)
+            target_path = check_inside(lock.area, lock.area / target)
+        except UnsafeProject as exc:
+            raise _journal_problem(journal, f"names {pair!r}, but {exc}") from None
         with contextlib.suppress(FileNotFoundError):
             if not stat.S_ISREG(os.lstat(tmp_path).st_mode):
                 raise _journal_problem(journal, f"names {tmp_path}, which is not a regular file")

@@ -55,7 +55,7 @@ def attacker_journals(outside: Path) -> dict[str, object]:
     path."""
     pairs = [["ontology/curation/tools/hook.sh", ".git/hooks/pre-commit"],
              ["ontology/curation/tools/payload.txt", str(outside / "overwritten.txt")]]
-    forged = {"format": 2, "lock": {"token": "0" * 32, "device": 1, "inode": 1}, "pid": 1,
+    forged = {"format": 2, "lock": {"token": "0" * 32, "inode": 1}, "pid": 1,
               "pairs": [["tools/.hook.sh.tmp-1", "../../.git/hooks/pre-commit"],
                         [str(outside / ".payload.tmp-1"), str(outside / "payload")],
                         ["tools/.hook.sh.tmp-1", "tools/hook.sh"]]}
@@ -213,3 +213,37 @@ def test_parallel_add_study_keeps_every_study_in_the_project_given(project_copy,
     kept = load_curation(project_paths(project_copy)).primary_studies
     assert {f"parallel{n}" for n in range(8)} <= set(kept)
     assert register.read_bytes() == other_before
+
+
+@pytest.mark.parametrize("pair", [["tools/.hook.sh.tmp-1", "../../.git/hooks/pre-commit"],
+                                  ["tools/.hook.sh.tmp-1", "/tmp/cartkg-journal-escape"],
+                                  ["../../evil/.x.tmp-1", "../../evil/x"],
+                                  ["tools/hook.sh", "sources/mini2024.yaml"],
+                                  ["link/.x.tmp-1", "link/x"]])
+def test_even_this_projects_own_journal_moves_nothing_out_of_the_curation_folder(
+        mini_project, tmp_path, pair):
+    """A journal with this lock's identity (as a local process could write) that names a file
+    outside ontology/curation, through a link, or a target not named after the temporary file
+    is refused whole."""
+    assert register_paper2(mini_project).returncode == 0      # makes the lock and its token
+    curation = mini_project / "ontology" / "curation"
+    (curation / "tools").mkdir()
+    (curation / "tools" / ".hook.sh.tmp-1").write_text(HOOK_SCRIPT)
+    (curation / "tools" / "hook.sh").write_text(HOOK_SCRIPT)
+    (tmp_path / "evil").mkdir()
+    (tmp_path / "evil" / ".x.tmp-1").write_text(HOOK_SCRIPT)
+    (curation / "link").symlink_to(tmp_path / "evil")
+    (mini_project / ".git" / "hooks").mkdir(parents=True)
+    lock = mini_project / "ontology" / ".lock"
+    identity = {"token": lock.read_text().strip(), "inode": lock.stat().st_ino}
+    journal = mini_project / "ontology" / ".journal.json"
+    journal.write_text(json.dumps({"format": 2, "lock": identity, "pid": 1, "pairs": [pair]}))
+    before, outside = snapshot(mini_project), everything(tmp_path / "evil")
+    r = cartkg("curate", "recover", cwd=mini_project)
+    assert r.returncode == 1 and ".journal.json" in r.stderr, r.stderr
+    assert snapshot(mini_project) == before and everything(tmp_path / "evil") == outside
+    assert not (mini_project / ".git" / "hooks" / "pre-commit").exists()
+    assert not os.path.lexists("/tmp/cartkg-journal-escape")
+    journal.unlink()
+    r = cartkg("curate", "recover", cwd=mini_project)
+    assert r.returncode == 0 and "no interrupted change" in r.stderr, r.stderr
