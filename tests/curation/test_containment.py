@@ -247,3 +247,15 @@ def test_even_this_projects_own_journal_moves_nothing_out_of_the_curation_folder
     journal.unlink()
     r = cartkg("curate", "recover", cwd=mini_project)
     assert r.returncode == 0 and "no interrupted change" in r.stderr, r.stderr
+
+
+def test_an_exports_folder_that_is_a_link_gets_no_store(project_copy, tmp_path):
+    """exports/ committed as a link to a folder elsewhere: making the on-disk store there
+    is refused (exit 1, naming the link), and nothing is made where it points."""
+    elsewhere = tmp_path / "elsewhere"
+    (project_copy / "exports").rename(elsewhere)
+    (project_copy / "exports").symlink_to(elsewhere)
+    before = everything(elsewhere)
+    r = cartkg("stats", "--json", cwd=project_copy)
+    assert r.returncode == 1 and "exports is a symbolic link" in r.stderr, r.stderr
+    assert everything(elsewhere) == before
