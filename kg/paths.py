@@ -124,7 +124,7 @@ def packaged_project() -> ProjectPaths:
 def require_project(found: ProjectPaths | None, command: str) -> ProjectPaths:
     """The project a writing command needs; NoProject (exit 2) outside one."""
     if found is None:
-        raise NoProject(f"'cartkg {command}' writes to a project, and none was found at or "
+        raise NoProject(f"'cartkg {command}' works on a project, and none was found at or "
                         f"above {Path.cwd()}: run it inside a clone of the project (a folder "
                         f"holding {MARKER}), pass --project DIR, or set CARTKG_HOME")
     return found

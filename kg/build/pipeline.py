@@ -143,7 +143,7 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     """Build into ``paths``. ``figures``: True redraws exports/figures/ when the graph they
     show changed, "always" redraws them, False never."""
     from kg.build.exports import render_exports
-    from kg.files import write_atomically
+    from kg.files import check_inside, write_atomically
     from kg.store.local import OxigraphStore, fingerprint_file, graph_fingerprint
 
     started = time.perf_counter()
@@ -151,8 +151,8 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     st = _Stages(report, quiet)
     files = st.run("render exports", render_exports, graph, inferred, cur, paths,
                    report.asserted_ntriples)
+    staging = check_inside(paths.root, paths.exports / ".staging")
     paths.exports.mkdir(parents=True, exist_ok=True)
-    staging = paths.exports / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
@@ -166,9 +166,9 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
 
         def publish():
             for name, text in {**files, **report.extra_files}.items():
-                write_atomically(paths.exports / name, text)
+                write_atomically(paths.exports / name, text, inside=paths.root)
             if changelog is not None:
-                write_atomically(paths.exports / "CHANGELOG.md", changelog)
+                write_atomically(paths.exports / "CHANGELOG.md", changelog, inside=paths.root)
             if write_store:
                 old = paths.exports / "store.old"
                 shutil.rmtree(old, ignore_errors=True)
@@ -176,8 +176,8 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
                     paths.store.rename(old)
                 (staging / "store").rename(paths.store)
                 shutil.rmtree(old, ignore_errors=True)
-                fingerprint_file(paths).write_text(graph_fingerprint(paths.graph) + "\n",
-                                                   encoding="utf-8")
+                write_atomically(fingerprint_file(paths), graph_fingerprint(paths.graph) + "\n",
+                                 inside=paths.root)
         st.run("write exports", publish)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -206,9 +206,9 @@ def _figures(paths: ProjectPaths) -> None:
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
     from kg.explorer.graph import ExplorerGraph, all_pages
     from kg.explorer.figures import write_figures
-    from kg.store.local import open_store
-    from kg.store.local import graph_fingerprint
+    from kg.files import write_atomically
+    from kg.store.local import graph_fingerprint, open_store
     graph = ExplorerGraph(open_store("oxigraph", paths))
     write_figures(graph, all_pages(graph), paths.exports / "figures")
-    (paths.exports / "figures" / "graph.sha256").write_text(graph_fingerprint(paths.graph) + "\n",
-                                                           encoding="utf-8")
+    write_atomically(paths.exports / "figures" / "graph.sha256",
+                     graph_fingerprint(paths.graph) + "\n", inside=paths.root)

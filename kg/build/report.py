@@ -33,12 +33,27 @@ def hermit_jar() -> Path:
 def dl_profile_violations(owl_file: Path, timeout: float = 300) -> list[str]:
     """The OWL API's OWL 2 DL profile violations of ``owl_file`` (RDF/XML or Turtle), one line
     each; [] when the file is in OWL 2 DL. Raises RuntimeProblem when Java is missing."""
+    if not owl_file.is_file():
+        raise RuntimeProblem(f"{owl_file} is missing: run 'cartkg build' first (or skip the "
+                             "OWL 2 DL profile check with --no-profile)")
     if shutil.which("java") is None:
         raise RuntimeProblem("the OWL 2 DL profile check needs Java, which is not on the PATH: "
                              "install a JRE (Debian: apt-get install default-jre-headless)")
     run = subprocess.run(["java", "-cp", str(hermit_jar()), str(PROFILE_CHECKER), str(owl_file)],
                          capture_output=True, text=True, timeout=timeout)
     if run.returncode != 0:
-        raise RuntimeProblem(f"the OWL API could not check {owl_file}: "
-                             f"{run.stderr.strip()[-800:]}")
+        raise RuntimeProblem(f"the OWL API could not check {owl_file}: {java_error(run.stderr)} "
+                             "(rebuild it with 'cartkg build')")
     return [line for line in run.stdout.splitlines() if line.strip()]
+
+
+def java_error(stderr: str) -> str:
+    """The message of a Java failure without its stack trace: the exception lines (and their
+    causes), not the 'at ...' frames.
+
+    >>> java_error("Exception in thread main x.Y: bad\\n\\tat a.b(C.java:1)\\nCaused by: z: worse")
+    'Exception in thread main x.Y: bad; Caused by: z: worse'
+    """
+    lines = [line.strip() for line in stderr.splitlines()]
+    kept = [line for line in lines if line and not line.startswith(("at ", "..."))]
+    return "; ".join(kept)[:400] or "no message"

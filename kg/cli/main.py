@@ -408,8 +408,7 @@ def cmd_reason(args) -> int:
 
 def cmd_report(args) -> int:
     from kg.build.report import dl_profile_violations, report_problems
-    from kg.paths import project_paths
-    paths = project_paths()
+    paths = args.paths
     problems = report_problems(_store(args), paths)
     profile = [] if args.no_profile else dl_profile_violations(paths.exports / "cartkg.owl")
     if args.json:
@@ -476,13 +475,12 @@ def cmd_curate_add_source(args) -> int:
 
 def cmd_curate_add_study(args) -> int:
     from kg.curation.write import add_primary_study, parse_check, parse_citation
-    from kg.paths import project_paths
     if not args.cite or not args.checked:
         print("cartkg curate add-study: give at least one --cite REVIEW:REF=WORDS and one "
               "--checked URL=WHAT MATCHED (where the study's public record was checked)",
               file=sys.stderr)
         return EXIT_INVALID
-    ident = add_primary_study(project_paths(), ident=args.id, first_author=args.first_author,
+    ident = add_primary_study(args.paths, ident=args.id, first_author=args.first_author,
                               year=args.year, title=args.title, journal=args.journal,
                               doi=args.doi, pmid=args.pmid, note=args.note,
                               cited_as=[parse_citation(c) for c in args.cite],
@@ -617,6 +615,17 @@ def cmd_curate_review(args) -> int:
     return EXIT_OK
 
 
+def cmd_curate_recover(args) -> int:
+    from kg.curation.sources import curation_lock
+    with curation_lock(args.paths) as lock:
+        written = lock.recovered
+    if args.json:
+        _emit({"completed": written > 0, "files": written})
+    print(f"completed an interrupted change ({written} files)" if written else
+          "no interrupted change was pending", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_curate_validate(args) -> int:
     from kg.build.pipeline import prepare
     cur, _, _, report = prepare(args.paths, reasoner=args.reasoner, quiet=True,
@@ -678,7 +687,9 @@ def cmd_explore(args) -> int:
             raise RuntimeProblem(f"cannot write the explorer to {site}: {exc.strerror} (give "
                                  "a folder you can write to with --output)") from exc
     else:
-        site, figures = args.paths.exports / "explorer", args.paths.exports / "figures"
+        from kg.files import check_inside
+        site, figures = (check_inside(args.paths.root, args.paths.exports / name)
+                         for name in ("explorer", "figures"))
     pages, pictures = write_explorer(store, site, figures, focus, args.depth)
     print(f"[explore] wrote {len(pages)} pages to {site} and {len(pictures)} figures to "
           f"{figures}; open {site / 'index.html'}", file=sys.stderr)
@@ -839,7 +850,7 @@ def parser() -> argparse.ArgumentParser:
 
     c = command("report", cmd_report, "ROBOT-style quality report of the built graph "
                 "(queries/report/*.rq) and its OWL 2 DL profile (OWL API; needs Java); "
-                "exit 0 clean, 1 problems found")
+                "exit 0 clean, 1 problems found", project=PROJECT)
     c.add_argument("--no-profile", action="store_true",
                    help="skip the OWL 2 DL profile check (which needs Java)")
 
@@ -957,6 +968,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--curator", required=True, metavar="ORCID")
     c.add_argument("--comment")
 
+    c = curate.add_parser("recover", help="complete a change to the curation sources that "
+                          "was interrupted midway (the journal this project's own writer left)",
+                          parents=[common])
+    c.set_defaults(func=cmd_curate_recover, project_mode=WRITE)
+    c.add_argument("--json", action="store_true")
+
     c = curate.add_parser("validate", help="validate the curation sources (exit 0 clean, "
                           "1 problems)", parents=[common])
     c.set_defaults(func=cmd_curate_validate, project_mode=PROJECT)
@@ -1020,6 +1037,15 @@ def main(argv: list[str] | None = None) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"cartkg {args.command}: {exc.strerror or exc}{where} (check the path and its "
               "permissions)", file=sys.stderr)
+        return EXIT_RUNTIME
+    except Exception as exc:    # the last resort: a line, never a traceback (CARTKG_DEBUG shows it)
+        import os
+        if os.environ.get("CARTKG_DEBUG"):
+            raise
+        print(f"cartkg {args.command}: unexpected error ({type(exc).__name__}: "
+              f"{str(exc)[:300]}). This is a bug in cartkg: set "
+              "CARTKG_DEBUG=1 to see where, and report it with the command you ran",
+              file=sys.stderr)
         return EXIT_RUNTIME
 
 

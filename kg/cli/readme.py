@@ -171,5 +171,5 @@ def update_readme(root: Path, main, only: set[str] | None = None, force: bool = 
         new = STAMP.sub(f"<!-- generated blocks drawn from exports/cartkg.nt sha256:{fingerprint} -->",
                         new)
     if new != old:
-        write_atomically(root / "README.md", new)
+        write_atomically(root / "README.md", new, inside=root)
     return new != old

@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kg.errors import CurationError, CurationErrors
-from kg.files import JOURNAL_NAME, project_lock
+from kg.files import pending_change, project_lock
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
 from kg.curation.schema import Schema, load_schema
 from kg.curation.references import DOI, REGISTER_FILE, check_register, parse_study
@@ -178,6 +178,12 @@ def writes_folder(paths: ProjectPaths) -> Path:
     """Where curation writers keep their lock and journal (``kg.files``): beside the curation
     folder, not in it, so the sources folder holds only sources."""
     return paths.curation.parent
+
+
+def curation_lock(paths: ProjectPaths):
+    """The curation writers' lock (``kg.files.project_lock``): held, it completes a change a
+    killed writer left, and lets ``write_together`` write in the curation folder only."""
+    return project_lock(writes_folder(paths), paths.curation)
 
 
 def check_text_file(path: Path, limit: int = MAX_TEXT_BYTES,
@@ -704,9 +710,7 @@ def load_curation(paths: ProjectPaths, overrides: dict[Path, str] | None = None)
     maps curation file paths to proposed contents, read instead of the disk (new files
     included), so a change can be validated before anything is written."""
     overrides = {Path(k).resolve(): v for k, v in (overrides or {}).items()}
-    if (writes_folder(paths) / JOURNAL_NAME).exists():  # a change is being written: wait for
-        with project_lock(writes_folder(paths)):       # it (or complete it, if its writer
-            pass                                       # was killed)
+    pending_change(writes_folder(paths))    # waits for a writer at work; never replays
 
     def read(path: Path, shown: str):
         path = path.resolve()

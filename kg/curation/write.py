@@ -28,9 +28,9 @@ from kg.curation.cues import cited_numbers, suggest_certainty, suggest_study_typ
 from kg.curation.lints import lint_problems
 from kg.curation.sources import (CERTAINTIES, DIRECTNESS, ID_PATTERN, MEASURES, MODALITIES,
                                  POPULATIONS, STUDY_TYPES, Curation, check_text_file,
-                                 load_curation, text_roots, writes_folder)
+                                 curation_lock, load_curation, text_roots)
 from kg.errors import CurationError, CurationErrors, KgError
-from kg.files import project_lock, write_together
+from kg.files import LockHeld, write_together
 from kg.paths import ProjectPaths
 from kg.curation.schema import CLASS_OF_CATEGORY, load_schema
 from kg.text import lookup_key, normalise_whitespace
@@ -212,12 +212,12 @@ class Proposal:
             raise CurationErrors(problems)
         return cur
 
-    def write(self) -> list[Path]:
+    def write(self, lock: LockHeld) -> list[Path]:
         """Validate, then write every file as one change; nothing is written when invalid.
-        The caller holds ``project_lock(writes_folder(paths))``."""
+        ``lock``: the ``curation_lock(paths)`` the caller holds."""
         self.validate()
         files = self.files
-        write_together(writes_folder(self.paths), files)
+        write_together(lock, files)
         return sorted(files)
 
 
@@ -498,12 +498,12 @@ def add_source(paths: ProjectPaths, *, ident: str, title: str, year: int, journa
         meta["reference_count"] = reference_count
     meta = {k: v for k, v in meta.items() if v not in (None, [], "")}
     body = yaml.safe_dump({"source": meta}, sort_keys=False, allow_unicode=True, width=100000)
-    with project_lock(writes_folder(paths)):
+    with curation_lock(paths) as lock:
         if path.exists():
             raise CurationInput(f"{path.relative_to(paths.root)} already exists")
         proposal = Proposal(paths)
         proposal.replace(path, body + "\nevidence:\n")
-        proposal.write()
+        proposal.write(lock)
     return path
 
 
@@ -551,26 +551,27 @@ def add_primary_study(paths: ProjectPaths, *, ident: str, first_author: str, yea
                       note: str | None = None) -> str:
     """Add one entry to the primary-study register (validated with the whole curation: DOI and
     PMID form, review and reference range, basis word for word, a checked address; then written
-    atomically, or nothing is written)."""
+    atomically under the curation lock, or nothing is written)."""
     from kg.curation.references import REGISTER_FILE
     path = paths.curation / REGISTER_FILE
     item = {"id": ident, "first_author": first_author, "year": year, "title": title,
             "journal": journal, "doi": doi, "pmid": str(pmid) if pmid else None,
             "cited_as": cited_as, "checked": checked, "note": note}
     item = {k: v for k, v in item.items() if v not in (None, "")}
-    proposal = Proposal(paths)
     block = "".join(f"  {line}" if line else line for line in _dump(item).splitlines(True))
-    proposal.append(path, block, REGISTER_HEADER)
-    proposal.write()
+    with curation_lock(paths) as lock:
+        proposal = Proposal(paths)
+        proposal.append(path, block, REGISTER_HEADER)
+        proposal.write(lock)
     return ident
 
 
 def add_evidence(paths: ProjectPaths, **kwargs) -> str:
-    with project_lock(writes_folder(paths)):
+    with curation_lock(paths) as lock:
         cur = load_curation(paths)
         proposal = Proposal(paths)
         ident = propose_evidence(paths, cur, proposal, **kwargs)
-        proposal.write()
+        proposal.write(lock)
     return ident
 
 
@@ -613,26 +614,39 @@ def import_tsv(paths: ProjectPaths, tsv: Path, notes: list[str] | None = None) -
     problem = check_text_file(Path(tsv).resolve(), MAX_TSV_BYTES)
     if problem:
         raise CurationErrors([CurationError(str(tsv), 0, "", problem)])
-    with project_lock(writes_folder(paths)):
-        return _import_rows(paths, tsv, notes)
+    with curation_lock(paths) as lock:
+        return _import_rows(paths, lock, tsv, notes)
 
 
-def _import_rows(paths: ProjectPaths, tsv: Path, notes: list[str]) -> list[str]:
-    from kg.curation.learned import learned_path, load_learned
-    cur = load_curation(paths)
-    proposal = Proposal(paths)
-    resolve = Resolver(cur)
-    learned = load_learned(paths)
-    problems, ids, rows_of, taught = [], [], {}, 0
-    with open(tsv, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t")
+def _tsv_rows(fh, tsv: Path):
+    """(line, row) of each row of the TSV open in ``fh``; CurationErrors naming the line when
+    columns are missing or a row cannot be read (a field over the csv module's limit, a NUL)."""
+    reader = csv.DictReader(fh, delimiter="\t")
+    try:
         missing = [c for c in TSV_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise CurationErrors([CurationError(str(tsv), 1, ",".join(missing),
                                                 "missing columns", "header needs: "
                                                 + "\t".join(TSV_COLUMNS))])
         for row in reader:
-            line, row_notes = reader.line_num, []
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise CurationErrors([CurationError(
+            str(tsv), reader.reader.line_num, "", f"cannot be read as tab-separated values ({exc})",
+            f"keep each field under {csv.field_size_limit()} characters (a quote is the "
+            "sentence or two the claim rests on) and the file free of NUL bytes")]) from None
+
+
+def _import_rows(paths: ProjectPaths, lock: LockHeld, tsv: Path, notes: list[str]) -> list[str]:
+    from kg.curation.learned import learned_path, load_learned
+    cur = load_curation(paths)
+    proposal = Proposal(paths)
+    resolve = Resolver(cur)
+    learned = load_learned(paths)
+    problems, ids, rows_of, taught = [], [], {}, 0
+    with open(tsv, encoding="utf-8-sig", newline="") as fh:     # a byte-order mark is skipped
+        for line, row in _tsv_rows(fh, tsv):
+            row_notes = []
             decision = (row.get("decision") or "").strip().lower()
             if decision and decision not in DECISIONS:
                 problems.append(CurationError(str(tsv), line, "decision",
@@ -673,7 +687,7 @@ def _import_rows(paths: ProjectPaths, tsv: Path, notes: list[str]) -> list[str]:
         notes.append(f"{tsv}: {len(learned.synonyms)} learned names and {len(learned.rejected)} "
                      f"rejected candidates now in {learned_path(paths)}")
     try:
-        proposal.write()
+        proposal.write(lock)
     except CurationErrors as exc:
         raise CurationErrors([_row_problem(paths, proposal, tsv, rows_of, p)
                               for p in exc.problems]) from exc
@@ -716,12 +730,12 @@ def review(paths: ProjectPaths, ident: str, status: str, curator: str,
     if status not in ("accepted", "rejected", "needs-work"):
         raise CurationInput(f"status {status!r}: use accepted, rejected or needs-work")
     who = orcid(curator)
-    with project_lock(writes_folder(paths)):
-        return _review(paths, ident, status, who, comment, date)
+    with curation_lock(paths) as lock:
+        return _review(paths, lock, ident, status, who, comment, date)
 
 
-def _review(paths: ProjectPaths, ident: str, status: str, who: str, comment: str | None,
-            date: str | None) -> Path:
+def _review(paths: ProjectPaths, lock: LockHeld, ident: str, status: str, who: str,
+            comment: str | None, date: str | None) -> Path:
     cur = load_curation(paths)
     item = next((e for e in cur.evidence if e.id == ident), None)
     if item is None:
@@ -746,5 +760,5 @@ def _review(paths: ProjectPaths, ident: str, status: str, who: str, comment: str
         + text[m.end():].lstrip("\n")
     proposal = Proposal(paths)
     proposal.replace(path, new_text)
-    proposal.write()
+    proposal.write(lock)
     return path

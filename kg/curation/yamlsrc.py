@@ -4,8 +4,9 @@ Curation errors must name the file, the line and the field; plain ``yaml.safe_lo
 forgets where values came from, so this module builds ``Node`` mappings and ``Items``
 lists that carry their line numbers.
 
-Aliases (``*name``) are refused, so a few hundred bytes cannot expand into gigabytes, and a
-file over MAX_BYTES is refused before it is read.
+Aliases (``*name``) are refused, so a few hundred bytes cannot expand into gigabytes; a
+file over MAX_BYTES is refused before it is read, and one nested too deep to parse is an error
+naming the line where it passes MAX_NESTING levels.
 
 >>> doc = load_text("a: 1\\nb:\\n  - x\\n  - y\\n", "demo.yaml")
 >>> doc["b"], doc.line_of("b"), doc["b"].line_of(1)
@@ -53,6 +54,8 @@ class Items(list):
 # differently, so a failed parse is repeated with the pure-Python parser for the message.
 _FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 16 << 20        # one curation file
+FLATTEN = "a curation file needs a few levels: close the brackets or flatten the lists"
+MAX_NESTING = 100           # nesting named in the error when the parser recurses too deep
 
 
 def _convert(node: yaml.Node, path: str, loader: yaml.SafeLoader, seen: set[int],
@@ -105,14 +108,40 @@ def load_text(text: str, path: str):
     try:
         try:
             loader, root = _compose(text, _FAST)
-        except yaml.YAMLError:
-            loader, root = _compose(text, yaml.SafeLoader)
+        except yaml.YAMLError as fast_error:
+            try:
+                loader, root = _compose(text, yaml.SafeLoader)
+            except RecursionError:          # libyaml's own limit says where, without recursing
+                raise fast_error from None
+        return None if root is None else _convert(root, path, loader, set())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        raise CurationError(path, line, "", f"YAML syntax error: {getattr(exc, 'problem', exc)}",
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CurationError(path, line, "", f"YAML syntax error: {problem}",
+                            FLATTEN if "nesting" in problem else
                             "fix the indentation or quoting on that line") from None
-    return None if root is None else _convert(root, path, loader, set())
+    except RecursionError:
+        raise CurationError(path, _line_too_deep(text), "", "lists or mappings nested deeper "
+                            f"than {MAX_NESTING} levels", FLATTEN) from None
+
+
+def _line_too_deep(text: str) -> int:
+    """The line where the nesting of ``text`` first passes MAX_NESTING (found from the
+    parser's events, which need no recursion); 0 when it does not."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FAST):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return event.start_mark.line + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return mark.line + 1 if mark else 0
+    return 0
 
 
 def load_file(path: Path, shown_as: str | None = None):

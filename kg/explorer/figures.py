@@ -6,10 +6,12 @@ Reproducible: fixed layout, sorted drawing order, no timestamp or software in th
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from kg.explorer.graph import CATEGORY_STYLE
 from kg.explorer.html import node_size
+from kg.files import write_atomically
 
 FIGURE_KINDS = ("overview", "phenotype")
 MAX_INCHES = 30.0
@@ -84,5 +86,7 @@ def draw(g, page, path: Path) -> None:
                title="category (size: evidence items)", title_fontsize=10)
     fig.suptitle(f"{page.title} — cartkg ({len(page.nodes)} entities, {len(page.edges)} "
                  "relations)", x=0.01, ha="left", fontsize=14)
-    fig.savefig(path, dpi=DPI, metadata={"Software": None}, facecolor="white")
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
     plt.close(fig)
+    write_atomically(path, png.getvalue())      # replaces a link there, never writes through it

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kg.errors import KgError, RuntimeProblem
-from kg.files import write_atomically
+from kg.files import check_inside, write_atomically
 from kg.paths import ProjectPaths, project_paths
 from kg.vocab import PREFIXES
 
@@ -348,7 +348,7 @@ def make_disk_store(paths: ProjectPaths, nt: Path | None = None) -> Path:
     """(Re)make the on-disk store from ``nt`` (default exports/cartkg.nt), swapping it in by
     renaming so that a reader never sees half a store, and record its fingerprint."""
     nt = nt or paths.graph
-    tmp = paths.exports / f"store.tmp-{os.getpid()}"
+    tmp = check_inside(paths.root, paths.exports / f"store.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     OxigraphStore.create(tmp, nt)
     old = paths.exports / f"store.old-{os.getpid()}"
@@ -359,7 +359,7 @@ def make_disk_store(paths: ProjectPaths, nt: Path | None = None) -> Path:
     except OSError:  # another process made it first
         shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(old, ignore_errors=True)
-    fingerprint_file(paths).write_text(graph_fingerprint(nt) + "\n", encoding="utf-8")
+    write_atomically(fingerprint_file(paths), graph_fingerprint(nt) + "\n", inside=paths.root)
     return paths.store
 
 

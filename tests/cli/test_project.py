@@ -73,3 +73,21 @@ def test_reading_outside_any_project_says_where_the_answer_comes_from(tmp_path):
     assert "graph built into the package" in out.stderr
     refused = _run(tmp_path, "curate", "validate")
     assert refused.returncode == 2 and "--project" in refused.stderr
+
+
+def test_report_outside_a_project_or_before_a_build_says_what_to_do(clone, tmp_path):
+    """Issue 27: no Java stack trace — a message naming the fix, exit 2."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    out = _run(outside, "report")
+    assert out.returncode == 2, out.stderr
+    assert "--project" in out.stderr and "\tat " not in out.stderr
+    (clone / "exports" / "cartkg.owl").unlink()
+    out = _run(clone, "report")
+    assert out.returncode == 2, out.stderr
+    assert "cartkg.owl is missing" in out.stderr and "cartkg build" in out.stderr
+    assert "\tat " not in out.stderr and "Exception" not in out.stderr
+    (clone / "exports" / "cartkg.owl").write_text("not an ontology\n")
+    out = _run(clone, "report")
+    assert out.returncode == 2 and "cartkg.owl" in out.stderr, out.stderr
+    assert "\tat " not in out.stderr and "Traceback" not in out.stderr

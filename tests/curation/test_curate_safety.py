@@ -114,7 +114,9 @@ def test_kill_9_never_leaves_an_entity_without_its_evidence(mini_project):
             time.sleep(rnd.uniform(0.3, 2.5))
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-        cur = load_curation(paths)              # completes a journalled change
+        r = run_cli("curate", "recover", home=mini_project)    # completes a journalled change
+        assert r.returncode == 0, r.stderr
+        cur = load_curation(paths)
         entity = f"ferritin-marker-{n}" in cur.entities
         item = any(e.id == f"kill-{n}" for e in cur.evidence)
         assert entity == item, (n, entity, item)
