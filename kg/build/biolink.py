@@ -175,8 +175,8 @@ def node_category(own_id: str, ckg_type: str) -> str:
 
 
 def node_id(own: str, xrefs: list[str], shared: set[str], category: str) -> tuple[str, str]:
-    """The node's KGX id and category: its first checked xref whose Biolink prefix the category
-    allows (``ID_PREFIXES``; a ChEBI id makes it a chemical) unless two entities share that
+    """The node's KGX id and category: its first checked exact xref whose Biolink prefix the
+    category allows (``ID_PREFIXES``; else a ChEBI id makes it a chemical) unless two entities share that
     xref or its local part holds a '/' (KGX takes no '/' in a CURIE), else the project's id
     (``ent:x`` -> ``cartkg:x``).
 
@@ -190,10 +190,10 @@ def node_id(own: str, xrefs: list[str], shared: set[str], category: str) -> tupl
         if not curie or x in shared or "/" in curie.split(":", 1)[1]:
             continue
         prefix = curie.split(":")[0]
-        if prefix in ID_CATEGORIES:
-            return curie, ID_CATEGORIES[prefix]
         if prefix in ID_PREFIXES.get(category, ()):
             return curie, category
+        if prefix in ID_CATEGORIES:
+            return curie, ID_CATEGORIES[prefix]
     return "cartkg:" + own.split(":", 1)[1], category
 
 
@@ -227,7 +227,7 @@ def kgx_nodes(nodes: list[dict], curie) -> tuple[list[dict], dict[str, str]]:
     rows, ids = [], {}
     for n in nodes:
         own = curie(n["id"])
-        node, category = node_id(own, n["xref"], shared,
+        node, category = node_id(own, n.get("exact", n["xref"]), shared,
                                  node_category(own.split(":", 1)[1], n["type"][len(CKG):]))
         ids[n["id"]] = node
         rows.append({"id": node, "category": [category], "name": n["name"],

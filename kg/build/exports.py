@@ -152,7 +152,9 @@ def _nodes(cur: Curation, paths: ProjectPaths) -> list[dict]:
     schema = load_schema(paths.ontology)
     rows = [{"id": ENT[e.id], "category": schema.category_of(e.type), "type": CKG[e.type],
              "name": e.label, "synonym": e.synonyms, "description": e.definition,
-             "xref": [x.curie for x in e.xrefs]} for e in cur.entities.values()]
+             "xref": [x.curie for x in e.xrefs],
+             "exact": [x.curie for x in e.xrefs if x.match == "exact"]}
+            for e in cur.entities.values()]
     rows += [{"id": ENT[s.id], "category": "publication", "type": CKG["Publication"],
               "name": s.title, "synonym": [], "description": f"doi:{s.doi}" if s.doi else "",
               "xref": [x for x in (f"DOI:{s.doi}" if s.doi else "",
