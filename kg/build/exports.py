@@ -34,9 +34,11 @@ FILES = {
     "cartkg.graphml": "Entities and their relations as a GraphML network (networkx), with "
                       "the licence and rights as graph data.",
     "nodes.tsv": "KGX node table (Biolink categories; ids from checked xrefs, else `cartkg:`).",
-    "edges.tsv": "KGX edge table (Biolink predicates, the project's relation as "
-                 "original_predicate, knowledge level, agent type, sources, publications, "
-                 "evidence ids).",
+    "edges.tsv": "KGX edge table, one edge per relation in Biolink's canonical direction "
+                 "(Biolink predicates whose domain and range fit, the project's relation as "
+                 "original_predicate, knowledge level, agent type, infores:cartkg as knowledge "
+                 "source, the reviews' DOIs and the primary studies as publications, evidence "
+                 "ids, the reviews' reference numbers).",
     "void.ttl": "Dataset description (VoID + DCAT): title, version, dates, creators, both "
                 "reviews with their DOIs and licences, counts, endpoint, licence statement.",
     "nodes.jsonl": "The KGX nodes as KGX JSON Lines.",
@@ -280,7 +282,7 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
     }
     counts = {"cartkg.nt": f"{out['cartkg.nt'].count(chr(10))} triples",
               "inferred.ttl": f"{len(inferred)} triples",
-              "nodes.tsv": f"{len(nodes)} nodes", "edges.tsv": f"{len(edges)} edges",
+              "nodes.tsv": f"{len(kgx_nodes)} nodes", "edges.tsv": f"{len(kgx_edges)} edges",
               "cartkg.graphml": f"{len(nodes)} nodes, {len(edges)} edges"}
     out["README.md"] = _readme({n: counts.get(n, f"{len(out[n].encode()) // 1024} KiB")
                                 for n in FILES})
