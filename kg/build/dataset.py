@@ -4,7 +4,9 @@ by ``cartkg serve`` at ``/.well-known/void`` and inside the SPARQL service descr
 It says what the graph is (title, description, version, issued and modified dates), who made
 it (creator; the curators and reviewers named in the evidence as contributors), where it comes
 from (both reviews, with their DOIs and licences), how big it is (triples, entities, classes,
-properties), where to query it, and under which terms: code MIT, schema and curated data
+properties), where to get it (each file a ``dcat:Distribution`` with its media type, licence,
+rights and a ``dcat:downloadURL`` under the release's base, ``release_base``; void.ttl writes
+them relative to its ``@base``), where to query it, and under which terms: code MIT, schema and curated data
 CC BY 4.0, each quote under its source's licence — Jacoby 2019's CC BY-NC 4.0 makes the whole
 graph non-commercial (``dcterms:license``), as the ontology header's ``dcterms:rights`` says.
 """

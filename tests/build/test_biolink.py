@@ -147,6 +147,25 @@ def test_graph_summary_matches_kgx_on_the_tables(built_project, toolkit):
         if p != "unknown" and v["count"]}
 
 
+def test_every_void_distribution_has_a_download_url_and_the_licence(built_project):
+    from rdflib.namespace import DCAT, DCTERMS
+    from kg.build.dataset import release_base
+    path = _exports(built_project) / "void.ttl"
+    text = path.read_text(encoding="utf-8")
+    g = rdflib.Graph().parse(path, format="turtle")
+    files = [d for d in g.subjects(rdflib.RDF.type, DCAT.Distribution)
+             if g.value(d, DCAT.accessURL) is None]
+    assert len(files) >= 12
+    version = str(g.value(g.value(predicate=rdflib.RDF.type, object=rdflib.namespace.VOID.Dataset),
+                          rdflib.OWL.versionInfo))
+    for d in files:
+        url = str(g.value(d, DCAT.downloadURL))
+        name = url[len(release_base(version)):]
+        assert url.startswith(release_base(version)) and (_exports(built_project) / name).exists()
+        assert f"<{name}>" in text          # written relative to the release's @base
+        assert g.value(d, DCTERMS.license) and g.value(d, DCTERMS.rights)
+
+
 # ---------------------------------------------------------------- mappings
 def test_sssom_file_validates_and_holds_every_checked_xref(built_project):
     pytest.importorskip("sssom")
