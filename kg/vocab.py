@@ -96,3 +96,30 @@ def curie(iri: str) -> str:
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return iri
+
+
+# Where a checked cross-reference's CURIE prefix (ontology/curation/entities) points: the OBO
+# PURLs of OBO ontologies, identifiers.org for the rest (the same map as the SSSOM file's).
+XREF_IRIS = {"HGNC": "http://identifiers.org/hgnc/",
+             "NCIT": "http://purl.obolibrary.org/obo/NCIT_",
+             "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
+             "CL": "http://purl.obolibrary.org/obo/CL_",
+             "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
+             "DOID": "http://purl.obolibrary.org/obo/DOID_",
+             "UBERON": "http://purl.obolibrary.org/obo/UBERON_",
+             "PR": "http://purl.obolibrary.org/obo/PR_",
+             "EFO": "http://www.ebi.ac.uk/efo/EFO_",
+             "NCT": "http://identifiers.org/clinicaltrials/",
+             "DRUGBANK": "http://identifiers.org/drugbank/",
+             "UNII": "http://identifiers.org/unii/"}
+
+
+def xref_iri(curie: str) -> str:
+    """The IRI of a checked cross-reference, e.g. ``MONDO:0004947`` ->
+    ``http://purl.obolibrary.org/obo/MONDO_0004947``.
+
+    >>> xref_iri("NCT:NCT02348216")
+    'http://identifiers.org/clinicaltrials/NCT02348216'
+    """
+    prefix, _, local = curie.partition(":")
+    return XREF_IRIS[prefix.upper()] + local

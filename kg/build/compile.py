@@ -26,7 +26,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from kg.curation.levels import evidence_level
 from kg.curation.sources import Curation, Evidence, load_curation  # noqa: F401
 from kg.paths import ProjectPaths, project_paths  # noqa: F401
-from kg.vocab import CKG, DCTERMS, ENT, EVIDENCE, OIO, PREFIXES, PROV, STUDY, claim_text
+from kg.vocab import (CKG, DCTERMS, ENT, EVIDENCE, OBO, OIO, PREFIXES, PROV, STUDY, claim_text,
+                      xref_iri)
 
 
 def _decimal(value: float) -> Literal:
@@ -60,6 +61,7 @@ def _add_entities(g: rdflib.Graph, cur: Curation) -> None:
             g.add((node, _ckg("kindOf"), URIRef(ENT[parent])))
         for x in e.xrefs:
             g.add((node, URIRef(OIO["hasDbXref"]), Literal(x.curie)))
+            g.add((node, SKOS[f"{x.match}Match"], URIRef(xref_iri(x.curie))))
             g.add((node, _ckg("xrefCheck"), Literal(f"{x.curie}: {x.checked}")))
         if e.before_infusion is not None:
             g.add((node, _ckg("measuredBeforeInfusion"), Literal(e.before_infusion)))
@@ -276,6 +278,13 @@ def _add_provenance(g: rdflib.Graph, node: URIRef, ev: Evidence) -> None:
             g.add((act, RDFS.comment, Literal(r["comment"])))
 
 
+def _add_obo_definitions(g: rdflib.Graph) -> None:
+    """Every skos:definition also as IAO:0000115, the definition property OBO tools (ROBOT,
+    OBO-Edit, ontology browsers) read, so the text is curated once."""
+    for node, definition in list(g.subject_objects(SKOS.definition)):
+        g.add((node, URIRef(OBO["IAO_0000115"]), definition))
+
+
 def new_graph() -> rdflib.Graph:
     g = rdflib.Graph()
     for prefix, iri in PREFIXES.items():
@@ -293,4 +302,5 @@ def compile_graph(paths: ProjectPaths, cur: Curation) -> rdflib.Graph:
     _add_evidence(g, cur)
     _add_primary_studies(g, cur)
     _add_summaries(g, cur)
+    _add_obo_definitions(g)
     return g

@@ -4,7 +4,9 @@ by ``cartkg serve`` at ``/.well-known/void`` and inside the SPARQL service descr
 It says what the graph is (title, description, version, issued and modified dates), who made
 it (creator; the curators and reviewers named in the evidence as contributors), where it comes
 from (both reviews, with their DOIs and licences), how big it is (triples, entities, classes,
-properties), where to query it, and under which terms: code MIT, schema and curated data
+properties), where to get it (each file a ``dcat:Distribution`` with its media type, licence,
+rights and a ``dcat:downloadURL`` under the release's base, ``release_base``; void.ttl writes
+them relative to its ``@base``), where to query it, and under which terms: code MIT, schema and curated data
 CC BY 4.0, each quote under its source's licence — Jacoby 2019's CC BY-NC 4.0 makes the whole
 graph non-commercial (``dcterms:license``), as the ontology header's ``dcterms:rights`` says.
 """
@@ -28,11 +30,28 @@ MEDIA_TYPES = {"cartkg.ttl": "text/turtle", "cartkg.nt": "application/n-triples"
                "nodes.tsv": "text/tab-separated-values",
                "edges.tsv": "text/tab-separated-values",
                "nodes.jsonl": "application/jsonl", "edges.jsonl": "application/jsonl",
-               "cartkg.graphml": "application/graphml+xml"}
+               "cartkg.graphml": "application/graphml+xml",
+               "inferred.ttl": "text/turtle", "void.ttl": "text/turtle",
+               "kgx-graph-metadata.json": "application/json",
+               "kgx-graph-summary.yaml": "application/yaml",
+               "mappings.sssom.tsv": "text/tab-separated-values"}
 
 
 PREFIXES = {"void": str(VOID), "dcat": str(DCAT), "dcterms": str(DCTERMS), "foaf": str(FOAF),
             "owl": str(OWL), "xsd": str(XSD), "ckg": str(CKG), "ent": str(ENT)}
+
+
+def release_base(version: str) -> str:
+    """Where the files of a release lie: every distribution's ``dcat:downloadURL`` is this
+    plus the file's name, and ``void.ttl`` writes them relative to it (its ``@base``)."""
+    return f"{BASE}release/{version}/"
+
+
+def source_records(cur: Curation) -> list[dict]:
+    """The reviews as {"id": DOI CURIE (else the source id), "title", "license"}."""
+    return [{"id": f"doi:{s.doi}" if s.doi else f"cartkg:{s.id}", "title": s.title,
+             "license": LICENCES.get(s.licence, s.licence)}
+            for s in sorted(cur.sources.values(), key=lambda s: s.id)]
 
 
 def header(graph: rdflib.Graph) -> dict:
@@ -113,6 +132,11 @@ def description(graph: rdflib.Graph, cur: Curation, files: list[str],
             g.add((dist, DCTERMS.title, Literal(f"exports/{name}")))
             g.add((dist, DCAT.mediaType, URIRef(
                 f"https://www.iana.org/assignments/media-types/{MEDIA_TYPES[name]}")))
+            g.add((dist, DCAT.downloadURL, URIRef(release_base(head["version"]) + name)))
+            if head["license"] is not None:
+                g.add((dist, DCTERMS.license, head["license"]))
+            if head["rights"] is not None:
+                g.add((dist, DCTERMS.rights, head["rights"]))
             if name == "cartkg.nt":
                 g.add((d, VOID.dataDump, dist))
     query = URIRef(f"{BASE}dataset/distribution/sparql")
@@ -120,4 +144,6 @@ def description(graph: rdflib.Graph, cur: Curation, files: list[str],
     g.add((query, RDF.type, DCAT.Distribution))
     g.add((query, DCAT.accessURL, URIRef(endpoint)))
     g.add((query, DCTERMS.title, Literal("SPARQL 1.1 endpoint (cartkg serve)")))
+    if head["license"] is not None:
+        g.add((query, DCTERMS.license, head["license"]))
     return g

@@ -17,7 +17,7 @@ import json
 import rdflib
 from rdflib.compare import to_canonical_graph
 
-from kg.build import biolink, dataset
+from kg.build import biolink, dataset, mappings
 from kg.build.jsonld import compact_jsonld
 from kg.curation.sources import Curation
 from kg.curation.schema import load_schema
@@ -31,18 +31,27 @@ FILES = {
                      "(prefixes, property names), @type for classes, @graph.",
     "cartkg.owl": "The same graph as OWL in RDF/XML, for Protégé and OWL tools.",
     "inferred.ttl": "Only the reasoner's inferences that the answers use.",
-    "cartkg.graphml": "Entities and their relations as a GraphML network (networkx).",
+    "cartkg.graphml": "Entities and their relations as a GraphML network (networkx), with "
+                      "the licence and rights as graph data.",
     "nodes.tsv": "KGX node table (Biolink categories; ids from checked xrefs, else `cartkg:`).",
-    "edges.tsv": "KGX edge table (Biolink predicates, the project's relation as "
-                 "original_predicate, knowledge level, agent type, sources, publications, "
-                 "evidence ids).",
+    "edges.tsv": "KGX edge table, one edge per relation in Biolink's canonical direction "
+                 "(Biolink predicates whose domain and range fit, the project's relation as "
+                 "original_predicate, knowledge level, agent type, infores:cartkg as knowledge "
+                 "source, the reviews' DOIs and the primary studies as publications, evidence "
+                 "ids, the reviews' reference numbers).",
     "void.ttl": "Dataset description (VoID + DCAT): title, version, dates, creators, both "
                 "reviews with their DOIs and licences, counts, endpoint, licence statement.",
     "nodes.jsonl": "The KGX nodes as KGX JSON Lines.",
     "edges.jsonl": "The KGX edges as KGX JSON Lines.",
-    "kgx-graph-metadata.json": "KGX graph metadata: the prefixes of the project's own ids "
-                               "(curie_map), the Biolink version, the category and predicate "
-                               "mappings.",
+    "kgx-graph-metadata.json": "KGX graph metadata: licence and rights, the knowledge source "
+                               "(infores:cartkg) and the reviews, the prefixes of the "
+                               "project's own ids (curie_map), the Biolink version, the "
+                               "category and predicate mappings.",
+    "kgx-graph-summary.yaml": "KGX graph summary: nodes and edges by category, id prefix, "
+                              "predicate, knowledge source and subject-predicate-object.",
+    "mappings.sssom.tsv": "SSSOM mappings of the entities to HGNC, MONDO, CL, NCIt, ChEBI and "
+                          "ClinicalTrials.gov ids (each checked in a public record), with "
+                          "their metadata block.",
 }
 
 
@@ -74,15 +83,16 @@ def _parse(ntriples: str) -> list:
     return list(ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
 
 
-def _oxigraph_text(triples: list, fmt: str, prefixes: dict | None = None) -> str:
+def _oxigraph_text(triples: list, fmt: str, prefixes: dict | None = None,
+                   base: str | None = None) -> str:
     """Serialise sorted triples (``_parse``) with Oxigraph, which writes them in the order
     given (rdflib's Turtle/RDF-XML writers iterate sets, so their order depends on the hash
-    seed)."""
+    seed); IRIs under ``base`` are written relative to it."""
     import pyoxigraph as ox
     kind = {"turtle": ox.RdfFormat.TURTLE, "xml": ox.RdfFormat.RDF_XML,
             "json-ld": ox.RdfFormat.JSON_LD}[fmt]
     prefixes = (prefixes or dict(PREFIXES)) if fmt != "json-ld" else None
-    return ox.serialize(triples, format=kind, prefixes=prefixes).decode("utf-8")
+    return ox.serialize(triples, format=kind, prefixes=prefixes, base_iri=base).decode("utf-8")
 
 
 def _rdflib_terms():
@@ -144,7 +154,9 @@ def _nodes(cur: Curation, paths: ProjectPaths) -> list[dict]:
     schema = load_schema(paths.ontology)
     rows = [{"id": ENT[e.id], "category": schema.category_of(e.type), "type": CKG[e.type],
              "name": e.label, "synonym": e.synonyms, "description": e.definition,
-             "xref": [x.curie for x in e.xrefs]} for e in cur.entities.values()]
+             "xref": [x.curie for x in e.xrefs],
+             "exact": [x.curie for x in e.xrefs if x.match == "exact"]}
+            for e in cur.entities.values()]
     rows += [{"id": ENT[s.id], "category": "publication", "type": CKG["Publication"],
               "name": s.title, "synonym": [], "description": f"doi:{s.doi}" if s.doi else "",
               "xref": [x for x in (f"DOI:{s.doi}" if s.doi else "",
@@ -164,7 +176,8 @@ def _tsv(rows: list[dict], columns: list[str]) -> str:
     return buf.getvalue()
 
 
-GRAPHML_KEYS = {"node": (("label", "string"), ("category", "string"), ("type", "string")),
+GRAPHML_KEYS = {"graph": (("license", "string"), ("rights", "string")),
+               "node": (("label", "string"), ("category", "string"), ("type", "string")),
                 "edge": (("predicate", "string"), ("knowledge_level", "string"),
                          ("evidence_count", "long"), ("evidence", "string"))}
 GRAPHML_ROOT = {"xmlns": "http://graphml.graphdrawing.org/xmlns",
@@ -173,10 +186,11 @@ GRAPHML_ROOT = {"xmlns": "http://graphml.graphdrawing.org/xmlns",
                                       "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"}
 
 
-def _graphml(nodes: list[dict], edges: list[dict]) -> str:
+def _graphml(nodes: list[dict], edges: list[dict], terms: dict[str, str]) -> str:
     """The entity network as GraphML, written as networkx writes a MultiDiGraph, without
-    importing networkx and numpy (a quarter of a build without reasoner): nodes in order,
-    then edges grouped by source node, target and key in first-seen order."""
+    importing networkx and numpy (a quarter of a build without reasoner): the graph's licence
+    and rights (``terms``) as graph data, nodes in order, then edges grouped by source node,
+    target and key in first-seen order."""
     from xml.etree import ElementTree as ET
 
     data = {curie(n["id"]): {"label": n["name"], "category": n["category"],
@@ -192,16 +206,18 @@ def _graphml(nodes: list[dict], edges: list[dict]) -> str:
     root = ET.Element("graphml", GRAPHML_ROOT)
     graph = ET.SubElement(root, "graph", edgedefault="directed")
     keys: dict[str, str] = {}
-    for scope, used in (("node", nodes), ("edge", edges)):
+    for scope, used in (("graph", terms), ("node", nodes), ("edge", edges)):
         for name, kind in GRAPHML_KEYS[scope] if used else ():
             keys[name] = f"d{len(keys)}"
             root.insert(0, ET.Element("key", {"id": keys[name], "for": scope,
                                               "attr.name": name, "attr.type": kind}))
 
-    def add(tag: str, attrs: dict, values: dict) -> None:
-        element = ET.SubElement(graph, tag, attrs)
+    def add(tag: str, attrs: dict, values: dict, parent=graph) -> None:
+        element = ET.SubElement(parent, tag, attrs) if tag else parent
         for name, value in values.items():
             ET.SubElement(element, "data", key=keys[name]).text = str(value)
+
+    add("", {}, terms)
 
     for node in adj:
         add("node", {"id": node}, data.get(node, {}))
@@ -233,8 +249,9 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
     inferred_nt = canonical_ntriples(_graph_of(inferred))     # no blank nodes in it
     nodes, edges = _nodes(cur, paths), _edges(cur, inferred)
     kgx_nodes, ids = biolink.kgx_nodes(nodes, curie)
-    kgx_edges = biolink.kgx_edges(edges, ids, {e.id: cur.sources[e.source].doi for e in
-                                               cur.evidence if e.source in cur.sources},
+    kgx_edges = biolink.kgx_edges(edges, ids, {n["id"]: n["category"][0] for n in kgx_nodes},
+                                  {e.id: cur.sources[e.source].doi for e in cur.evidence
+                                   if e.source in cur.sources},
                                   biolink.referenced_publications(full), curie)
     if asserted_ntriples:
         lines = set(asserted_ntriples.splitlines()) | set(inferred_nt.splitlines())
@@ -244,23 +261,28 @@ def render_exports(full: rdflib.Graph, inferred: set, cur: Curation,
     triples = _parse(nt)
     head = dataset.header(full)
     void = dataset.description(full, cur, list(FILES))
+    terms = {"license": str(head["license"] or ""), "rights": str(head["rights"] or "")}
     out = {
         "cartkg.ttl": _oxigraph_text(triples, "turtle"),
         "cartkg.nt": nt,
         "cartkg.jsonld": _jsonld(triples),
         "cartkg.owl": _oxigraph_text(triples, "xml"),
         "inferred.ttl": _oxigraph_text(_parse(inferred_nt), "turtle"),
-        "cartkg.graphml": _graphml(nodes, edges),
+        "cartkg.graphml": _graphml(nodes, edges, terms),
         "nodes.tsv": _tsv(kgx_nodes, biolink.NODE_COLUMNS),
         "edges.tsv": _tsv(kgx_edges, biolink.EDGE_COLUMNS),
         "nodes.jsonl": biolink.jsonl(kgx_nodes),
         "edges.jsonl": biolink.jsonl(kgx_edges),
-        "kgx-graph-metadata.json": biolink.graph_metadata(head["version"], head["title"]),
-        "void.ttl": _oxigraph_text(_parse(canonical_ntriples(void)), "turtle", dataset.PREFIXES),
+        "kgx-graph-metadata.json": biolink.graph_metadata(
+            head["version"], head["title"], terms, dataset.source_records(cur)),
+        "kgx-graph-summary.yaml": biolink.graph_summary(kgx_nodes, kgx_edges),
+        "mappings.sssom.tsv": mappings.sssom_tsv(cur, head["version"]),
+        "void.ttl": _oxigraph_text(_parse(canonical_ntriples(void)), "turtle", dataset.PREFIXES,
+                                   base=dataset.release_base(head["version"])),
     }
     counts = {"cartkg.nt": f"{out['cartkg.nt'].count(chr(10))} triples",
               "inferred.ttl": f"{len(inferred)} triples",
-              "nodes.tsv": f"{len(nodes)} nodes", "edges.tsv": f"{len(edges)} edges",
+              "nodes.tsv": f"{len(kgx_nodes)} nodes", "edges.tsv": f"{len(kgx_edges)} edges",
               "cartkg.graphml": f"{len(nodes)} nodes, {len(edges)} edges"}
     out["README.md"] = _readme({n: counts.get(n, f"{len(out[n].encode()) // 1024} KiB")
                                 for n in FILES})

@@ -41,3 +41,68 @@ def kgx_errors(exports: Path, fmt: str = "tsv") -> dict:
     from kgx.cli.cli_utils import validate
     return validate([str(exports / f"nodes.{fmt}"), str(exports / f"edges.{fmt}")],
                     fmt, None, os.devnull)
+
+
+def _domain_or_range(tk, predicate: str, which: str) -> str | None:
+    """The nearest domain (or range) declared on a Biolink predicate or its ancestors."""
+    for name in tk.get_ancestors(predicate, reflexive=True, formatted=True, mixin=False):
+        value = getattr(tk.get_element(name), which, None)
+        if value:
+            return tk.get_element(value).name
+    return None
+
+
+def category_admitted(tk, category: str, wanted: str | None) -> bool:
+    """Whether Biolink ``category`` is (a descendant of, or has the mixin) ``wanted``."""
+    return wanted is None or wanted in {tk.get_element(a).name for a in tk.get_ancestors(
+        category, reflexive=True, formatted=True, mixin=True)}
+
+
+def biolink_problems(exports: Path) -> list[str]:
+    """What bmt finds wrong with the KGX tables beyond ``kgx validate``, one line each; [] when
+    none: an edge whose subject or object category its predicate's domain or range does not
+    admit, a non-canonical predicate where Biolink has a canonical inverse, an edge repeating
+    another the other way round (through an inverse or a symmetric predicate), a node id whose
+    prefix its category's ``id_prefixes`` (or the metadata's curie_map) does not allow, a node
+    without a category more specific than NamedThing."""
+    import csv
+    metadata = json.loads((exports / "kgx-graph-metadata.json").read_text(encoding="utf-8"))
+    offline_kgx(metadata["curie_map"])
+    from kgx.validator import Validator
+    tk = Validator.get_toolkit()
+
+    def rows(name: str) -> list[dict]:
+        with open(exports / name, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh, delimiter="\t"))
+    problems = []
+    category = {}
+    for n in rows("nodes.tsv"):
+        category[n["id"]] = c = n["category"].split("|")[0]
+        prefix = n["id"].split(":")[0]
+        if c in ("biolink:NamedThing", "biolink:Entity") or not tk.is_category(c):
+            problems.append(f"node {n['id']}: category {c} is not a specific Biolink class")
+        elif prefix not in metadata["curie_map"] and \
+                prefix not in (tk.get_element(c).id_prefixes or []):
+            problems.append(f"node {n['id']}: prefix {prefix} is not among {c}'s id_prefixes")
+    seen = set()
+    edges = rows("edges.tsv")
+    for e in edges:
+        s, p, o = e["subject"], e["predicate"], e["object"]
+        element = tk.get_element(p)
+        for end, node, which in (("subject", s, "domain"), ("object", o, "range")):
+            wanted = _domain_or_range(tk, p, which)
+            if not category_admitted(tk, category.get(node, ""), wanted):
+                problems.append(f"edge {e['id']}: {end} {node} ({category.get(node)}) is not "
+                                f"in the {which} of {p} ({wanted})")
+        if element.inverse and "canonical_predicate" not in (element.annotations or {}):
+            problems.append(f"edge {e['id']}: {p} is the inverse of the canonical "
+                            f"{tk.get_element(element.inverse).slot_uri}")
+        seen.add((s, p, o))
+    for s, p, o in sorted(seen):
+        element = tk.get_element(p)
+        inverse = tk.get_element(element.inverse).slot_uri if element.inverse else None
+        if inverse and (o, inverse, s) in seen:
+            problems.append(f"edge {s} {p} {o} repeats {o} {inverse} {s}")
+        if element.symmetric and s < o and (o, p, s) in seen:
+            problems.append(f"edge {s} {p} {o} repeats {o} {p} {s}")
+    return problems

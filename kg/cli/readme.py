@@ -6,6 +6,8 @@ A generated block sits between ``<!-- generated: SPEC -->`` and ``<!-- /generate
   then "…"), run in-process against the project's graph;
 - ``graph-contents`` — entities per category and counts of evidence, statistics, relations and
   triples (``cartkg stats``);
+- ``relation-counts`` — what each count of relations the project shows counts (the graph's
+  entity-to-entity triples, the explorer overview's edges, the GraphML and KGX edges);
 - ``coverage`` — the table of ``cartkg coverage``;
 - ``primary-studies`` — how many cited reference numbers resolve to primary studies;
 - ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py;
@@ -64,6 +66,34 @@ def _graph_contents(root: Path, main) -> str:
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in stats.items()
                        if isinstance(v, int))
     return "\n".join(rows) + f"\n\nCounts: {counts}.\nEvidence items by source: {by_source}.\n"
+
+
+def _relation_counts(root: Path, main) -> str:
+    import json
+    from kg.explorer.graph import ExplorerGraph, overview_page
+    from kg.paths import project_paths
+    from kg.store.local import open_store
+    stats = json.loads(run_command(main, ["stats", "--json"], root))
+    exports = root / "exports"
+    overview = overview_page(ExplorerGraph(open_store("oxigraph", project_paths(root))))
+    graphml = (exports / "cartkg.graphml").read_text(encoding="utf-8").count("<edge ")
+    kgx = (exports / "edges.tsv").read_text(encoding="utf-8").count("\n") - 1
+    return "\n".join([
+        "| count | what it counts | where |", "| --- | --- | --- |",
+        f"| {stats['relations']} | every triple of an object property between two entities: "
+        "the GraphML edges below, plus each ckg:mentionedIn link (an entity to the review that "
+        "mentions it) and each predictsFavourable/predictsUnfavourable triple (predicts edges "
+        "again, split by direction) | `cartkg stats`, \"Counts\" above |",
+        f"| {len(overview.edges)} | the relations the explorer's overview draws: one per "
+        "relation an accepted, non-negated evidence item asserts, and the curated kindOf "
+        "hierarchy without the links implied by transitivity | explorer overview, "
+        "`exports/figures/overview.png` |",
+        f"| {graphml} | the GraphML network's edges: the evidence-backed relations and every "
+        "curated kindOf link, plus each relation between entities the reasoner inferred (the "
+        "inverse of every edge, kindOf links implied by transitivity) | "
+        "`exports/cartkg.graphml` |",
+        f"| {kgx} | the KGX edges: the GraphML's, with each inverse edge merged into the edge "
+        "it inverts (Biolink's one canonical direction) | `exports/edges.tsv` |"]) + "\n"
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +157,8 @@ def render(spec: str, root: Path, main) -> str:
     """The body of the block ``spec``; ``main`` runs a cartkg command line."""
     if spec.startswith("cartkg "):
         return _console(spec, root, main)
-    makers = {"graph-contents": _graph_contents, "coverage": _coverage,
+    makers = {"graph-contents": _graph_contents, "relation-counts": _relation_counts,
+              "coverage": _coverage,
               "primary-studies": _primary_studies, "benchmarks": _benchmarks,
               "suggest-evaluation": _suggest_evaluation}
     if spec not in makers:

@@ -42,10 +42,14 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ORCID_ID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 
 
+XREF_MATCHES = ("exact", "close", "broad", "narrow", "related")   # SKOS mapping relations
+
+
 @dataclass
 class Xref:
     curie: str
     checked: str
+    match: str = "exact"          # the SKOS mapping relation: skos:<match>Match
 
 
 @dataclass
@@ -65,6 +69,7 @@ class Entity:
     modality: list[str] = field(default_factory=list)     # strategies: car-t | blinatumomab | other
     withhold_inherited: list[str] = field(default_factory=list)  # mechanisms: strategy ids
     withhold_because: str | None = None                   # the evidence id that says why
+    no_xref_reason: str | None = None                     # why no standard id was recorded
 
     @property
     def iri(self) -> str:
@@ -289,7 +294,7 @@ def _mapping_items(doc, path: str, c: _Collector, what: str) -> list[Node]:
 def _parse_entity(node: Node, schema: Schema, c: _Collector) -> Entity | None:
     known = {"id", "type", "label", "definition", "synonyms", "kind_of", "xrefs",
              "before_infusion", "classification_from", "comment", "action", "action_from",
-             "modality", "withhold_inherited", "withhold_because"}
+             "modality", "withhold_inherited", "withhold_because", "no_xref_reason"}
     for key in node:
         if key not in known:
             c.add(node, key, f"unknown field {key!r}", f"use one of: {', '.join(sorted(known))}")
@@ -316,7 +321,11 @@ def _parse_entity(node: Node, schema: Schema, c: _Collector) -> Entity | None:
             c.add(x, "id", f"xref {curie!r} is not a CURIE with a known prefix",
                   f"use one of the prefixes {', '.join(CURIE_PREFIXES)}")
         elif curie and checked:
-            xrefs.append(Xref(curie, checked))
+            match = c.text(x, "match", required=False) or "exact"
+            if match not in XREF_MATCHES:
+                c.add(x, "match", f"match {match!r} is not a SKOS mapping relation",
+                      f"use one of: {', '.join(XREF_MATCHES)}")
+            xrefs.append(Xref(curie, checked, match))
     before = node.get("before_infusion")
     if before is not None and not isinstance(before, bool):
         c.add(node, "before_infusion", "before_infusion must be true or false",
@@ -335,7 +344,8 @@ def _parse_entity(node: Node, schema: Schema, c: _Collector) -> Entity | None:
                   xrefs=xrefs, where=node.where(), before_infusion=before,
                   classification_from=c.text(node, "classification_from", required=False),
                   action=action, action_from=action_from, modality=modality,
-                  withhold_inherited=withhold, withhold_because=withhold_because)
+                  withhold_inherited=withhold, withhold_because=withhold_because,
+                  no_xref_reason=c.text(node, "no_xref_reason", required=False))
 
 
 def _parse_number(c: _Collector, node: Node, key: str, required: bool = False):

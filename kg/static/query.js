@@ -17,7 +17,7 @@ $("example").addEventListener("change", () => {
   $("query").value = ex.query;
   const params = Object.entries(ex.params || {}).map(([k, v]) => `?${k} = ${v}`);
   $("question").textContent = ex.question +
-    (params.length ? ` (bound by the VALUES line at the end: ${params.join(", ")})` : "");
+    (params.length ? ` (bound by the VALUES block at the head of WHERE: ${params.join(", ")})` : "");
 });
 
 function status(text, error) {

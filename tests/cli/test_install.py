@@ -43,6 +43,10 @@ def test_the_wheel_carries_the_built_graph_and_what_questions_need(installed):
     assert "kg/packaged/exports/cartkg.nt" in names
     assert "kg/packaged/queries/cq/strategies-for-phenotype.rq" in names
     assert "kg/static/explorer/explorer.js" in names
+    licence = [n for n in names if n.startswith("cartkg-") and n.endswith("/LICENSE")]
+    assert licence, "the wheel carries no LICENSE"
+    text = zipfile.ZipFile(wheel).read(licence[0]).decode("utf-8")
+    assert text.startswith("MIT License") and "CC BY-NC 4.0" in text
 
 
 def test_installed_package_answers_outside_any_checkout(installed):
