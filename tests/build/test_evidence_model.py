@@ -51,8 +51,12 @@ def mini_built(tmp_path_factory):
     from projectcopy import FIXTURE, make_project
     root = make_project(tmp_path_factory.mktemp("model"), FIXTURE / "curation")
     path = root / SOURCE
-    path.write_text(path.read_text().replace("  direction: unfavourable\n",
-                                             "  direction: unfavourable\n  negated: true\n", 1))
+    said, negating = "was predictive of", "was not predictive of"   # a negation needs its cue
+    with (root / "fixtures" / "text.txt").open("a", encoding="utf-8") as text:
+        text.write(" High total metabolic tumor volume at infusion was not predictive of early "
+                   "resistance, with a hazard ratio of 4.35 (7).\n")
+    path.write_text(path.read_text().replace(said, negating, 1).replace(
+        "  direction: unfavourable\n", "  direction: unfavourable\n  negated: true\n", 1))
     build(project_paths(root), reasoner="none", quiet=True, figures=False)
     return root
 
@@ -110,7 +114,7 @@ def test_negated_items_read_not_in_labels_and_text(mini_built):
     row = next(line for line in r.stdout.splitlines() if "Mini TMTV" in line)
     assert row.startswith("[level C] Mini TMTV does NOT predict Mini early resistance"), row
     assert "(retrospective cohort)" in row and "HEDGED" not in row, row
-    r = run_cli("mechanisms", "Mini antigen loss", home=mini_built)
+    r = run_cli("mechanisms", "Mini antigen loss", "--explain", home=mini_built)
     assert "[level E] Mini antigen loss kind of Mini mechanism group" in r.stdout, r.stdout
     r = run_cli("evidence", "--about", "Mini dual CAR", home=mini_built)
     row = next(line for line in r.stdout.splitlines() if "Mini dual CAR" in line)
