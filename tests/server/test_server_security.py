@@ -585,3 +585,35 @@ def test_update_log_is_bounded_and_a_replacement_keeps_every_update():
             time.sleep(0.2)
         n = json.loads(body)["results"]["bindings"][0]["n"]["value"]
         assert int(n) == 3 * UPDATE_LOG_MAX + 5
+
+
+# --- issue 27: operator chains, connection shares, memory, HTTP/1.1 ---------------------------
+CHAINS = ["SELECT (1" + "+1" * 9999 + " AS ?x) WHERE {}",
+          "SELECT * WHERE { FILTER(true" + "||true" * 10000 + ") }",
+          "SELECT * WHERE { FILTER(true" + "&&true" * 10000 + ") }",
+          "SELECT * WHERE { ?s <http://e/p> ?o" + ";<http://e/p> ?o" * 10000 + " }",
+          "SELECT * WHERE { ?s <http://e/p>" + "/<http://e/p>" * 10000 + " ?o }",
+          "SELECT * WHERE { ?s <http://e/p>" + "|<http://e/p>" * 10000 + " ?o }",
+          "SELECT * WHERE " + "{" * 2500 + "}" * 2500]
+
+
+def _worker_pids(running) -> set[int]:
+    return {w.proc.pid for w in running.httpd.pool._live}
+
+
+def test_operator_chains_get_400_before_the_engine_and_no_worker_dies(writable):
+    """The probe's 20 KB GET (10,000 '+' terms) and its kin, on a server that accepts updates
+    (where a dead worker would mean replaying the update log): 400 at once, same workers."""
+    assert request(writable.url, "POST", "/sparql", {"Content-Type": "application/sparql-update"},
+                   b"INSERT DATA { <http://e/s> <http://e/p> 1 }")[0] == 204
+    workers = _worker_pids(writable)
+    for query in CHAINS:
+        started = time.monotonic()
+        target = "/sparql?" + urlencode({"query": query})
+        status, _, body = request(writable.url, "GET", target) if len(target) < 60000 \
+            else ask(writable.url, query)
+        assert status == 400 and b"too deeply" in body, (status, body[:300])
+        assert time.monotonic() - started < 5
+    assert _worker_pids(writable) == workers
+    status, _, body = ask(writable.url, "ASK { <http://e/s> <http://e/p> 1 }")
+    assert status == 200 and json.loads(body)["boolean"] is True
