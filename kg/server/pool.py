@@ -66,8 +66,10 @@ class WorkerProcess:
                  max_bytes: int):
         self.sock, child = socket.socketpair()
         fd = child.fileno()
+        # its own process group: Ctrl+C in a terminal reaches the server, which stops its
+        # workers, not each worker (which would print a traceback of its own)
         self.proc = subprocess.Popen([sys.executable, "-m", "kg.server.worker", str(fd)],
-                                     pass_fds=(fd,), stdin=subprocess.DEVNULL)
+                                     pass_fds=(fd,), stdin=subprocess.DEVNULL, process_group=0)
         child.close()
         self.frames = Frames(self.sock)
         self.frames.send((spec, writable, max_rows, memory_limit, max_bytes))
@@ -384,6 +386,8 @@ class WorkerPool:
             for job in updates:
                 w.call(job, STARTUP_SECONDS)
         except (RuntimeProblem, QueryTimeout, WorkerCrashed) as exc:
+            if self._closed:                # stopped by close(), not failed
+                return
             print(f"[serve] cannot start a query worker: {exc}", file=sys.stderr)
             time.sleep(1)
             self._call_on_loop(self._failed, w)

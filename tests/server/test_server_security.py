@@ -617,3 +617,26 @@ def test_operator_chains_get_400_before_the_engine_and_no_worker_dies(writable):
     assert _worker_pids(writable) == workers
     status, _, body = ask(writable.url, "ASK { <http://e/s> <http://e/p> 1 }")
     assert status == 200 and json.loads(body)["boolean"] is True
+
+
+def test_ctrl_c_stops_serve_cleanly(built_project):
+    """Ctrl+C in a terminal sends SIGINT to the whole process group (server and workers): the
+    server stops its workers and exits 0, and nothing prints a traceback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port)],
+                            cwd=REPO, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "CARTKG_HOME": str(built_project),
+                                 "PYTHONPATH": str(REPO)})
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if ask(base, timeout=5)[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert "[serve] stopped" in err
