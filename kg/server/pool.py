@@ -63,7 +63,7 @@ class WorkerProcess:
     """One ``python -m kg.server.worker`` process and the socket to it."""
 
     def __init__(self, spec: StoreSpec, writable: bool, max_rows: int, memory_limit: int,
-                 max_bytes: int):
+                 max_bytes: int, spool: str):
         self.sock, child = socket.socketpair()
         fd = child.fileno()
         # its own process group: Ctrl+C in a terminal reaches the server, which stops its
@@ -72,7 +72,7 @@ class WorkerProcess:
                                      pass_fds=(fd,), stdin=subprocess.DEVNULL, process_group=0)
         child.close()
         self.frames = Frames(self.sock)
-        self.frames.send((spec, writable, max_rows, memory_limit, max_bytes))
+        self.frames.send((spec, writable, max_rows, memory_limit, max_bytes, spool))
         self.job = self.done = self.timer = None   # the running job, its callback, its limit
         self.client = None                         # whose job it is
         self.isolation = None                      # how the worker is cut off from the network
@@ -144,6 +144,8 @@ class WorkerPool:
         self.spare_target = 1 if self.long_slots else 0
         self._updates: list[dict] = []      # applied updates, replayed into replacements
         self._snapshots = Path(tempfile.mkdtemp(prefix="cartkg-serve-")) if writable else None
+        # large answers, written by the workers and streamed from there (kg.server.encoding)
+        self.spool = Path(tempfile.mkdtemp(prefix="cartkg-spool-"))
         self._lock = threading.Lock()
         self._closed = False
         started = [self._spawn() for _ in range(self.size)]
@@ -163,7 +165,7 @@ class WorkerPool:
 
     def _spawn(self) -> WorkerProcess:
         w = WorkerProcess(self.spec, self.writable, self.max_rows, self.memory_limit,
-                          self.max_bytes)
+                          self.max_bytes, str(self.spool))
         with self._lock:
             self._live.add(w)
         return w
@@ -415,3 +417,4 @@ class WorkerPool:
             w.kill()
         if self._snapshots is not None:
             shutil.rmtree(self._snapshots, ignore_errors=True)
+        shutil.rmtree(self.spool, ignore_errors=True)

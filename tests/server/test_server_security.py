@@ -189,7 +189,7 @@ def _worker_without_the_parser_check(canary: Canary, sandbox: bool):
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     theirs.close()
     frames = Frames(ours)
-    frames.send((StoreSpec(), False, 100, 0, 1 << 20))
+    frames.send((StoreSpec(), False, 100, 0, 1 << 20, None))
     return proc, ours, frames
 
 
