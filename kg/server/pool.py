@@ -341,6 +341,9 @@ class WorkerPool:
             w.proc.wait(1)
         except subprocess.TimeoutExpired:
             pass
+        replay = f", replaying {len(self._updates)} updates into it" if self.writable else ""
+        print(f"[serve] a query worker died (exit status {w.proc.returncode}) while answering "
+              f"{w.client}; one replacement is started{replay}", file=sys.stderr)
         self._retire(w)
         exc = WorkerCrashed("the query worker died while evaluating the request")
         exc.returncode = w.proc.returncode

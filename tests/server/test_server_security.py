@@ -788,3 +788,36 @@ def test_a_connection_with_an_unread_answer_still_obeys_the_idle_limit():
             s.close()
         assert 0 < got < 4 << 20, got
         assert ask(srv.url)[0] == 200
+
+
+def test_a_worker_crash_starts_one_replacement_and_one_replay(capsys):
+    """A worker that dies mid-query on a server accepting updates (killed here, as a crash
+    would end it): the request gets 500, one replacement is started with the update log
+    replayed once (the log says so, once), and every update is still there."""
+    with start(StoreSpec(), settings=Settings(allow_update=True, timeout=10)) as srv:
+        for n in range(5):
+            assert request(srv.url, "POST", "/sparql", {"Content-Type": "application/sparql-update"},
+                           f"INSERT DATA {{ <http://e/s> <http://e/p> {n} }}".encode())[0] == 204
+        (pid,) = _worker_pids(srv)
+        numbers = " ".join(map(str, range(300)))
+        runaway = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+            f"VALUES ?{v} {{ {numbers} }}" for v in "abcd") + " }"      # 8·10^9 rows
+        result = {}
+        t = threading.Thread(target=lambda: result.setdefault("r", ask(srv.url, runaway)))
+        t.start()
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        t.join(30)
+        assert result["r"][0] == 500
+        count = "SELECT (COUNT(*) AS ?n) WHERE { <http://e/s> <http://e/p> ?o }"
+        for _ in range(100):
+            status, _, body = ask(srv.url, count)
+            if status == 200:
+                break
+            time.sleep(0.1)
+        assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "5"
+        time.sleep(1)
+        pids = _worker_pids(srv)
+        assert len(pids) == 1 and pid not in pids
+    err = capsys.readouterr().err
+    assert err.count("one replacement is started, replaying 5 updates") == 1, err[-2000:]
