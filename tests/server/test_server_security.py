@@ -579,6 +579,17 @@ def test_query_page_links_only_web_iris(server, browser):
     assert not errors, errors
 
 
+def _values_kept(url: str) -> int:
+    """How many values <http://e/s> <http://e/p> has, once a replacement worker answers."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { <http://e/s> <http://e/p> ?o }"
+    for _ in range(100):
+        status, _, body = ask(url, count)
+        if status == 200:
+            break
+        time.sleep(0.2)
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
 def test_update_log_is_bounded_and_a_replacement_keeps_every_update():
     from kg.server.pool import UPDATE_LOG_MAX
     with start(StoreSpec(), settings=Settings(allow_update=True, timeout=3)) as srv:
@@ -590,14 +601,7 @@ def test_update_log_is_bounded_and_a_replacement_keeps_every_update():
         assert len(srv.httpd.pool._updates) <= UPDATE_LOG_MAX
         runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
         assert ask(srv.url, runaway)[0] == 503             # the worker is killed and replaced
-        count = "SELECT (COUNT(*) AS ?n) WHERE { <http://e/s> <http://e/p> ?o }"
-        for _ in range(100):
-            status, _, body = ask(srv.url, count)
-            if status == 200:
-                break
-            time.sleep(0.2)
-        n = json.loads(body)["results"]["bindings"][0]["n"]["value"]
-        assert int(n) == 3 * UPDATE_LOG_MAX + 5
+        assert _values_kept(srv.url) == 3 * UPDATE_LOG_MAX + 5
 
 
 # --- issue 27: operator chains, connection shares, memory, HTTP/1.1 ---------------------------
@@ -809,13 +813,7 @@ def test_a_worker_crash_starts_one_replacement_and_one_replay(capsys):
         os.kill(pid, signal.SIGKILL)
         t.join(30)
         assert result["r"][0] == 500
-        count = "SELECT (COUNT(*) AS ?n) WHERE { <http://e/s> <http://e/p> ?o }"
-        for _ in range(100):
-            status, _, body = ask(srv.url, count)
-            if status == 200:
-                break
-            time.sleep(0.1)
-        assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "5"
+        assert _values_kept(srv.url) == 5
         time.sleep(1)
         pids = _worker_pids(srv)
         assert len(pids) == 1 and pid not in pids
