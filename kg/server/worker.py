@@ -310,7 +310,15 @@ class Worker:
         return Reply.json(200, examples)
 
 
+PR_SET_PDEATHSIG = 1
+
+
 def main(argv: list[str]) -> int:
+    # in a process group of its own (Ctrl+C reaches only the server), so it ends with the
+    # server even when the server is killed outright
+    import ctypes
+    import signal
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     conn = Frames(socket.socket(fileno=int(argv[1])))
     spec, writable, max_rows, memory_limit, max_bytes, spool = conn.recv()
     isolation = isolate_network()
