@@ -70,8 +70,27 @@ def query_argument(text: str) -> str:
 def cmd_sparql(args) -> int:
     from kg.store.results import render
     fmt = "json" if args.json else args.format
-    sys.stdout.write(render(_store(args).query(query_argument(args.query)), fmt))
+    text = query_argument(args.query)
+    if not getattr(args, "endpoint", None):     # a remote endpoint decides for itself
+        refuse_unsafe_query(text, args.allow_service)
+    sys.stdout.write(render(_store(args).query(text), fmt))
     return EXIT_OK
+
+
+def refuse_unsafe_query(text: str, allow_service: bool) -> None:
+    """QueryError (exit 1) when the local engine must not run ``text``: SERVICE or LOAD
+    (decided on the same parse as the server's; unless ``allow_service``), or nesting and
+    operator chains deep enough to overflow the engine's stack (always)."""
+    from kg.server.policy import PolicyError, check_depth, check_query
+    from kg.store.local import QueryError
+    try:
+        check_depth(text) if allow_service else check_query(text)
+    except PolicyError as exc:
+        fetch = "SERVICE" in str(exc) or "LOAD" in str(exc)
+        raise QueryError(f"{exc}" + ("; give --allow-service to let this query fetch from the "
+                                     "addresses it names" if fetch else "")) from None
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
 
 
 def _no_match(exc: NoMatch, as_json: bool, empty) -> int:
@@ -764,6 +783,9 @@ def parser() -> argparse.ArgumentParser:
                    help="the query text, or a file holding it (.rq)")
     c.add_argument("--format", default="table", choices=["json", "csv", "tsv", "table"],
                    help="json: W3C SPARQL 1.1 Query Results JSON (same as --json)")
+    c.add_argument("--allow-service", action="store_true",
+                   help="let the query use SERVICE (fetch from other SPARQL endpoints); refused "
+                        "by default, as the server refuses it")
 
     c = command("lookup", cmd_lookup, "find entities by label or synonym")
     c.add_argument("text")

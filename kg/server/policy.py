@@ -9,16 +9,27 @@ A text with more than ``MAX_OPENERS`` characters that can open a nesting level (
 is refused before any parse: counted on the raw text, no escape can hide one, and Oxigraph's
 parser meets no deeper nesting than that (it overflows its stack past about 2,000 levels).
 A text that cannot name SERVICE or LOAD at all (ASCII, no ``\u`` escape, not the letters
-"service" or "load" in any case) needs no parse; any other is parsed, with a bounded Python
-stack, so nesting past about ``MAX_DEPTH`` levels ends the parse with "nests too deeply". The query workers cannot open
-network connections at all (``kg.server.sandbox``), so a form that slipped past this check
-would still reach nothing.
+"service" or "load" in any case) needs no rdflib parse; any other is parsed, with a bounded
+Python stack, so nesting past about ``MAX_DEPTH`` levels ends the parse with "nests too
+deeply". The query workers cannot open network connections at all (``kg.server.sandbox``), so
+a form that slipped past this check would still reach nothing.
+
+Oxigraph also evaluates long operator chains recursively: ``1+1+…+1`` with 7,000 terms, 10,000
+``||``, ``&&``, ``;``, ``,`` or ``.`` or 3,000 ``BIND`` s in a row overflow its stack and kill
+the process. So the structure of the text (its tokens, with strings, IRIs and comments read as
+such and ``\u`` escapes decoded first, brackets matched) gives a bound on the depth of the
+engine's tree: along any path of nested groups, the operators (``+ - * / | & ; , . ^ !``) and
+groups at each level, summed (``chain_depth``); past ``MAX_CHAIN`` the text is refused before
+the engine — or rdflib, whose parse of such a chain takes half a minute — sees it. Ground data
+(``INSERT DATA``/``DELETE DATA`` blocks, flat lists Oxigraph stores without recursion) is not
+counted. A text with at most ``MAX_CHAIN`` of those characters cannot go past the bound and
+is not tokenised.
 
 >>> check_query('SELECT * WHERE { ?s ?p "SERVICE" }')
 >>> check_query("SELECT * WHERE { FILTER(1 != ent:a\\') SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
-kg.server.policy.PolicyError: SERVICE (federated query) is not allowed on this endpoint
+kg.server.policy.PolicyError: SERVICE (federated query) is refused: it would make this computer send a request to the address it names
 >>> add_using("INSERT { ?s a ?t } WHERE { ?s a ?t }", ["http://g"], [])
 'INSERT { ?s a ?t } USING <http://g> WHERE { ?s a ?t }'
 """
@@ -30,6 +41,9 @@ from collections import OrderedDict
 
 MAX_DEPTH = 64          # bracket levels (the parse stops a little past this)
 MAX_OPENERS = 1000      # characters among { ( [ ! in one request's text
+MAX_CHAIN = 1000        # operators and groups in a row (chain_depth); Oxigraph fails past ~3,000
+CHAIN_CHARS = "+-*/|&;,.^!{(["
+CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 PARSE_STACK = 4000      # Python frames the parse may use: about MAX_DEPTH levels of nesting
 OPENERS = "{([!"
 
@@ -73,8 +87,53 @@ def tokens(text: str) -> list[tuple[str, str, int, int]]:
     return out
 
 
-FORBIDDEN = {"ServiceGraphPattern": "SERVICE (federated query) is not allowed on this endpoint",
-             "Load": "LOAD is not allowed on this endpoint"}
+def decode_codepoints(text: str) -> str:
+    r"""``text`` with SPARQL's ``\uXXXX``/``\UXXXXXXXX`` escapes decoded, as the grammar
+    reads them (one that names no character stays as it is).
+
+    >>> decode_codepoints(r"1 \u002B 1")
+    '1 + 1'
+    """
+    def char(m):
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else m.group()
+    return CODEPOINT.sub(char, text)
+
+
+def chain_depth(text: str) -> int:
+    """A bound on the depth of the tree Oxigraph builds for ``text``: the most operators and
+    groups met along one path of nested groups, each level's own count added to its deepest
+    group's (PolicyError past MAX_DEPTH levels of brackets).
+
+    >>> chain_depth("SELECT (1+1+1 AS ?x) WHERE { ?s ?p '+++' }")
+    4
+    >>> chain_depth("INSERT DATA { <a> <b> 1 . <a> <b> 2 . <a> <b> 3 }")
+    1
+    """
+    levels = [[0, 0, False]]     # per open group: operators and groups, deepest group, data
+    data_next = False
+    for kind, value, _, _ in tokens(decode_codepoints(text)):
+        if kind == "word":
+            data_next = value.upper() == "DATA"
+            continue
+        if kind != "other":
+            data_next = False
+            continue
+        if value in OPEN:
+            levels.append([0, 0, data_next or levels[-1][2]])
+        elif value in CLOSE and len(levels) > 1:
+            count, deepest, data = levels.pop()
+            levels[-1][0] += 1
+            levels[-1][1] = max(levels[-1][1], 0 if data else count + deepest)
+        elif value in CHAIN_CHARS and not levels[-1][2]:
+            levels[-1][0] += 1
+        data_next = False
+    return max(count + deepest for count, deepest, _ in levels)
+
+
+FORBIDDEN = {"ServiceGraphPattern": "SERVICE (federated query) is refused: it would make this "
+                                    "computer send a request to the address it names",
+             "Load": "LOAD is refused: it would make this computer read the URL or file it names"}
 
 
 def _forbidden_nodes(tree) -> set[str]:
@@ -154,12 +213,27 @@ class Verdicts:
             raise refusal[0](refusal[1])
 
 
-def _verdict(text: str, update: bool) -> tuple[type, str] | None:
-    """None when ``text`` may run, else the exception class and message that refuse it."""
+def check_depth(text: str) -> None:
+    """PolicyError when ``text`` nests or chains deeper than the engine can evaluate (more
+    than MAX_OPENERS brackets, MAX_DEPTH levels or a ``chain_depth`` past MAX_CHAIN)."""
     openers = sum(map(text.count, OPENERS))
     if openers > MAX_OPENERS:
-        return PolicyError, (f"the request nests too deeply: it has {openers} of the "
-                             f"characters {' '.join(OPENERS)}; the limit is {MAX_OPENERS}")
+        raise PolicyError(f"the request nests too deeply: it has {openers} of the "
+                          f"characters {' '.join(OPENERS)}; the limit is {MAX_OPENERS}")
+    if sum(map(text.count, CHAIN_CHARS)) > MAX_CHAIN or "\\u" in text or "\\U" in text:
+        depth = chain_depth(text)
+        if depth > MAX_CHAIN:
+            raise PolicyError(f"the request nests or chains too deeply for the engine: {depth} "
+                              f"operators (+ - * / | & ; , . ^ !) and groups in a row; the "
+                              f"limit is {MAX_CHAIN}")
+
+
+def _verdict(text: str, update: bool) -> tuple[type, str] | None:
+    """None when ``text`` may run, else the exception class and message that refuse it."""
+    try:
+        check_depth(text)
+    except PolicyError as exc:
+        return PolicyError, str(exc)
     if not could_name_forbidden(text):
         return None
     try:

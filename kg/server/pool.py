@@ -63,14 +63,16 @@ class WorkerProcess:
     """One ``python -m kg.server.worker`` process and the socket to it."""
 
     def __init__(self, spec: StoreSpec, writable: bool, max_rows: int, memory_limit: int,
-                 max_bytes: int):
+                 max_bytes: int, spool: str):
         self.sock, child = socket.socketpair()
         fd = child.fileno()
+        # its own process group: Ctrl+C in a terminal reaches the server, which stops its
+        # workers, not each worker (which would print a traceback of its own)
         self.proc = subprocess.Popen([sys.executable, "-m", "kg.server.worker", str(fd)],
-                                     pass_fds=(fd,), stdin=subprocess.DEVNULL)
+                                     pass_fds=(fd,), stdin=subprocess.DEVNULL, process_group=0)
         child.close()
         self.frames = Frames(self.sock)
-        self.frames.send((spec, writable, max_rows, memory_limit, max_bytes))
+        self.frames.send((spec, writable, max_rows, memory_limit, max_bytes, spool))
         self.job = self.done = self.timer = None   # the running job, its callback, its limit
         self.client = None                         # whose job it is
         self.isolation = None                      # how the worker is cut off from the network
@@ -142,6 +144,8 @@ class WorkerPool:
         self.spare_target = 1 if self.long_slots else 0
         self._updates: list[dict] = []      # applied updates, replayed into replacements
         self._snapshots = Path(tempfile.mkdtemp(prefix="cartkg-serve-")) if writable else None
+        # large answers, written by the workers and streamed from there (kg.server.encoding)
+        self.spool = Path(tempfile.mkdtemp(prefix="cartkg-spool-"))
         self._lock = threading.Lock()
         self._closed = False
         started = [self._spawn() for _ in range(self.size)]
@@ -161,7 +165,7 @@ class WorkerPool:
 
     def _spawn(self) -> WorkerProcess:
         w = WorkerProcess(self.spec, self.writable, self.max_rows, self.memory_limit,
-                          self.max_bytes)
+                          self.max_bytes, str(self.spool))
         with self._lock:
             self._live.add(w)
         return w
@@ -337,6 +341,9 @@ class WorkerPool:
             w.proc.wait(1)
         except subprocess.TimeoutExpired:
             pass
+        replay = f", replaying {len(self._updates)} updates into it" if self.writable else ""
+        print(f"[serve] a query worker died (exit status {w.proc.returncode}) while answering "
+              f"{w.client}; one replacement is started{replay}", file=sys.stderr)
         self._retire(w)
         exc = WorkerCrashed("the query worker died while evaluating the request")
         exc.returncode = w.proc.returncode
@@ -384,6 +391,8 @@ class WorkerPool:
             for job in updates:
                 w.call(job, STARTUP_SECONDS)
         except (RuntimeProblem, QueryTimeout, WorkerCrashed) as exc:
+            if self._closed:                # stopped by close(), not failed
+                return
             print(f"[serve] cannot start a query worker: {exc}", file=sys.stderr)
             time.sleep(1)
             self._call_on_loop(self._failed, w)
@@ -411,3 +420,4 @@ class WorkerPool:
             w.kill()
         if self._snapshots is not None:
             shutil.rmtree(self._snapshots, ignore_errors=True)
+        shutil.rmtree(self.spool, ignore_errors=True)

@@ -1,18 +1,35 @@
 """The HTTP side of ``cartkg serve``: a small HTTP/1.1 server on one asyncio loop (keep-alive,
-bodies with a Content-Length) speaking the SPARQL 1.1 Protocol at ``/sparql``, the query page
-at ``/query``, the question API at ``/api/…`` and the explorer at ``/``. It parses and checks
-requests; every query, update and API call runs in the worker pool (``kg.server.pool``), which
-enforces the time limit, and the loop goes on serving other connections meanwhile.
+bodies with a Content-Length or chunked, HEAD, OPTIONS, gzip, ETag/If-None-Match) speaking the
+SPARQL 1.1 Protocol at ``/sparql``, the query page at ``/query``, the question API at
+``/api/…`` and the explorer at ``/``. It parses and checks requests; every query, update and
+API call runs in the worker pool (``kg.server.pool``), which enforces the time limit, and the
+loop goes on serving other connections meanwhile.
 
 Refused: updates unless the server allows them (403), a body over the cap (413), a content
 type the protocol does not define (415), text that is not UTF-8, a repeated ``query`` or
 ``update`` parameter, a graph name that is not an absolute IRI (400), a Host that is not local
-when the server listens on loopback (403), connections past ``max_connections`` (503).
+when the server listens on loopback (403); a Content-Length that is not plain digits, two
+different ones, both it and Transfer-Encoding, an HTTP/1.1 request without exactly one Host, a
+request target that is neither a path nor an absolute http URL, a header name with spaces
+(400); connections past ``max_connections`` when no client holds more than its share (503).
+
+A read-only server answers queries (and the API) to web pages on any origin, as public SPARQL
+endpoints do: ``Access-Control-Allow-Origin: *`` and an OPTIONS preflight, never with
+credentials, never for updates, and not at all on a server that accepts updates.
+
+Memory: the main process holds at most ``memory_bound(settings)`` bytes for its clients,
+whatever they do (about 110 MB with the defaults; the README's server section gives the
+figure): per connection a request (head and body), an answer of up to ``SPILL_OVER`` bytes
+(larger ones are streamed from a spool file the worker wrote, ``kg.server.encoding``) and up to
+``WRITE_HIGH + CHUNK`` unsent bytes, past which the connection is neither read nor written to
+until its client reads. A connection that makes no progress for ``idle_seconds``, answer
+queued or not, is closed.
 """
 from __future__ import annotations
 
 import asyncio
 import codecs
+import collections
 import ipaddress
 import json
 import re
@@ -27,6 +44,8 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from kg.server.encoding import (SPILL_OVER, accepts_gzip, add_vary, claim, discard, encode,
+                                etag_matches)
 from kg.server.formats import GRAPH_TYPES, content_type, negotiate
 from kg.server.pages import (dataset_description, explorer_file, index_page, query_page,
                              service_description, static_file)
@@ -38,6 +57,11 @@ FORM, QUERY, UPDATE = ("application/x-www-form-urlencoded", "application/sparql-
 IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*$")
 BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$")
+FIELD_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+DIGITS = re.compile(r"^[0-9]{1,18}$")
+ABSOLUTE = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://([^/?#]*)([/?].*)?$")
+CHUNK_SIZE = re.compile(rb"^[0-9A-Fa-f]{1,8}$")
+SINGLE = ("host", "content-length", "transfer-encoding")   # headers a request may carry once
 DRAIN_LIMIT = 64 << 20     # read and drop at most this much of an oversized body
 BUSY = b"too many open connections; try again shortly\n"
 TOO_MANY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" \
@@ -54,10 +78,18 @@ SERVER = "cartkg Python/" + sys.version.split()[0]
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 MAX_LINE = 65536            # bytes in the request line or a header line
 MAX_HEADERS = 100
-IDLE_SECONDS = 60           # a client may stay silent this long mid-request or between requests
 EVICT_AFTER = 0.5           # seconds a connection waits on its client before it may be closed for a newer one
 MAX_BLANK = 16              # bytes of line breaks tolerated before a request line
-WRITE_HIGH = 1 << 20        # unsent answer bytes past which a connection is neither read nor answered
+WRITE_HIGH = 256 << 10      # unsent answer bytes past which a connection is neither read nor answered
+CHUNK = 64 << 10            # bytes of a spooled answer written at a time
+LOG_LINE = 256              # characters of a request line the access log keeps
+CORS = {"Access-Control-Allow-Origin": "*",
+        "Access-Control-Expose-Headers": "ETag, X-Result-Truncated, X-Result-Limit, "
+                                         "X-Result-Byte-Limit"}
+PREFLIGHT = {"Access-Control-Allow-Origin": "*",
+             "Access-Control-Allow-Methods": "GET, HEAD, POST",
+             "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match",
+             "Access-Control-Max-Age": "600"}
 LOG_FLUSH_SECONDS = 0.2    # access-log lines are written out at least this often…
 LOG_FLUSH_LINES = 256      # …or as soon as this many are waiting
 
@@ -77,6 +109,17 @@ class Settings:
     long_slots: int | None = None   # jobs in the long lane at once (None: as many as workers)
     client_jobs: int = 64           # jobs one client (address) may have running or waiting
     request_seconds: float = 10.0   # a request's head and body must arrive within this long
+    idle_seconds: float = 60.0      # a connection making no progress this long is closed
+
+
+def memory_bound(settings: Settings) -> int:
+    """Bytes the main process may hold for its clients beyond its baseline, whatever they do:
+    per connection a request head and body, an answer held whole (larger ones stream from a
+    spool file) and the unsent bytes allowed before it stops writing; per worker one reply
+    frame in flight. 64 connections and the defaults: about 110 MB."""
+    per_connection = settings.max_body + 2 * MAX_LINE + SPILL_OVER + WRITE_HIGH + CHUNK
+    frames = (2 * settings.workers + 1) * (SPILL_OVER + MAX_LINE)
+    return settings.max_connections * per_connection + frames
 
 
 class HttpError(Exception):
@@ -219,33 +262,45 @@ class SparqlServer:
         self.loop.call_later(LOG_FLUSH_SECONDS, self._flush_log_soon)
 
     def _sweep(self) -> None:
-        """Close connections silent for IDLE_SECONDS while no job of theirs runs, and answer
-        408 to those whose request has not arrived whole within ``request_seconds``."""
+        """Close connections that made no progress (nothing read, nothing of their answer
+        sent) for ``idle_seconds`` while no job of theirs runs — dropping their unsent bytes —
+        and answer 408 to those whose request has not arrived whole within
+        ``request_seconds``."""
         now = self.loop.time()
         for conn in list(self.connections):
             if conn.exchange is not None:
                 continue
-            if conn.last < now - IDLE_SECONDS:
-                conn.transport.close()
-            elif conn.started is not None and not conn.writing_paused \
+            if conn.last < now - self.settings.idle_seconds:
+                conn.drop()
+            elif conn.started is not None and not conn.writing_paused and not conn.closing \
                     and conn.started < now - self.settings.request_seconds:
                 conn._refuse(408, "the request did not arrive within "
                              f"{self.settings.request_seconds:g} s")
         self.loop.call_later(1, self._sweep)
 
-    def evict(self) -> bool:
-        """Close the connection that has waited longest on its client (a request still
-        arriving, else the longest idle), if that is over EVICT_AFTER seconds, to make room
-        for a new one; False when there is none such."""
-        since = self.loop.time() - EVICT_AFTER
-        waiting = [c for c in self.connections if c.exchange is None and not c.closing
-                   and (c.started if c.started is not None else c.last) < since]
-        if not waiting:
+    def make_room(self, peer: str) -> bool:
+        """Close one connection so that one from ``peer`` can open, at the connection cap;
+        False when none may be closed. A client (address) holding fewer than its share
+        (``max_connections`` over the clients connected, itself included) takes a slot from
+        the client holding the most; otherwise only a connection waiting on its client for
+        EVICT_AFTER seconds may go. Closing or idle connections go first, then slow ones (a
+        request arriving, an answer unread), then — from a client over its share — one with
+        a request being answered."""
+        held = collections.Counter(c.peer for c in self.connections)
+        share = max(1, self.settings.max_connections // len(set(held) | {peer}))
+        if held[peer] < share:
+            hog, most = held.most_common(1)[0]
+            candidates = [c for c in self.connections if c.peer == hog] if most > share \
+                else []
+        else:
+            since = self.loop.time() - EVICT_AFTER
+            candidates = [c for c in self.connections if c.closing or c.exchange is None
+                          and (c.started if c.started is not None else c.last) < since]
+        if not candidates:
             return False
-        oldest = min(waiting, key=lambda c: (c.started is None, c.started or c.last))
-        oldest.closing = True
-        oldest.transport.abort()
-        self.connections.discard(oldest)
+        victim = min(candidates, key=lambda c: (c.state(), c.last))
+        victim.drop()
+        self.connections.discard(victim)
         return True
 
     def shutdown(self) -> None:
@@ -263,7 +318,8 @@ class SparqlServer:
 
 class Connection(asyncio.Protocol):
     """One client connection: reads requests one at a time (a pipelined request waits for
-    the answer to the one before) and writes each answer in one piece."""
+    the answer to the one before) and writes each answer in one piece, or a spooled one in
+    CHUNKs as the client reads."""
 
     def __init__(self, server: SparqlServer):
         self.server = server
@@ -271,28 +327,51 @@ class Connection(asyncio.Protocol):
         self.exchange: Exchange | None = None     # the request being answered
         self.discard = 0                          # bytes of a refused body still to drop
         self.continued = False                    # "100 Continue" sent for this request
+        self.chunked: ChunkedBody | None = None   # the chunked body arriving
         self.closing = False
         self.last = 0.0
         self.started = None                       # when the request arriving began to
         self.writing_paused = False               # over WRITE_HIGH bytes wait to be sent
+        self.outgoing = None                      # the spool file of the answer being sent
+        self.close_after = False                  # …and whether to close once it is sent
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if peer else "-"
+        self.last = self.server.loop.time()
         if len(self.server.connections) >= self.server.settings.max_connections \
-                and not self.server.evict():
+                and not self.server.make_room(self.peer):
             transport.write(TOO_MANY)
             transport.close()
             self.closing = True
             return
         transport.set_write_buffer_limits(high=WRITE_HIGH)
         self.server.connections.add(self)
-        self.last = self.server.loop.time()
-        peer = transport.get_extra_info("peername")
-        self.peer = peer[0] if peer else "-"
+
+    def state(self) -> int:
+        """0 closing or idle, 1 slow (a request arriving, an answer unsent), 2 answering."""
+        if self.closing:
+            return 0
+        if self.exchange is not None:
+            return 2
+        slow = self.started is not None or self.outgoing is not None or self.writing_paused
+        return 1 if slow else 0
+
+    def drop(self) -> None:
+        """Close now, dropping whatever is unsent."""
+        self.closing = True
+        if self.outgoing is not None or self.transport.get_write_buffer_size():
+            self.transport.abort()
+        else:
+            self.transport.close()
 
     def connection_lost(self, exc) -> None:
         self.closing = True
         self.server.connections.discard(self)
+        if self.outgoing is not None:
+            self.outgoing.close()
+            self.outgoing = None
 
     def pause_writing(self) -> None:
         """The client reads slower than it asks: stop reading and answering until it catches
@@ -302,9 +381,25 @@ class Connection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.writing_paused = False
+        self.last = self.server.loop.time()
         if not self.closing:
-            self.transport.resume_reading()
-            self._next()
+            self._pump()
+            if self.outgoing is None and not self.closing:
+                self.transport.resume_reading()
+                self._next()
+
+    def _pump(self) -> None:
+        """Write the spooled answer on while the client keeps up; close or go on to the next
+        request once it is all sent."""
+        while self.outgoing is not None and not self.writing_paused and not self.closing:
+            chunk = self.outgoing.read(CHUNK)
+            if not chunk:
+                self.outgoing.close()
+                self.outgoing = None
+                self._sent(self.close_after)
+                return
+            self.last = self.server.loop.time()
+            self.transport.write(chunk)
 
     def data_received(self, data: bytes) -> None:
         if self.closing:
@@ -317,15 +412,15 @@ class Connection(asyncio.Protocol):
             self.discard -= dropped
             data = data[dropped:]
         self.buf += data
-        if self.exchange is None:
+        if self.exchange is None and self.outgoing is None:
             self._next()
         elif len(self.buf) > self.server.settings.max_body + MAX_LINE:
             self.transport.pause_reading()
 
     def _next(self) -> None:
         """Answer the complete requests in the buffer, one after the other."""
-        while self.exchange is None and not self.closing and self.buf \
-                and not self.writing_paused:
+        while self.exchange is None and self.outgoing is None and not self.closing \
+                and self.buf and not self.writing_paused:
             request = self._request()
             if request is None:
                 return
@@ -352,13 +447,18 @@ class Connection(asyncio.Protocol):
                 outcome = ex.error(error)
         except Exception as error:  # a bug must still answer, and the server go on
             outcome = ex.crashed(error)
-        if not self.closing:
-            self._send(outcome)
-            self._next()
+        if reply is not None and reply is not outcome:
+            discard(reply)
+        if self.closing:
+            discard(outcome)
+            return
+        self._send(outcome)
+        self._next()
 
     def _request(self):
-        """``(method, target, request line, headers, body, close)`` of the next whole request
-        in the buffer, None until it has all arrived; answers a malformed one with a 4xx/5xx."""
+        """``(method, target, request line, headers, body, close, minor version)`` of the next
+        whole request in the buffer, None until it has all arrived; answers a malformed one
+        with a 4xx/5xx."""
         buf = self.buf
         if buf[:1] in (b"\r", b"\n"):           # line breaks before a request line: a few
             blank = len(buf) - len(buf.lstrip(b"\r\n"))
@@ -372,60 +472,122 @@ class Connection(asyncio.Protocol):
             if len(buf) > MAX_LINE * 2:
                 self._refuse(431 if b"\n" in buf else 414, "request head too long")
             return None
-        lines = buf[:end].decode("latin-1").splitlines()
+        lines = [line.removesuffix("\r") for line in buf[:end].decode("latin-1").split("\n")]
         words = lines[0].split()
         if len(lines[0]) > MAX_LINE:
             return self._refuse(414, "request line too long")
         if len(words) != 3 or not words[2].startswith("HTTP/"):
-            return self._refuse(400, f"bad request syntax ({lines[0]!r})")
+            return self._refuse(400, f"bad request syntax ({lines[0][:LOG_LINE]!r})")
         try:
             major, minor = (int(n) for n in words[2][5:].split("."))
         except ValueError:
-            return self._refuse(400, f"bad request version ({words[2]!r})")
+            return self._refuse(400, f"bad request version ({words[2][:20]!r})")
         if major != 1:
             return self._refuse(505 if major > 1 else 400,
                                 f"invalid HTTP version ({words[2][5:]})")
         if len(lines) > MAX_HEADERS + 1:
             return self._refuse(431, "too many headers")
-        headers: dict[str, str] = {}
-        name = None
-        for line in lines[1:]:
-            if len(line) > MAX_LINE:
-                return self._refuse(431, "header line too long")
-            if line[:1] in (" ", "\t") and name:          # an obsolete folded line
-                headers[name] += " " + line.strip()
-                continue
-            key, colon, value = line.partition(":")
-            if not colon:
-                return self._refuse(400, f"malformed header line ({line!r})")
-            name = key.strip().lower()
-            headers.setdefault(name, value.strip())
-        length = None
-        if "transfer-encoding" not in headers:
-            try:
-                length = int(headers.get("content-length") or 0)
-            except ValueError:
-                pass
-        if length is not None and not 0 <= length <= self.server.settings.max_body:
-            length = None                                  # not read: the handler refuses it
-        whole = end + sep + (length or 0)
-        if len(buf) < whole:
-            if headers.get("expect", "").lower() == "100-continue" and minor >= 1 \
-                    and not self.continued:
-                self.continued = True
-                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        headers = self._headers(lines[1:])
+        if headers is None:
             return None
-        self.continued = False
-        body = None if length is None else bytes(buf[end + sep:whole])
+        target = self._target(words[0], words[1], headers)
+        if target is None:
+            return None
+        body_start = end + sep
+        if "transfer-encoding" in headers:
+            whole = self._chunked_end(headers, body_start, minor)
+            if whole is None:
+                return self._continue(headers, minor)
+            body = b"".join(self.chunked.parts)
+        else:
+            length = headers.get("content-length") or "0"
+            if not DIGITS.match(length):
+                return self._refuse(400, f"Content-Length must be a number of bytes, not "
+                                    f"{length[:40]!r}")
+            length = int(length)
+            if length > self.server.settings.max_body:
+                length = None                          # not read: the handler refuses it
+            whole = body_start + (length or 0)
+            if len(buf) < whole:
+                return self._continue(headers, minor)
+            body = None if length is None else bytes(buf[body_start:whole])
+        self.continued, self.chunked = False, None
         del buf[:whole]
         self.started = self.server.loop.time() if buf else None
         close = headers.get("connection", "").lower()
         close = close == "close" if minor >= 1 else close != "keep-alive"
-        return words[0], words[1], lines[0], headers, body, close
+        return words[0], target, lines[0], headers, body, close, minor
+
+    def _headers(self, lines: list[str]) -> dict[str, str] | None:
+        """The header fields by lower-case name (repeated ones joined with ", "); None, after
+        answering 400/431, when a line is malformed or a field that may come once repeats."""
+        headers: dict[str, str] = {}
+        name = None
+        for line in lines:
+            if len(line) > MAX_LINE:
+                return self._refuse(431, "header line too long")
+            if "\r" in line:
+                return self._refuse(400, "a header line holds a bare carriage return")
+            if line[:1] in (" ", "\t") and name:          # an obsolete folded line
+                headers[name] += " " + line.strip()
+                continue
+            key, colon, value = line.partition(":")
+            if not colon or not FIELD_NAME.match(key):
+                return self._refuse(400, f"malformed header line ({line[:LOG_LINE]!r})")
+            name, value = key.lower(), value.strip()
+            if name not in headers:
+                headers[name] = value
+            elif name in SINGLE and (name != "content-length" or headers[name] != value):
+                return self._refuse(400, f"the request has more than one {key} header; send "
+                                    "one")
+            elif name not in SINGLE:
+                headers[name] += ", " + value
+        return headers
+
+    def _target(self, method: str, target: str, headers: dict[str, str]) -> str | None:
+        """The path (origin-form) of a request target; an absolute http URL's host replaces
+        the Host header (RFC 9112 §3.2.2); None, after answering 400, for any other form (or
+        ``*`` with another method than OPTIONS)."""
+        if target.startswith("/") or target == "*" and method == "OPTIONS":
+            return target
+        absolute = ABSOLUTE.match(target)
+        if absolute is None or "@" in absolute.group(1) or not absolute.group(1):
+            return self._refuse(400, "the request target must be a path (/…) or an absolute "
+                                f"http URL, not {target[:LOG_LINE]!r}")
+        headers["host"] = absolute.group(1)
+        path = absolute.group(2) or "/"
+        return path if path.startswith("/") else "/" + path
+
+    def _chunked_end(self, headers: dict[str, str], start: int, minor: int) -> int | None:
+        """Where a chunked body starting at ``start`` ends in the buffer, None until it has
+        all arrived (or after answering 400/413/501)."""
+        coding = headers["transfer-encoding"].lower()
+        if "content-length" in headers or minor < 1 or coding != "chunked":
+            status = 501 if coding != "chunked" and "content-length" not in headers else 400
+            self._refuse(status, "a request body must come with either a Content-Length or "
+                         "Transfer-Encoding: chunked (HTTP/1.1), not "
+                         f"{headers['transfer-encoding'][:40]!r}" +
+                         (" and a Content-Length" if "content-length" in headers else ""))
+            return None
+        if self.chunked is None:
+            self.chunked = ChunkedBody(start, self.server.settings.max_body)
+        try:
+            return self.chunked.feed(self.buf)
+        except HttpError as exc:
+            self._refuse(exc.status, str(exc))
+            return None
+
+    def _continue(self, headers: dict[str, str], minor: int) -> None:
+        """While a body is awaited: "100 Continue" once, when the client asked for it."""
+        if headers.get("expect", "").lower() == "100-continue" and minor >= 1 \
+                and not self.continued and not self.closing:
+            self.continued = True
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        return None
 
     def _refuse(self, status: int, message: str) -> None:
         """Answer a request that cannot be parsed, and close the connection."""
-        self.exchange = Exchange(self, "", "", "", {}, None, True)
+        self.exchange = Exchange(self, "", "", "", {}, None, True, 1)
         self._send(Reply.text(status, message))
         return None
 
@@ -437,27 +599,107 @@ class Connection(asyncio.Protocol):
             del self.buf[:dropped]
             self.discard -= dropped
         close = ex.close or not ex.body_read
+        reply = encode(reply, ex.gzip)
+        stream = claim(reply)
+        headers = reply.headers
+        status = reply.status
+        if status == 200 and ex.method in ("GET", "HEAD") and \
+                etag_matches(ex.headers.get("if-none-match"), headers.get("ETag")):
+            status, stream = 304, None
+        if ex.cors:
+            headers.update(CORS)
         out = [b"HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n" % (
-            reply.status, STATUS_PHRASES.get(reply.status, b""), SERVER.encode(),
+            status, STATUS_PHRASES.get(status, b""), SERVER.encode(),
             self.server.date().encode())]
-        if reply.content_type:
-            out.append(b"Content-Type: %s\r\n" % reply.content_type.encode("latin-1"))
-        out.append(b"Content-Length: %d\r\nX-Content-Type-Options: nosniff\r\n" %
-                   len(reply.body))
-        for key, value in reply.headers.items():
-            out.append(f"{key}: {value}\r\n".encode("latin-1"))
+        if status not in (204, 304):
+            if reply.content_type:
+                out.append(b"Content-Type: %s\r\n" % reply.content_type.encode("latin-1"))
+            out.append(b"Content-Length: %d\r\n" % reply.size)
+        out.append(b"X-Content-Type-Options: nosniff\r\n")
+        for key, value in headers.items():
+            if status != 304 or key not in ("Content-Encoding",):
+                out.append(f"{key}: {value}\r\n".encode("latin-1"))
         out.append(b"Connection: close\r\n\r\n" if close else b"\r\n")
-        if ex.method != "HEAD":
+        if ex.method == "HEAD" or status in (204, 304):
+            stream = None
+        elif stream is None:
             out.append(reply.body)
+        self.last = self.server.loop.time()
         self.transport.write(b"".join(out))
         if self.server.settings.verbose:
-            self.server.log_request(
-                f"[serve] {self.peer} \"{printable(ex.requestline)}\" {reply.status} -\n")
+            self.server.log_request(f"[serve] {self.peer} \"{log_line(ex.requestline)}\" "
+                                    f"{status} -\n")
+        if stream is not None:
+            self.outgoing, self.close_after = stream, close
+            self._pump()
+        else:
+            self._sent(close)
+
+    def _sent(self, close: bool) -> None:
+        """An answer has been handed to the transport whole: close, or read on."""
         if close:
             self.closing = True
             self.transport.close()
         elif not self.writing_paused:
             self.transport.resume_reading()
+
+
+class ChunkedBody:
+    r"""A chunked request body (RFC 9112 §7.1) decoded as it arrives, from ``start`` in the
+    connection's buffer; chunk extensions and trailer fields are read and dropped.
+
+    >>> body = ChunkedBody(0, 100)
+    >>> body.feed(bytearray(b"4\r\nASK \r\n2;x=y\r\n{}\r\n0\r\nX-T: 1\r\n\r\nNEXT")), body.parts
+    (33, [b'ASK ', b'{}'])
+    """
+
+    def __init__(self, start: int, limit: int):
+        self.start, self.pos, self.limit = start, start, limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.trailers = False
+
+    def feed(self, buf: bytearray) -> int | None:
+        """Where the body ends in ``buf``, None until it has all arrived; HttpError (400, 413)
+        when it is malformed or over ``limit`` bytes."""
+        while True:
+            eol = buf.find(b"\n", self.pos)
+            if eol < 0 or eol - self.pos > MAX_LINE:
+                if len(buf) - self.pos > MAX_LINE:
+                    raise HttpError(400, "a chunk-size or trailer line is too long")
+                return None
+            line = bytes(buf[self.pos:eol]).removesuffix(b"\r")
+            if self.trailers:
+                self.pos = eol + 1
+                if not line:
+                    return self.pos
+                continue
+            size_text = line.split(b";", 1)[0].strip()
+            if not CHUNK_SIZE.match(size_text):
+                raise HttpError(400, f"malformed chunk size {size_text[:20]!r}")
+            size = int(size_text, 16)
+            if self.size + size > self.limit or eol - self.start > 2 * self.limit + MAX_LINE:
+                raise HttpError(413, f"the request body is over the limit of {self.limit} "
+                                "bytes")
+            if size == 0:
+                self.trailers, self.pos = True, eol + 1
+                continue
+            data_end = eol + 1 + size
+            tail = bytes(buf[data_end:data_end + 2])
+            if tail in (b"", b"\r"):
+                return None
+            if not tail.startswith((b"\r\n", b"\n")):
+                raise HttpError(400, "a chunk is longer than its size says")
+            self.parts.append(bytes(buf[eol + 1:data_end]))
+            self.size += size
+            self.pos = data_end + (2 if tail.startswith(b"\r\n") else 1)
+
+
+def log_line(text: str) -> str:
+    """A request line for the access log: printable, cut at LOG_LINE characters."""
+    if len(text) <= LOG_LINE:
+        return printable(text)
+    return printable(text[:LOG_LINE]) + f"…(+{len(text) - LOG_LINE} characters)"
 
 
 def printable(text: str) -> str:
@@ -479,14 +721,16 @@ class Exchange:
     """One request and the checks and choices that turn it into a reply (or a job)."""
 
     def __init__(self, conn: Connection, method: str, target: str, requestline: str,
-                 headers: dict[str, str], body: bytes | None, close: bool):
+                 headers: dict[str, str], body: bytes | None, close: bool, minor: int):
         self.conn, self.server = conn, conn.server
         self.method, self.requestline, self.headers = method, requestline, headers
         self.path = "/" + target.lstrip("/") if target.startswith("//") else target
-        self.body, self.close = body, close
+        self.body, self.close, self.minor = body, close, minor
         self.body_read = body is not None     # else the connection closes after the reply
         self.drain = 0
         self.url = urlsplit(self.path)
+        self.gzip = accepts_gzip(headers.get("accept-encoding"))
+        self.cors = False                     # a read-only answer any web page may read
 
     # --- dispatch -------------------------------------------------------------------------
     def dispatch(self):
@@ -496,12 +740,18 @@ class Exchange:
             self.close = True
             raise HttpError(501, f"unsupported method ({method!r})")
         try:
+            if self.minor >= 1 and "host" not in self.headers:
+                raise HttpError(400, "an HTTP/1.1 request needs a Host header")
+            if self.headers.get("host") and not HOST.match(self.headers["host"]):
+                raise HttpError(400, f"invalid Host header {self.headers['host'][:80]!r}")
             local = self.server.local_hosts
             if local is not None and host_name(self.headers.get("host") or "localhost") \
                     not in local:
                 raise HttpError(403, f"this server answers requests for {', '.join(sorted(local))}"
                                 f", not {self.headers.get('host')!r}")
-            if url.path in ("/sparql", "/sparql/"):
+            if method == "OPTIONS":
+                reply = self._options(url)
+            elif url.path in ("/sparql", "/sparql/"):
                 reply = self._sparql(method, url)
             elif method not in ("GET", "HEAD"):
                 raise HttpError(405, f"{method} is not allowed here", {"Allow": "GET, HEAD"})
@@ -509,7 +759,8 @@ class Exchange:
                 reply = self._page()
             elif url.path == "/.well-known/void":
                 reply = self._void()
-            elif url.path == "/api" or url.path.startswith("/api/"):
+            elif self._is_api(url):
+                self.cors = not self.server.settings.allow_update
                 reply = self._api(url)
             elif url.path.startswith("/curate/"):   # the curation review page (pages.py)
                 reply = self._run({"op": "curate", "source": unquote(url.path[8:]),
@@ -524,7 +775,7 @@ class Exchange:
 
     def finished(self, reply: Reply) -> Reply:
         if self.url.path.startswith("/sparql"):
-            reply.headers.setdefault("Vary", "Accept")
+            add_vary(reply.headers, "Accept")
         if reply.content_type.startswith("text/html"):
             explorer = self.url.path not in ("/query", "/sparql", "/sparql/")
             reply.headers.setdefault("Content-Security-Policy",
@@ -548,26 +799,20 @@ class Exchange:
 
     # --- request bodies -------------------------------------------------------------------
     def _body(self) -> bytes:
-        """The body, read in full before dispatch when it has a Content-Length within the
-        cap; a larger one is refused (and dropped as it arrives, up to DRAIN_LIMIT)."""
-        if self.headers.get("transfer-encoding"):
-            raise HttpError(411, "send the body with a Content-Length, not chunked")
-        try:
-            length = int(self.headers.get("content-length") or 0)
-        except ValueError:
-            raise HttpError(400, "Content-Length is not a number") from None
-        cap = self.server.settings.max_body
-        if length > cap:
-            if length <= DRAIN_LIMIT:      # drop it so the client sees the answer
-                self.drain, self.body_read = length, True
-            raise HttpError(413, f"the request body is {length} bytes; the limit is {cap}")
-        return self.body or b""
+        """The body, read in full before dispatch (chunked, or with a Content-Length within
+        the cap); a larger one is refused (and dropped as it arrives, up to DRAIN_LIMIT)."""
+        if self.body is not None:
+            return self.body
+        length, cap = int(self.headers["content-length"]), self.server.settings.max_body
+        if length <= DRAIN_LIMIT:          # drop it so the client sees the answer
+            self.drain, self.body_read = length, True
+        raise HttpError(413, f"the request body is {length} bytes; the limit is {cap}")
 
     # --- SPARQL protocol ------------------------------------------------------------------
     def _sparql(self, method: str, url) -> Reply:
-        if method not in ("GET", "POST"):
+        if method not in ("GET", "HEAD", "POST"):
             raise HttpError(405, f"{method} is not part of the SPARQL protocol; use GET or "
-                            "POST", {"Allow": "GET, POST"})
+                            "POST", {"Allow": "GET, HEAD, POST, OPTIONS"})
         pairs = _pairs(url.query, "query string")
         if method == "POST":
             pairs += self._posted()
@@ -576,6 +821,7 @@ class Exchange:
             raise HttpError(400, "a request carries either a query or an update, not both")
         if update is not None:
             return self._update(method, update, pairs)
+        self.cors = not self.server.settings.allow_update
         if query is None:
             if method == "POST":
                 raise HttpError(400, "the request has no query")
@@ -619,7 +865,21 @@ class Exchange:
 
     def _run(self, job: dict, then=None) -> Pending:
         """The job for the worker pool; ``then`` makes the reply from a 200 answer."""
+        job["gzip"] = self.gzip
         return Pending(job, then)
+
+    def _is_api(self, url) -> bool:
+        return url.path == "/api" or url.path.startswith("/api/")
+
+    def _options(self, url) -> Reply:
+        """OPTIONS: the methods allowed; on a read-only server, for /sparql and the API, a
+        CORS preflight that lets any origin send queries (without credentials)."""
+        query = url.path in ("/sparql", "/sparql/")
+        reply = Reply(204, headers={"Allow": "GET, HEAD, POST, OPTIONS" if query
+                                    else "GET, HEAD, OPTIONS"})
+        if (query or self._is_api(url)) and not self.server.settings.allow_update:
+            reply.headers.update(PREFLIGHT)
+        return reply
 
     def ran(self, reply: Reply | None, exc: Exception | None) -> Reply:
         """The worker's reply, or the HttpError its failure (``exc``) is answered with."""

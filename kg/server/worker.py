@@ -4,8 +4,9 @@ The server runs every query, update and question-API call in such a process so t
 running past its time limit can be stopped for real (the process is killed and replaced).
 Run as ``python -m kg.server.worker FD``: the jobs arrive as ``Frames`` (length-prefixed
 pickles) over the stream socket on file descriptor FD, first ``(StoreSpec, writable,
-max_rows, memory_limit, max_bytes)``, then one job at a time, each answered with a ``Reply``
-(status, content type, body and extra headers). The process's address space is capped at
+max_rows, memory_limit, max_bytes, spool)``, then one job at a time, each answered with a
+``Reply`` (status, content type, body and extra headers; compressed and tagged as the job
+asks, and a large body written to a file in the ``spool`` folder, ``kg.server.encoding``). The process's address space is capped at
 ``memory_limit`` bytes, an answer stops at ``max_rows`` rows or about ``max_bytes`` bytes
 (``X-Result-Truncated: true``), and the process has no network (``kg.server.sandbox``).
 """
@@ -19,6 +20,7 @@ import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
+from kg.server.encoding import encode, spill
 from kg.server.formats import (GRAPH_TYPES, NATIVE_RESULTS, RESULT_FORMATS, RESULT_TYPES,
                                content_type, negotiate, serialize_graph)
 from kg.server.policy import PolicyError, add_using, check_query, check_update
@@ -58,10 +60,17 @@ class StoreSpec:
 
 @dataclass
 class Reply:
+    """An answer; a large one's body is in the spool ``file`` (``length`` bytes) instead."""
     status: int
     content_type: str = ""
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    file: str | None = None
+    length: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.length if self.file else len(self.body)
 
     @classmethod
     def text(cls, status: int, message: str) -> "Reply":
@@ -309,9 +318,17 @@ class Worker:
         return Reply.json(200, examples)
 
 
+PR_SET_PDEATHSIG = 1
+
+
 def main(argv: list[str]) -> int:
+    # in a process group of its own (Ctrl+C reaches only the server), so it ends with the
+    # server even when the server is killed outright
+    import ctypes
+    import signal
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     conn = Frames(socket.socket(fileno=int(argv[1])))
-    spec, writable, max_rows, memory_limit, max_bytes = conn.recv()
+    spec, writable, max_rows, memory_limit, max_bytes, spool = conn.recv()
     isolation = isolate_network()
     if memory_limit:    # past it an allocation fails and the process ends: the query stops
         import resource
@@ -329,6 +346,8 @@ def main(argv: list[str]) -> int:
             return 0
         try:
             reply = worker.handle(job)
+            if job["op"] in ("query", "api"):
+                reply = spill(encode(reply, job.get("gzip", False)), spool)
         except Exception as exc:  # an unexpected failure answers 500, the worker goes on
             reply = Reply.text(500, f"internal error: {type(exc).__name__}: {exc}")
         try:

@@ -267,16 +267,18 @@ class OxigraphStore:
         return Term.literal(t.value, t.datatype.value if t.datatype else None)
 
     def query(self, sparql: str, bindings: dict[str, Term] | None = None) -> Result:
-        import pyoxigraph as ox
         try:
             # A VALUES block of serialised terms at the head of WHERE: Oxigraph joins it
             # first, where `substitutions` are applied after the join (5-11x slower).
-            res = self._store.query(query_text(sparql, bindings))
+            return self._result(self._store.query(query_text(sparql, bindings)))
         except SyntaxError as exc:
             raise QueryError("SPARQL syntax error: "
                              + user_position(str(exc), sparql, bindings)) from exc
-        except (OSError, RuntimeError, ValueError) as exc:
+        except (OSError, RuntimeError, ValueError) as exc:   # also while the rows are read
             raise QueryError(f"SPARQL evaluation failed: {exc}") from exc
+
+    def _result(self, res) -> Result:
+        import pyoxigraph as ox
         if isinstance(res, (bool, ox.QueryBoolean)):
             return Result("ask", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):

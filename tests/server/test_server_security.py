@@ -8,6 +8,7 @@ pipelining and a huge row, line-break floods, slowloris, runaway queries, and th
 """
 from __future__ import annotations
 
+import collections
 import http.client
 import http.server
 import json
@@ -189,7 +190,7 @@ def _worker_without_the_parser_check(canary: Canary, sandbox: bool):
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     theirs.close()
     frames = Frames(ours)
-    frames.send((StoreSpec(), False, 100, 0, 1 << 20))
+    frames.send((StoreSpec(), False, 100, 0, 1 << 20, None))
     return proc, ours, frames
 
 
@@ -256,15 +257,14 @@ def _rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-@pytest.fixture(scope="module")
-def served(built_project, tmp_path_factory):
-    """``cartkg serve`` as its own process (so its memory can be read), and its base URL."""
+def _serve_process(built_project, *options: str, new_session: bool = False):
+    """``cartkg serve OPTIONS`` as its own process, answering; ``(process, base URL)``."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port),
-                             "--timeout", "20", "--max-bytes", "8", "--workers", "2"],
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), *options],
                             cwd=REPO, stderr=subprocess.PIPE, text=True,
+                            start_new_session=new_session,
                             env={**os.environ, "CARTKG_HOME": str(built_project),
                                  "PYTHONPATH": str(REPO)})
     base = f"http://127.0.0.1:{port}"
@@ -274,10 +274,23 @@ def served(built_project, tmp_path_factory):
                 break
         except OSError:
             time.sleep(0.2)
-    yield proc, base
+    return proc, base
+
+
+def _stopped(proc) -> str:
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert "network" in err and "cut off by" in err, err[-2000:]
+    return err
+
+
+@pytest.fixture(scope="module")
+def served(built_project):
+    """``cartkg serve`` as its own process (so its memory can be read), and its base URL."""
+    proc, base = _serve_process(built_project, "--timeout", "20", "--max-bytes", "8",
+                                "--workers", "2")
+    yield proc, base
+    _stopped(proc)
 
 
 def test_pipelined_requests_from_a_client_that_never_reads_keep_memory_bounded(served):
@@ -566,6 +579,17 @@ def test_query_page_links_only_web_iris(server, browser):
     assert not errors, errors
 
 
+def _values_kept(url: str) -> int:
+    """How many values <http://e/s> <http://e/p> has, once a replacement worker answers."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { <http://e/s> <http://e/p> ?o }"
+    for _ in range(100):
+        status, _, body = ask(url, count)
+        if status == 200:
+            break
+        time.sleep(0.2)
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
 def test_update_log_is_bounded_and_a_replacement_keeps_every_update():
     from kg.server.pool import UPDATE_LOG_MAX
     with start(StoreSpec(), settings=Settings(allow_update=True, timeout=3)) as srv:
@@ -577,11 +601,221 @@ def test_update_log_is_bounded_and_a_replacement_keeps_every_update():
         assert len(srv.httpd.pool._updates) <= UPDATE_LOG_MAX
         runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
         assert ask(srv.url, runaway)[0] == 503             # the worker is killed and replaced
-        count = "SELECT (COUNT(*) AS ?n) WHERE { <http://e/s> <http://e/p> ?o }"
-        for _ in range(100):
-            status, _, body = ask(srv.url, count)
-            if status == 200:
-                break
-            time.sleep(0.2)
-        n = json.loads(body)["results"]["bindings"][0]["n"]["value"]
-        assert int(n) == 3 * UPDATE_LOG_MAX + 5
+        assert _values_kept(srv.url) == 3 * UPDATE_LOG_MAX + 5
+
+
+# --- issue 27: operator chains, connection shares, memory, HTTP/1.1 ---------------------------
+CHAINS = ["SELECT (1" + "+1" * 9999 + " AS ?x) WHERE {}",
+          "SELECT * WHERE { FILTER(true" + "||true" * 10000 + ") }",
+          "SELECT * WHERE { FILTER(true" + "&&true" * 10000 + ") }",
+          "SELECT * WHERE { ?s <http://e/p> ?o" + ";<http://e/p> ?o" * 10000 + " }",
+          "SELECT * WHERE { ?s <http://e/p>" + "/<http://e/p>" * 10000 + " ?o }",
+          "SELECT * WHERE { ?s <http://e/p>" + "|<http://e/p>" * 10000 + " ?o }",
+          "SELECT * WHERE " + "{" * 2500 + "}" * 2500]
+
+
+def _worker_pids(running) -> set[int]:
+    return {w.proc.pid for w in running.httpd.pool._live}
+
+
+def test_operator_chains_get_400_before_the_engine_and_no_worker_dies(writable):
+    """The probe's 20 KB GET (10,000 '+' terms) and its kin, on a server that accepts updates
+    (where a dead worker would mean replaying the update log): 400 at once, same workers."""
+    assert request(writable.url, "POST", "/sparql", {"Content-Type": "application/sparql-update"},
+                   b"INSERT DATA { <http://e/s> <http://e/p> 1 }")[0] == 204
+    workers = _worker_pids(writable)
+    for query in CHAINS:
+        started = time.monotonic()
+        target = "/sparql?" + urlencode({"query": query})
+        status, _, body = request(writable.url, "GET", target) if len(target) < 60000 \
+            else ask(writable.url, query)
+        assert status == 400 and b"too deeply" in body, (status, body[:300])
+        assert time.monotonic() - started < 5
+    assert _worker_pids(writable) == workers
+    status, _, body = ask(writable.url, "ASK { <http://e/s> <http://e/p> 1 }")
+    assert status == 200 and json.loads(body)["boolean"] is True
+
+
+def test_ctrl_c_stops_serve_cleanly(built_project):
+    """Ctrl+C in a terminal sends SIGINT to the whole process group (server and workers): the
+    server stops its workers and exits 0, and nothing prints a traceback."""
+    proc, base = _serve_process(built_project, new_session=True)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert "[serve] stopped" in err
+
+
+MODERATE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?r }"
+
+
+def _hog(url: str, stop: threading.Event, statuses: list, fresh: bool) -> None:
+    """One of the probe's 64 connections from 127.0.0.1 asking MODERATE in a loop (on one
+    keep-alive connection, or a new connection per request), reconnecting when closed."""
+    u = urlsplit(url)
+    conn = None
+    while not stop.is_set():
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+            conn.request("POST", "/sparql", MODERATE, {"Content-Type": "application/sparql-query"})
+            resp = conn.getresponse()
+            resp.read()
+            statuses.append(resp.status)
+            if fresh or resp.status != 200:
+                conn.close()
+                conn = None
+        except (OSError, http.client.HTTPException):
+            statuses.append("closed")
+            if conn is not None:
+                conn.close()
+            conn = None
+    if conn is not None:
+        conn.close()
+
+
+def _other_client(url: str, n: int) -> list:
+    """``n`` requests from 127.0.0.2, a new connection each: a query and the home page."""
+    u = urlsplit(url)
+    out = []
+    for i in range(n):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30,
+                                          source_address=("127.0.0.2", 0))
+        try:
+            if i % 2:
+                conn.request("GET", "/")
+            else:
+                conn.request("POST", "/sparql", "ASK { ?s ?p ?o }",
+                             {"Content-Type": "application/sparql-query"})
+            resp = conn.getresponse()
+            out.append((resp.status, resp.read()[:80]))
+        except (OSError, http.client.HTTPException) as exc:     # e.g. a 503 and close
+            out.append(("failed", repr(exc)))
+        finally:
+            conn.close()
+    return out
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["keep-alive", "new-connection-each"])
+def test_one_address_holding_every_slot_leaves_another_answered(built_project, fresh):
+    """64 connections from 127.0.0.1 looping a moderate query (the probe's attack; on one
+    connection each, or a new one per request) against a cap of 64: every request from
+    127.0.0.2 — queries and the home page, a new connection each — is answered 200."""
+    paths = project_paths(built_project)
+    with start(store_spec(None, paths), settings=Settings(timeout=10, workers=2),
+               paths=paths) as srv:
+        stop, statuses = threading.Event(), []
+        hogs = [threading.Thread(target=_hog, args=(srv.url, stop, statuses, fresh))
+                for _ in range(64)]
+        for t in hogs:
+            t.start()
+        try:
+            time.sleep(2)
+            answers = _other_client(srv.url, 30)
+        finally:
+            stop.set()
+            for t in hogs:
+                t.join(60)
+        print(f"\nthe 64 looping connections got {len(statuses)} answers: "
+              f"{sorted(collections.Counter(map(str, statuses)).items())}")
+        assert [s for s, _ in answers] == [200] * 30, answers
+        assert statuses.count(200) > 64
+
+
+def _doubling(n: int) -> str:
+    """A query whose one answer is a 16 B × 2^n literal (2^18: 4 MB)."""
+    binds = "BIND('xxxxxxxxxxxxxxxx' AS ?v0) " + " ".join(
+        f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(n))
+    return f"SELECT ?v{n} WHERE {{ {binds} }}"
+
+
+def _never_reading(base: str, query: str, n: int) -> list[socket.socket]:
+    """``n`` connections that each ask ``query`` as CSV and never read."""
+    u = urlsplit(base)
+    head = (f"GET /sparql?{urlencode({'query': query})} HTTP/1.1\r\nHost: localhost\r\n"
+            "Accept: text/csv\r\n\r\n").encode()
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect((u.hostname, u.port))
+        s.sendall(head)
+        socks.append(s)
+    return socks
+
+
+def test_clients_that_never_read_large_answers_keep_memory_under_the_bound(built_project):
+    """The probe's 60 connections asking for a large CSV (8 MB each here) and never reading:
+    the main process of a server with the default settings stays under its documented bound
+    (kg.server.protocol.memory_bound), keeps answering others, and is back near where it
+    began once they have gone."""
+    from kg.server.protocol import memory_bound
+    proc, base = _serve_process(built_project)
+    try:
+        bound_mb = memory_bound(Settings()) / (1 << 20)
+        before = peak = _rss_mb(proc.pid)
+        socks = _never_reading(base, _doubling(19), 60)
+        try:
+            stop = time.monotonic() + 20
+            while time.monotonic() < stop:
+                peak = max(peak, _rss_mb(proc.pid))
+                time.sleep(0.1)
+            other = _other_client(base, 2)
+        finally:
+            for s in socks:
+                s.close()
+        time.sleep(3)
+        after = _rss_mb(proc.pid)
+    finally:
+        _stopped(proc)
+    print(f"\nmain process: {before:.0f} MB before, {peak:.0f} MB at the peak, {after:.0f} MB after"
+          f" (bound {bound_mb:.0f} MB above the start)")
+    assert peak - before < bound_mb, f"main process grew {peak - before:.0f} MB"
+    assert after - before < 30, f"{after - before:.0f} MB not returned"
+    assert [status for status, _ in other] == [200, 200], other
+
+
+def test_a_connection_with_an_unread_answer_still_obeys_the_idle_limit():
+    """A client that asks for a 4 MB answer and reads none of it is closed after
+    ``idle_seconds`` like any silent client: reading later gets a part, then the end."""
+    with start(StoreSpec(), settings=Settings(idle_seconds=2, workers=1)) as srv:
+        s = _never_reading(srv.url, _doubling(18), 1)[0]
+        time.sleep(5)
+        got = 0
+        s.settimeout(5)
+        try:
+            while chunk := s.recv(65536):
+                got += len(chunk)
+        except ConnectionResetError:
+            pass
+        finally:
+            s.close()
+        assert 0 < got < 4 << 20, got
+        assert ask(srv.url)[0] == 200
+
+
+def test_a_worker_crash_starts_one_replacement_and_one_replay(capsys):
+    """A worker that dies mid-query on a server accepting updates (killed here, as a crash
+    would end it): the request gets 500, one replacement is started with the update log
+    replayed once (the log says so, once), and every update is still there."""
+    with start(StoreSpec(), settings=Settings(allow_update=True, timeout=10)) as srv:
+        for n in range(5):
+            assert request(srv.url, "POST", "/sparql", {"Content-Type": "application/sparql-update"},
+                           f"INSERT DATA {{ <http://e/s> <http://e/p> {n} }}".encode())[0] == 204
+        (pid,) = _worker_pids(srv)
+        numbers = " ".join(map(str, range(300)))
+        runaway = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+            f"VALUES ?{v} {{ {numbers} }}" for v in "abcd") + " }"      # 8·10^9 rows
+        result = {}
+        t = threading.Thread(target=lambda: result.setdefault("r", ask(srv.url, runaway)))
+        t.start()
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        t.join(30)
+        assert result["r"][0] == 500
+        assert _values_kept(srv.url) == 5
+        time.sleep(1)
+        pids = _worker_pids(srv)
+        assert len(pids) == 1 and pid not in pids
+    err = capsys.readouterr().err
+    assert err.count("one replacement is started, replaying 5 updates") == 1, err[-2000:]
