@@ -57,8 +57,9 @@ class CompetencyQuestion:
 
 def load_cqs(paths: ProjectPaths) -> dict[str, CompetencyQuestion]:
     out = {}
+    from kg.store.policy import read_query_file
     for path in sorted(paths.competency.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
+        text = read_query_file(path)
         question, params, _ = parse_header(text)
         out[path.stem] = CompetencyQuestion(path.stem, question, text, params, path)
     return out

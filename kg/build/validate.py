@@ -75,10 +75,12 @@ def run_checks(graph: rdflib.Graph, checks: list[Path]) -> list[Problem]:
 def run_queries(backend, checks: list[Path]) -> list[Problem]:
     """Run each query file on a store (``backend.query``); every row is a problem, named by
     the file and described by its first comment line."""
+    from kg.store.policy import read_query_file
     problems = []
     for query in checks:
-        result = backend.query(query.read_text(encoding="utf-8"))
-        header = next((line.lstrip("# ").strip() for line in query.read_text().splitlines()
+        text = read_query_file(query)
+        result = backend.query(text)
+        header = next((line.lstrip("# ").strip() for line in text.splitlines()
                        if line.startswith("#")), query.stem)
         for row in result.rows:
             focus = ", ".join(f"{k}={row[k].value}" for k in result.variables if k in row)

@@ -81,7 +81,7 @@ def refuse_unsafe_query(text: str, allow_service: bool) -> None:
     """QueryError (exit 1) when the local engine must not run ``text``: SERVICE or LOAD
     (decided on the same parse as the server's; unless ``allow_service``), or nesting and
     operator chains deep enough to overflow the engine's stack (always)."""
-    from kg.server.policy import PolicyError, check_depth, check_query
+    from kg.store.policy import PolicyError, check_depth, check_query
     from kg.store.local import QueryError
     try:
         check_depth(text) if allow_service else check_query(text)

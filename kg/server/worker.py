@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from kg.server.encoding import encode, spill
 from kg.server.formats import (GRAPH_TYPES, NATIVE_RESULTS, RESULT_FORMATS, RESULT_TYPES,
                                content_type, negotiate, serialize_graph)
-from kg.server.policy import PolicyError, add_using, check_query, check_update
+from kg.store.policy import PolicyError, add_using, check_query, check_update
 from kg.server.sandbox import isolate_network
 from kg.store.local import OxigraphStore, Result, Term, with_values
 from kg.vocab import PREFIXES

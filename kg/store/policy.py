@@ -29,7 +29,7 @@ is not tokenised.
 >>> check_query("SELECT * WHERE { FILTER(1 != ent:a\\') SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
-kg.server.policy.PolicyError: SERVICE (federated query) is refused: it would make this computer send a request to the address it names
+kg.store.policy.PolicyError: SERVICE (federated query) is refused: it would make this computer send a request to the address it names
 >>> add_using("INSERT { ?s a ?t } WHERE { ?s a ?t }", ["http://g"], [])
 'INSERT { ?s a ?t } USING <http://g> WHERE { ?s a ?t }'
 """
@@ -257,6 +257,23 @@ def check_query(text: str) -> None:
 def check_update(text: str) -> None:
     """PolicyError (SyntaxError) unless ``text`` is an update this endpoint may apply."""
     _verdicts.check(text, True)
+
+
+def read_query_file(path) -> str:
+    """The text of one of the project's own query files (competency questions, QC checks,
+    report queries), refused like a request to the endpoint when it would make this computer
+    fetch (SERVICE, LOAD) or nests past what the engine survives: a cloned project's files run
+    by ``cartkg build`` or ``cartkg cq`` get no more than a stranger's query does."""
+    from kg.errors import CurationError
+    text = path.read_text(encoding="utf-8")
+    try:
+        check_query(text)
+    except (PolicyError, SyntaxError) as exc:
+        raise CurationError(str(path), 0, "", f"refused: {exc}",
+                            "a project query reads only the graph: remove SERVICE/LOAD or the "
+                            "deep nesting (or restore the file from the project's release)") \
+            from None
+    return text
 
 
 def add_using(update: str, using: list[str], using_named: list[str]) -> str:
