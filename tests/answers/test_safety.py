@@ -149,7 +149,9 @@ def test_no_leaks_from_broader_or_sibling_mechanisms(store):
     assert "CD22-targeted therapy for CD19-negative relapse" not in \
         [r["strategy"] for r in lineage["strategies"]]
     assert any("xu2023-gardner-lineage-switch" in w["reason"] for w in lineage["withheld"])
-    assert lineage["strategies"][0]["strategy"] == "Controlling cytokine release syndrome"
+    crs = [r for r in lineage["strategies"] if r["strategy"] == "Controlling cytokine release "
+           "syndrome"]    # Xu's solution of the cytokine-induced myeloid differentiation row
+    assert crs and "Cytokine-induced myeloid differentiation" in crs[0]["addresses"]
 
 
 def test_therapy_scope_withholds_car_t_only_strategies(store):
