@@ -1,7 +1,8 @@
 """``cartkg serve`` and ``cartkg push``.
 
 ``serve`` answers the SPARQL 1.1 Protocol at ``/sparql`` (read-only unless ``--allow-update``),
-the query page at ``/query``, the question API at ``/api/…`` and the explorer at ``/``, bound
+the ask page at ``/``, the query page at ``/query``, the question API at ``/api/…`` and the
+explorer at ``/explorer/``, bound
 to 127.0.0.1 by default. Every query runs in one of ``--workers`` processes, each holding the
 graph in memory (``--store oxigraph``: read from the on-disk store), killed when it passes
 ``--timeout`` or ``--memory-limit``; answers stop at ``--max-rows`` (``X-Result-Truncated:
@@ -86,6 +87,9 @@ def start(spec: StoreSpec | None = None, host: str = "127.0.0.1", port: int = 0,
     except OSError as exc:
         pool.close()
         raise RuntimeProblem(f"cannot listen on {host}:{port}: {exc}") from exc
+    if paths.packaged:                    # never inside the installed package
+        from kg.explorer.site import explorer_folder
+        httpd.explorer = explorer_folder(paths)
     return RunningServer(httpd)
 
 
@@ -93,33 +97,41 @@ def _stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def ensure_explorer(paths, store_setting=None) -> None:
-    """Write the explorer pages (served at /) when they are missing, e.g. on a fresh clone."""
-    site = paths.exports / "explorer"
-    if (site / "index.html").exists():
-        return
-    from kg.explorer.graph import ExplorerGraph, all_pages
-    from kg.explorer.html import write_site
-    from kg.store.local import open_store
-    print("[serve] writing the explorer pages (first run)…", file=sys.stderr)
-    graph = ExplorerGraph(open_store(store_setting, paths))
-    write_site(graph, all_pages(graph), site)
+def write_explorer_soon(paths: ProjectPaths, server: RunningServer) -> threading.Thread:
+    """Write the explorer's pages (served at /explorer/) in the background when they are
+    missing or drawn from another graph than the one served; until then /explorer/ says they
+    are being written, so a stale page is never shown."""
+    from kg.explorer.site import ensure_explorer
+    from kg.store.local import graph_fingerprint
+    server.httpd.explorer_graph = graph_fingerprint(paths.graph)
+
+    def write() -> None:
+        try:
+            ensure_explorer(paths)
+        except Exception as exc:  # noqa: BLE001 - the endpoint and the API still serve
+            print(f"[serve] warning: the explorer's pages could not be written: {exc}",
+                  file=sys.stderr)
+    thread = threading.Thread(target=write, daemon=True, name="explorer")
+    thread.start()
+    return thread
 
 
 def serve(paths: ProjectPaths, settings: Settings, host: str = "127.0.0.1", port: int = 8000,
           store_setting: str | None = None) -> int:
     """Serve until Ctrl+C or SIGTERM; ``settings`` bound what each query may spend."""
-    ensure_explorer(paths, store_setting)
     server = start(store_spec(store_setting, paths), host, port, settings, paths)
+    write_explorer_soon(paths, server)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"[serve] warning: listening on {host}, reachable from other machines",
               file=sys.stderr)
     mode = "updates allowed (kept in memory)" if settings.allow_update else "read-only"
     where = "from disk" if store_setting == "oxigraph" and not settings.allow_update \
         else "graph in memory"
-    print(f"[serve] SPARQL endpoint {server.endpoint} ({mode}, {where}, {settings.workers} "
-          f"workers; {settings.timeout:g} s per query, {settings.max_rows} rows); query page "
-          f"{server.url}/query; API {server.url}/api/; Ctrl+C stops", file=sys.stderr)
+    print(f"[serve] ask page {server.url}/ ; SPARQL endpoint {server.endpoint} ({mode}, "
+          f"{where}, {settings.workers} workers; {settings.timeout:g} s per query, "
+          f"{settings.max_rows} rows); query page {server.url}/query; explorer "
+          f"{server.url}/explorer/ ({server.httpd.explorer}); API {server.url}/api/; Ctrl+C "
+          "stops", file=sys.stderr)
     print(f"[serve] query workers' network access: cut off by {server.httpd.pool.isolation}"
           if server.httpd.pool.isolation != "none" else
           "[serve] warning: query workers could not be cut off from the network (no network "
