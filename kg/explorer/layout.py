@@ -12,7 +12,7 @@ pointing down). Precomputed here so the browser needs no physics simulation; det
 >>> sorted(pos) == ["a", "b", "c"] and all(isinstance(v, int) for xy in pos.values() for v in xy)
 True
 >>> layout(Page("p", "t", "phenotype", ["a", "b"], [("b", "r", "a")], layers={"a": 0, "b": 2}))
-{'a': (0, 0), 'b': (420, 0)}
+{'a': (0, 0), 'b': (260, 0)}
 """
 from __future__ import annotations
 
