@@ -1,7 +1,7 @@
 """What the server shows besides query results: the ask page at ``/``, the query page with the
 competency questions, the explorer's files at ``/explorer/``, the package's static files and
-the SPARQL service description. Everything comes from the package or the project folder; nothing from
-the network.
+the SPARQL service description. Everything comes from the package or the project folder;
+nothing from the network.
 
 >>> examples = competency_examples(Path("/nonexistent"))
 >>> examples

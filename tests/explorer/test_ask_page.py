@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import Visit
+from browsing import Visit
 
 MISSION = "Which strategies apply to CD19-negative relapse?"
 PROFILE = "Child with B-ALL after tisa-cel, with high TMTV and a CD19 mutation: what is the risk?"
