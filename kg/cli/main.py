@@ -768,7 +768,8 @@ def parser() -> argparse.ArgumentParser:
                    help="auto: HermiT when Java is present, else pure-Python OWL RL")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.add_argument("--no-figures", action="store_true",
-                   help="skip redrawing exports/figures/*.png")
+                   help="skip redrawing exports/figures/*.png and rewriting the explorer's "
+                        "pages (exports/explorer/)")
     c.add_argument("--no-readme", action="store_true",
                    help="leave README.md's generated blocks as they are (by default they are "
                         "redrawn from the commands when the graph changed)")
@@ -842,8 +843,9 @@ def parser() -> argparse.ArgumentParser:
                 "unsatisfiable classes, inferred hierarchy", store=False, project=PROJECT)
     c.add_argument("--engine", default="auto", choices=["auto", "hermit", "owlrl"])
 
-    c = command("serve", cmd_serve, "serve SPARQL 1.1 Protocol at /sparql, "
-                "the explorer at / and the question API at /api/ (read-only by default)",
+    c = command("serve", cmd_serve, "serve SPARQL 1.1 Protocol at /sparql, the ask page "
+                "at /, the explorer at /explorer/ and the question API at /api/ (read-only "
+                "by default)",
                 json_flag=False, store=False)
     c.add_argument("--store", metavar="SETTING",
                    help="oxigraph-memory (default): each worker holds the graph in memory, "

@@ -109,11 +109,13 @@ def site_file(path: str, explorer: Path, graph: str | None = None) -> tuple[byte
     if path == EXPLORER:                    # the pages' relative links need the slash
         return b'<!DOCTYPE html><meta http-equiv="refresh" content="0; url=/explorer/">' \
                b'<a href="/explorer/">explorer</a>', HTML
+    from kg.explorer.site import current
+    fresh = explorer.is_dir() and (graph is None or current(explorer, graph))
     if path.startswith(EXPLORER + "/"):
-        from kg.explorer.site import current
-        if not explorer.is_dir() or (graph is not None and not current(explorer, graph)):
-            return explorer_pending(), HTML
-        return explorer_file(explorer, path[len(EXPLORER):])
+        return explorer_file(explorer, path[len(EXPLORER):]) if fresh else \
+            (explorer_pending(), HTML)
+    if fresh and path.endswith(".html"):     # the explorer's pages where they used to be
+        return explorer_file(explorer, path)
     return None
 
 

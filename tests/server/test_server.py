@@ -516,18 +516,24 @@ def test_query_page_lists_competency_questions_read_at_request_time(site):
     assert status == 200 and "javascript" in headers["content-type"] and b"fetch(" in js
 
 
-def test_home_without_and_with_explorer(site):
+def test_home_is_the_ask_page_and_the_explorer_lives_beneath(site):
     root, base = site
     status, _, body = request(base, "GET", "/")
-    assert status == 200 and b'href="/query"' in body
+    assert status == 200 and b"Ask in plain words" in body and b'href="/query"' in body
+    assert b'<table class="levels">' in body                       # the legend of the levels
+    status, _, body = request(base, "GET", "/explorer/")
+    assert status == 200 and b"being written" in body              # not written yet
     explorer = root / "exports" / "explorer"
     (explorer / "entity").mkdir(parents=True)
     (explorer / "index.html").write_text("<html>explorer home</html>")
     (explorer / "entity" / "cd19.html").write_text("<html>CD19</html>")
-    assert request(base, "GET", "/")[2] == b"<html>explorer home</html>"
-    assert request(base, "GET", "/entity/cd19.html")[2] == b"<html>CD19</html>"
+    assert b"Ask in plain words" in request(base, "GET", "/")[2]
+    assert request(base, "GET", "/explorer/")[2] == b"<html>explorer home</html>"
+    assert request(base, "GET", "/explorer/entity/cd19.html")[2] == b"<html>CD19</html>"
+    assert request(base, "GET", "/entity/cd19.html")[2] == b"<html>CD19</html>"   # old address
+    assert request(base, "GET", "/favicon.ico")[0] == 200
     for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/entity/../../x",
-                 "/nothing.html"):
+                 "/nothing.html", "/explorer/../../etc/passwd", "/explorer/%2e%2e/x.html"):
         assert request(base, "GET", path)[0] == 404
 
 
