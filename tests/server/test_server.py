@@ -550,6 +550,10 @@ def test_home_is_the_ask_page_and_the_explorer_lives_beneath(site):
     ("/api/references?text=" + quote("Lineage switch"), ["references", "Lineage switch"]),
     ("/api/ask?text=" + quote("patient relapsed CD19-negative after tisa-cel, what options?"),
      ["ask", "patient relapsed CD19-negative after tisa-cel, what options?"]),
+    ("/api/ask?text=" + quote("Which strategies apply to CD19-negative relapse?")
+     + "&population=adult&disease=DLBCL",
+     ["ask", "Which strategies apply to CD19-negative relapse?", "--population", "adult",
+      "--disease", "DLBCL"]),
     ("/api/strategies?text=" + quote("CD19-negative relapse") + "&therapy=blinatumomab&disease=DLBCL",
      ["strategies", "CD19-negative relapse", "--therapy", "blinatumomab", "--disease", "DLBCL"]),
     ("/api/assess?findings=" + quote("TP53; tisa-cel"),
