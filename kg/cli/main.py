@@ -709,7 +709,10 @@ def cmd_explore(args) -> int:
         from kg.files import check_inside
         site, figures = (check_inside(args.paths.root, args.paths.exports / name)
                          for name in ("explorer", "figures"))
-    pages, pictures = write_explorer(store, site, figures, focus, args.depth)
+    from kg.store.local import graph_fingerprint
+    graph = args.paths.graph
+    drawn_from = graph_fingerprint(graph) if graph.exists() and not args.endpoint else None
+    pages, pictures = write_explorer(store, site, figures, focus, args.depth, drawn_from)
     print(f"[explore] wrote {len(pages)} pages to {site} and {len(pictures)} figures to "
           f"{figures}; open {site / 'index.html'}", file=sys.stderr)
     return EXIT_OK

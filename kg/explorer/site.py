@@ -25,13 +25,17 @@ STAMP = "graph.sha256"
 
 
 def write_explorer(store, site: Path, figures: Path, focus_iri: str | None = None,
-                   depth: int = 2) -> tuple[list, list]:
+                   depth: int = 2, fingerprint: str | None = None) -> tuple[list, list]:
     """Write the explorer's pages to ``site`` and the static figures to ``figures``; returns
-    (pages written, figures written)."""
+    (pages written, figures written). ``fingerprint``: the graph ``store`` holds, recorded
+    beside the pages."""
     g = ExplorerGraph(store)
     focus = g.id_of[focus_iri] if focus_iri else None
     pages = all_pages(g, focus, depth)
-    return write_site(g, pages, site), write_figures(g, pages, figures)
+    written = write_site(g, pages, site)
+    if fingerprint:
+        (site / STAMP).write_text(fingerprint + "\n", encoding="utf-8")
+    return written, write_figures(g, pages, figures)
 
 
 def cache_home(environ=None) -> Path:

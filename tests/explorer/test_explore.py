@@ -6,6 +6,7 @@ in words, and shows hostile labels as text. Screenshots go to a temporary folder
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def test_writes_index_overview_family_phenotype_focus_pages_and_figures(site):
     assert {"overview.png", "cd19-negative-relapse.png", "cd19-positive-relapse.png"} <= figures
     for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        assert "<link" not in text and "<script src" not in text     # everything inline
+        assert re.findall(r'<link[^>]*href="(?!data:)', text) == []   # everything inline
+        assert "<script src" not in text
         assert "cdn.jsdelivr" not in text and "cdnjs" not in text
 
 
