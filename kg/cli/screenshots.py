@@ -38,9 +38,9 @@ def take(paths, chromium: str = CHROMIUM) -> list[Path]:
         page.goto(server.url + address)
         page.wait_for_selector("body[data-state=answered]", timeout=60000)
         page.screenshot(path=str(out / "ask.png"))
-        card = page.locator(".card").filter(has=page.locator(".marks")).first
-        if not card.count():
-            card = page.locator(".card").first
+        best = page.evaluate("""() => Math.max(0, cartkgAnswer.answer.findIndex(r =>
+            (r.evidence || []).some(e => (e.primary_studies || []).length)))""")
+        card = page.locator(".card").nth(best)   # the first card citing a primary study
         card.locator(".toggle").click()
         card.scroll_into_view_if_needed()
         card.screenshot(path=str(out / "ask-card.png"))
