@@ -33,6 +33,14 @@ def server(built_project):
         yield running.url
 
 
+@pytest.fixture
+def desk(browser):
+    """A visit at 1280×800, closed afterwards."""
+    visit = Visit(browser, 1280, 800)
+    yield visit
+    visit.page.close()
+
+
 def api(base: str, name: str, **params) -> dict | list:
     with urllib.request.urlopen(f"{base}/api/{name}?{urlencode(params)}", timeout=60) as r:
         return json.loads(r.read())
@@ -69,9 +77,8 @@ def assert_local(visit: Visit, base: str):
     (MONITORING, ["B-cell acute lymphoblastic leukaemia", "monitor"]),
 ])
 def test_a_question_in_plain_words_gives_the_understood_situation_and_cards(
-        server, browser, shots, question, situation):
-    visit = Visit(browser, 1280, 800)
-    page = visit.page
+        server, desk, shots, question, situation):
+    visit, page = desk, desk.page
     ask(page, server, question)
     doc = api(server, "ask", text=question)
     understood = page.inner_text("#understood")
@@ -104,12 +111,10 @@ def test_a_question_in_plain_words_gives_the_understood_situation_and_cards(
         assert toggle.get_attribute("aria-expanded") == "false"
     page.screenshot(path=str(shots / f"ask-{doc['question_type']}.png"), full_page=True)
     assert_local(visit, server)
-    page.close()
 
 
-def test_a_click_opens_the_evidence_with_primary_studies_and_the_chain_in_words(server, browser):
-    visit = Visit(browser, 1280, 800)
-    page = visit.page
+def test_a_click_opens_the_evidence_with_primary_studies_and_the_chain_in_words(server, desk):
+    visit, page = desk, desk.page
     ask(page, server, MISSION)
     doc = api(server, "ask", text=MISSION)
     index = next(i for i, r in enumerate(doc["answer"])
@@ -123,13 +128,10 @@ def test_a_click_opens_the_evidence_with_primary_studies_and_the_chain_in_words(
     hrefs = details.locator(".studies a").evaluate_all("as => as.map(a => a.href)")
     assert f"https://doi.org/{study['doi']}" in hrefs
     assert_local(visit, server)
-    page.close()
 
 
-def test_the_situation_is_filled_from_the_words_and_a_correction_is_asked_again(server,
-                                                                                  browser):
-    visit = Visit(browser, 1280, 800)
-    page = visit.page
+def test_the_situation_is_filled_from_the_words_and_a_correction_is_asked_again(server, desk):
+    visit, page = desk, desk.page
     ask(page, server, PROFILE)
     assert page.input_value("#f-disease") == "B-cell acute lymphoblastic leukaemia"
     assert page.input_value("#f-population") == "paediatric"
@@ -141,12 +143,10 @@ def test_the_situation_is_filled_from_the_words_and_a_correction_is_asked_again(
     assert "population: adult" in page.inner_text("#understood")
     assert page.input_value("#f-population") == "adult"
     assert_local(visit, server)
-    page.close()
 
 
-def test_a_patients_findings_are_assessed(server, browser):
-    visit = Visit(browser, 1280, 800)
-    page = visit.page
+def test_a_patients_findings_are_assessed(server, desk):
+    visit, page = desk, desk.page
     page.goto(server + "/")
     page.click("#mode-assess")
     page.fill("#findings", "high TMTV\nCD19 mutation")
@@ -162,12 +162,10 @@ def test_a_patients_findings_are_assessed(server, browser):
         assert finding["label"] in understood
     assert "risk factor" in understood
     assert_local(visit, server)
-    page.close()
 
 
-def test_a_name_leads_to_its_neighbourhood_in_the_explorer(server, browser):
-    visit = Visit(browser, 1280, 800)
-    page = visit.page
+def test_a_name_leads_to_its_neighbourhood_in_the_explorer(server, desk):
+    visit, page = desk, desk.page
     ask(page, server, MISSION)
     link = page.locator(".card h3 a").first
     target = link.get_attribute("href")
@@ -179,7 +177,6 @@ def test_a_name_leads_to_its_neighbourhood_in_the_explorer(server, browser):
     shown = page.evaluate("explorer.nodes.get({filter: n => !n.hidden}).length")
     assert 1 < shown < page.evaluate("explorer.nodes.length")
     assert_local(visit, server)
-    page.close()
 
 
 def test_readable_at_phone_width_with_the_legend_of_levels(server, browser):
@@ -208,9 +205,8 @@ def test_favicon_and_the_explorers_place(server):
         assert b"cartkg explorer" in r.read()
 
 
-def test_query_results_are_shortened_to_the_prefixes_with_local_links(server, browser):
-    visit = Visit(browser, 1280, 800)
-    page = visit.page
+def test_query_results_are_shortened_to_the_prefixes_with_local_links(server, desk):
+    visit, page = desk, desk.page
     page.goto(server + "/query")
     page.fill("#query", "SELECT ?m ?type WHERE { ?m a ckg:ResistanceMechanism ; a ?type } "
                         "ORDER BY ?m LIMIT 5")
@@ -221,4 +217,3 @@ def test_query_results_are_shortened_to_the_prefixes_with_local_links(server, br
     hrefs = page.locator("#results a").evaluate_all("as => as.map(a => a.href)")
     assert hrefs and all(h.startswith(server + "/explorer/overview.html#") for h in hrefs)
     assert_local(visit, server)
-    page.close()
