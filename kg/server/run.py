@@ -2,11 +2,11 @@
 
 ``serve`` answers the SPARQL 1.1 Protocol at ``/sparql`` (read-only unless ``--allow-update``),
 the ask page at ``/``, the query page at ``/query``, the question API at ``/api/…`` and the
-explorer at ``/explorer/``, bound
-to 127.0.0.1 by default. Every query runs in one of ``--workers`` processes, each holding the
-graph in memory (``--store oxigraph``: read from the on-disk store), killed when it passes
-``--timeout`` or ``--memory-limit``; answers stop at ``--max-rows`` (``X-Result-Truncated:
-true``) or ``--max-bytes``. Queries can neither fetch (SERVICE, LOAD are refused on the parse, and
+explorer at ``/explorer/`` (its pages written in the background when missing or drawn from
+another graph: ``write_explorer_soon``), bound to 127.0.0.1 by default. Every query runs in
+one of ``--workers`` processes, each holding the graph in memory (``--store oxigraph``: read
+from the on-disk store), killed when it passes ``--timeout`` or ``--memory-limit``; answers
+stop at ``--max-rows`` (``X-Result-Truncated: true``) or ``--max-bytes``. Queries can neither fetch (SERVICE, LOAD are refused on the parse, and
 the workers have no network) nor read files (FROM names only graphs in the store).
 
 ``push`` loads the built graph into a remote SPARQL store (``kg.store.push``).
