@@ -31,7 +31,9 @@ def take(paths, chromium: str = CHROMIUM) -> list[Path]:
     address = "/?" + urlencode({"q": QUESTION})
     with start(store_spec(None, paths), settings=Settings(workers=1), paths=paths) as server, \
             sync_playwright() as p:
-        write_explorer_soon(paths, server).join()
+        writer = write_explorer_soon(paths, server)
+        if writer is not None:
+            writer.wait()
         browser = p.chromium.launch(executable_path=chromium,
                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1280, "height": 800})

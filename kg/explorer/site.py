@@ -6,6 +6,8 @@ another graph than the API answers from. ``cartkg build`` rewrites them when the
 ``cartkg serve`` writes them when they are missing or stale. A project keeps them in
 ``exports/explorer``; the graph packaged in an installed wheel gets a folder in the user's
 cache (``$XDG_CACHE_HOME/cartkg/explorer/SHA``), never inside the installed package.
+``python -m kg.explorer.site GRAPH.nt FOLDER`` writes the pages of a graph into a folder
+unless they are there already (``ensure_pages``).
 
 >>> from kg.paths import ProjectPaths
 >>> explorer_folder(ProjectPaths(Path("/p")))
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from kg.explorer.figures import write_figures
@@ -75,13 +78,28 @@ def publish(g: ExplorerGraph, pages, folder: Path, fingerprint: str) -> Path:
     return folder
 
 
-def ensure_explorer(paths, store=None) -> Path:
-    """The folder of explorer pages for the graph in ``paths``, written first when missing
-    or drawn from another graph."""
-    from kg.store.local import graph_fingerprint, open_store
-    fingerprint = graph_fingerprint(paths.graph)
-    folder = explorer_folder(paths, fingerprint)
+def ensure_pages(graph: Path, folder: Path) -> Path:
+    """The folder of explorer pages for the N-Triples file ``graph``, written first when
+    missing or drawn from another graph."""
+    from kg.store.local import OxigraphStore, graph_fingerprint
+    fingerprint = graph_fingerprint(graph)
     if not current(folder, fingerprint):
-        g = ExplorerGraph(store or open_store("oxigraph-memory", paths))
+        g = ExplorerGraph(OxigraphStore.in_memory(graph))
         publish(g, all_pages(g), folder, fingerprint)
     return folder
+
+
+def main(argv: list[str]) -> int:
+    """``python -m kg.explorer.site GRAPH.nt FOLDER``: what ``cartkg serve`` runs beside
+    itself to write the pages it serves (a process of its own, so the server stays quick)."""
+    try:
+        ensure_pages(Path(argv[1]), Path(argv[2]))
+    except Exception as exc:  # noqa: BLE001 - a line for the user, never a traceback
+        print(f"[serve] warning: the explorer's pages could not be written to {argv[2]}: "
+              f"{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

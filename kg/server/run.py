@@ -59,8 +59,12 @@ class RunningServer:
         self.endpoint = self.url + "/sparql"
         self.thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         self.thread.start()
+        self.writer = None              # the process writing the explorer's pages, if any
 
     def close(self) -> None:
+        if self.writer is not None and self.writer.poll() is None:
+            self.writer.terminate()
+            self.writer.wait()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
@@ -97,30 +101,43 @@ def _stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def write_explorer_soon(paths: ProjectPaths, server: RunningServer) -> threading.Thread:
-    """Write the explorer's pages (served at /explorer/) in the background when they are
-    missing or drawn from another graph than the one served; until then /explorer/ says they
-    are being written, so a stale page is never shown."""
-    from kg.explorer.site import ensure_explorer
+def write_explorer_soon(paths: ProjectPaths, server: RunningServer):
+    """Write the explorer's pages (served at /explorer/) when they are missing or drawn from
+    another graph than the one served, in a process beside the server (``kg.explorer.site``;
+    stopped with it); until they are there /explorer/ says they are being written, so a
+    stale page is never shown. Returns that process, or None when the pages are current."""
+    import subprocess
+    from kg.explorer.site import current
     from kg.store.local import graph_fingerprint
-    server.httpd.explorer_graph = graph_fingerprint(paths.graph)
-
-    def write() -> None:
-        try:
-            ensure_explorer(paths)
-        except Exception as exc:  # noqa: BLE001 - the endpoint and the API still serve
-            print(f"[serve] warning: the explorer's pages could not be written: {exc}",
-                  file=sys.stderr)
-    thread = threading.Thread(target=write, daemon=True, name="explorer")
-    thread.start()
-    return thread
+    folder = server.httpd.explorer
+    server.httpd.explorer_graph = fingerprint = graph_fingerprint(paths.graph)
+    if current(folder, fingerprint):
+        return None
+    server.writer = subprocess.Popen([sys.executable, "-m", "kg.explorer.site",
+                                      str(paths.graph), str(folder)], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL)
+    return server.writer
 
 
 def serve(paths: ProjectPaths, settings: Settings, host: str = "127.0.0.1", port: int = 8000,
           store_setting: str | None = None) -> int:
     """Serve until Ctrl+C or SIGTERM; ``settings`` bound what each query may spend."""
+    signal.signal(signal.SIGTERM, _stop)          # from the start: a stop while starting too
     server = start(store_spec(store_setting, paths), host, port, settings, paths)
-    write_explorer_soon(paths, server)
+    try:
+        _announce(server, settings, host, store_setting)
+        write_explorer_soon(paths, server)
+        while server.thread.is_alive():
+            server.thread.join(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("[serve] stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def _announce(server: RunningServer, settings: Settings, host: str, store_setting) -> None:
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"[serve] warning: listening on {host}, reachable from other machines",
               file=sys.stderr)
@@ -137,13 +154,3 @@ def serve(paths: ProjectPaths, settings: Settings, host: str = "127.0.0.1", port
           "[serve] warning: query workers could not be cut off from the network (no network "
           "namespace or seccomp); SERVICE and LOAD are still refused by the parser",
           file=sys.stderr)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        while server.thread.is_alive():
-            server.thread.join(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    print("[serve] stopped", file=sys.stderr)
-    return EXIT_OK

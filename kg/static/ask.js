@@ -247,7 +247,8 @@
       if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) return;
       const p = el("p", null, "line");
       p.appendChild(el("span", label + ": ", "hint"));
-      p.appendChild(document.createTextNode(Array.isArray(value) ? value.join("; ") : value));
+      const text = (v) => (v && typeof v === "object" ? v.label || v.text || JSON.stringify(v) : String(v));
+      p.appendChild(document.createTextNode(Array.isArray(value) ? value.map(text).join("; ") : text(value)));
       card.appendChild(p);
     };
     line("Addresses", r.addresses);
@@ -257,7 +258,7 @@
     line("Kind of action", (r.action || []).map((a) => ACTION_WORDS[a] || a));
     const basis = r.rank_basis;
     if (typeof basis === "string") line("Why here", basis);
-    else if (basis && (basis.text || basis.words)) line("Why here", basis.text || basis.words);
+    else if (basis && (basis.text || basis.words || basis.summary)) line("Why here", basis.text || basis.words || basis.summary);
   }
 
   function evidenceBlock(item, against) {
@@ -412,6 +413,13 @@
                     explain: "Mechanisms that may explain it", biomarkers: "Biomarkers",
                     evidence: "Evidence"};
 
+  // The parts of an answer that is not one list, in this order; other parts follow as named.
+  const PARTS = {risk_factors: "Risk factors", mechanisms: "Mechanisms they point to",
+                 strategies: "Options", supporting: "Evidence for", for: "Evidence for",
+                 against: "Evidence against", contrary: "Evidence against", evidence: "Evidence"};
+  const SKIPPED = ["findings", "withheld", "risk_notes", "recognised"];
+  const order = (key) => (key in PARTS ? Object.keys(PARTS).indexOf(key) : 99);
+
   function show(doc, type, result) {
     relationLabels = {};
     understood(doc);
@@ -422,14 +430,15 @@
     if (Array.isArray(result)) {
       result.forEach((r) => { learnRelations(itemsOf(r)); learnRelations(r.conflicting_evidence || []); });
       section(answer, HEADINGS[type] || "Answer", result, "row", empty);
-    } else if (result && typeof result === "object") {   // a patient's findings (assess)
-      for (const key of ["risk_factors", "mechanisms", "strategies"]) {
-        (result[key] || []).forEach((r) => learnRelations(itemsOf(r)));
+    } else if (result && typeof result === "object") {   // lists by kind (assess, evaluate…)
+      for (const note of result.risk_notes || []) answer.appendChild(el("p", String(note), "caveat"));
+      const lists = Object.keys(result).filter((k) => !SKIPPED.includes(k) && Array.isArray(result[k]) &&
+                                                     result[k].every((r) => r && typeof r === "object"));
+      lists.sort((a, b) => order(a) - order(b));
+      for (const key of lists) {
+        result[key].forEach((r) => learnRelations(itemsOf(r)));
+        section(answer, PARTS[key] || key.replace(/_/g, " "), result[key], key, empty);
       }
-      for (const note of result.risk_notes || []) answer.appendChild(el("p", note, "caveat"));
-      section(answer, "Risk factors", result.risk_factors || [], "risk", "None of the findings is a risk factor in the graph.");
-      section(answer, "Mechanisms they point to", result.mechanisms || [], "mech", "No mechanism in the graph is linked to these findings.");
-      section(answer, "Options", result.strategies || [], "row", empty);
     }
     const withheld = doc.withheld || (result && result.withheld) || [];
     if (withheld.length) {

@@ -29,7 +29,9 @@ def server(built_project):
     from kg.server.run import Settings, start, store_spec, write_explorer_soon
     paths = project_paths(built_project)
     with start(store_spec(None, paths), settings=Settings(workers=2), paths=paths) as running:
-        write_explorer_soon(paths, running).join(timeout=300)
+        writer = write_explorer_soon(paths, running)
+        if writer is not None:
+            writer.wait(timeout=300)
         yield running.url
 
 

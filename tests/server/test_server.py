@@ -501,7 +501,10 @@ def test_query_page_lists_competency_questions_read_at_request_time(site):
     status, headers, body = request(base, "GET", "/query")
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert "Which CAR-T products are in the graph? (a test question)" in body.decode()
-    assert b"http://" not in body.replace(b"http://www.w3.org", b"")   # nothing from outside
+    page, prefixes = body.split(b'<script type="application/json" id="prefixes">')
+    assert b"http://" not in page.replace(b"http://www.w3.org", b"")   # nothing from outside
+    from kg.vocab import PREFIXES                        # namespaces to shorten results with
+    assert json.loads(prefixes.split(b"</script>")[0]) == {k: str(v) for k, v in PREFIXES.items()}
     examples = json.loads(body.decode().split('id="examples">')[1].split("</script>")[0])
     leads_to = examples[1]
     assert leads_to["question"] == "Which mechanisms lead to a phenotype?"
@@ -624,10 +627,18 @@ def test_load_16_clients_for_20_seconds(server):
 
 
 # --- the CLI ------------------------------------------------------------------------------------
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:                                     # it has ended meanwhile
+        return b""
+
+
 def _worker_limits(pid: int) -> list[str]:
     """The 'Max address space' line of each worker process of server ``pid``."""
     children = [c for task in Path(f"/proc/{pid}/task").iterdir()   # any thread's children
-                for c in (task / "children").read_text().split()]
+                for c in (task / "children").read_text().split()
+                if b"kg.server.worker" in _cmdline(c)]          # not the explorer's writer
     return [line for c in children for line in Path(f"/proc/{c}/limits").read_text().splitlines()
             if line.startswith("Max address space")]
 
