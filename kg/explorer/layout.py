@@ -22,7 +22,7 @@ SEED = 7
 SPACING = 190          # pixels per node, roughly, in force-directed layouts
 COLUMN_GAP = 260      # layered pages wrap labels at WRAP_PX, so columns stay narrow
 ROW_GAP = 64
-LAYER_ROW_GAP = 92    # a node with up to three lines of label beneath it
+LAYER_ROW_GAP = 100   # a node with up to three lines of label beneath it
 WRAP_PX = 170
 
 
