@@ -243,7 +243,8 @@ def cmd_mechanisms(args) -> int:
 def cmd_ask(args) -> int:
     from kg.answers.ask import ask
     try:
-        doc = ask(_store(args), args.text, args.include_drafts)
+        doc = ask(_store(args), args.text, args.include_drafts, disease=args.disease,
+                  therapy=args.therapy, population=args.population, after=args.after)
     except NoMatch as exc:
         return _no_match(exc, args.json, {})
     if args.json:
@@ -816,7 +817,8 @@ def parser() -> argparse.ArgumentParser:
                 "linked to them", drafts=True, scope=True, explain=True)
     c.add_argument("text")
     c = command("ask", cmd_ask, "a question in plain words: recognised entities, question "
-                "type and the answer", drafts=True, explain=True)
+                "type and the answer (--disease, --therapy, --population, --after replace what "
+                "the words set)", drafts=True, explain=True, scope=True)
     c.add_argument("text")
     c = command("biomarkers", cmd_biomarkers, "biomarkers predicting outcome", drafts=True,
                 scope=True)
