@@ -173,7 +173,11 @@
       const p = el("p");
       p.appendChild(el("strong", "Asked: "));
       p.appendChild(document.createTextNode(asked.join("; ")));
-      if (doc.resolved && doc.resolved.label) {
+      if (doc.evaluated && doc.evaluated.label) {
+        p.appendChild(document.createTextNode(" — "));
+        p.appendChild(entity(doc.evaluated.label, doc.evaluated.iri));
+      }
+      if (doc.resolved && doc.resolved.label && !(doc.evaluated && doc.evaluated.iri === doc.resolved.iri)) {
         p.appendChild(document.createTextNode(" — about "));
         p.appendChild(entity(doc.resolved.label, doc.resolved.iri));
         if (doc.resolved.answered_as) p.appendChild(document.createTextNode(` (${doc.resolved.answered_as})`));
@@ -205,7 +209,10 @@
 
   function bestItem(r) {
     const items = itemsOf(r);
-    const best = r.rank_basis && r.rank_basis.best_level;
+    const basis = r.rank_basis || {};
+    const named = basis.best_evidence && items.find((i) => i.id === basis.best_evidence);
+    if (named) return named;                        // the item the API ranked the row by
+    const best = basis.best_level;
     const rated = items.filter((i) => levelOf(i)).sort((a, b) => levelOf(a).localeCompare(levelOf(b)));
     return (best && rated.find((i) => levelOf(i) === best)) || rated[0] || items[0] || null;
   }
@@ -224,6 +231,8 @@
 
   function caveatOf(r) {
     if (r.caveat && r.caveat.text) return r.caveat;
+    const listed = (r.caveats || []).find((c) => c && c.text);
+    if (listed) return listed;
     const item = itemsOf(r).find((i) => i.caveat && i.caveat.text);
     return item ? item.caveat : null;
   }
@@ -231,6 +240,8 @@
   function marks(r) {
     const out = [];
     const contrary = r.conflicting_evidence || [];
+    if (r.stance === "for") out.push(["for", "evidence for"]);
+    if (r.stance === "against") out.push(["contested", "evidence against"]);
     if (r.negated) out.push(["negated", "NOT: the evidence says this does not hold"]);
     if (r.contested) out.push(["contested", `contested: ${contrary.length || "some"} evidence item(s) say otherwise`]);
     if (r.extrapolated) {
@@ -404,7 +415,7 @@
       return;
     }
     const list = el("ol", null, "cards");
-    rows.forEach((r, i) => list.appendChild(card(r, i + 1, `${prefix}-${i + 1}`)));
+    rows.forEach((r, i) => list.appendChild(card(r, r.rank || i + 1, `${prefix}-${i + 1}`)));
     answer.appendChild(list);
   }
 
@@ -427,6 +438,7 @@
     const answer = $("answer");
     answer.replaceChildren();
     const empty = "Nothing in the graph answers this for the situation given. Try a broader situation, or other words.";
+    if (typeof doc.summary === "string" && doc.summary) answer.appendChild(el("p", doc.summary, "summary"));
     if (Array.isArray(result)) {
       result.forEach((r) => { learnRelations(itemsOf(r)); learnRelations(r.conflicting_evidence || []); });
       section(answer, HEADINGS[type] || "Answer", result, "row", empty);
