@@ -343,7 +343,9 @@
     }
     const items = itemsOf(r);
     if (items.length) {
-      box.appendChild(el("h4", `Evidence (${items.length} item${items.length > 1 ? "s" : ""})`));
+      const quotes = new Set(items.map((i) => `${i.source}|${i.quote}`)).size;
+      box.appendChild(el("h4", `Evidence (${items.length} item${items.length > 1 ? "s" : ""}` +
+                               (quotes < items.length ? `, ${quotes} distinct quote${quotes > 1 ? "s" : ""}, each shown once)` : ")")));
       const shown = new Set();
       for (const item of items) {                 // one quote is shown once
         const key = `${item.source}|${item.quote}`;
