@@ -1,8 +1,10 @@
 """Figure 7: the ask page's question, ``/api/ask``, answered by ``cartkg serve`` (its workers
 hold the graph in memory): p95 latency of one client asking the three questions of the page's
-browser test in turn (the mission's, a patient profile, a monitoring question), after one
-warm-up round; baseline: the same questions through the CLI (``cartkg ask TEXT --json``, the
-whole process) in the same run. The page's target is p95 ≤ 300 ms."""
+browser test (the mission's, a patient profile, a monitoring question), each time worded anew
+(one more trailing '?': the same work, but not an answer the workers keep for a repeated
+question), after one warm-up round; repeated questions (answered from the workers' memo) are
+reported beside it. Baseline: the same questions through the CLI (``cartkg ask TEXT --json``,
+the whole process) in the same run. The page's target is p95 ≤ 300 ms."""
 from __future__ import annotations
 
 import subprocess
@@ -50,7 +52,9 @@ def run(project: Path, quick: bool, log=print) -> tuple[list[Figure], list[str]]
         urls = [base + urlencode({"text": q}) for q in QUESTIONS]
         for url in urls:                                  # warm-up: one round
             _get(url)
-        times = {q: [_get(url) for _ in range(rounds)] for q, url in zip(QUESTIONS, urls)}
+        times = {q: [_get(base + urlencode({"text": q + "?" * k})) for k in range(1, rounds + 1)]
+                 for q in QUESTIONS}
+        repeated = [_get(url) for url in urls for _ in range(rounds)]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -62,10 +66,12 @@ def run(project: Path, quick: bool, log=print) -> tuple[list[Figure], list[str]]
     log(f"[bench] ask: /api/ask p95 {p95:.0f} ms, CLI median {cli_ms:.0f} ms")
     fig = Figure("ask.api-p95", p95, "ms", cli_ms, "cartkg ask TEXT --json (CLI, same run)",
                  target=f"≤ {TARGET_MS:g} ms", checks=[("value", "<=", TARGET_MS)],
-                 note=f"{len(every)} requests, {rounds} per question, one client")
+                 note=f"{len(every)} requests, {rounds} per question worded anew, one client; "
+                      f"repeated questions: p95 {percentile(repeated, 95) * 1000:.1f} ms")
     rows = [f"| {q} | {median(times[q]) * 1000:.0f} | {percentile(times[q], 95) * 1000:.0f} "
             f"| {cli[q] * 1000:.0f} |" for q in QUESTIONS]
     detail = "\n".join(["### The ask page's API (ms)", "",
-                        "| question | /api/ask median | /api/ask p95 | CLI (whole process) |",
+                        "| question (worded anew each time) | /api/ask median | /api/ask p95 "
+                        "| CLI (whole process) |",
                         "|---|---|---|---|", *rows])
     return [fig], [detail]
