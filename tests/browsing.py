@@ -31,7 +31,9 @@ class Visit:
         return self.page
 
     def wait_for_graph(self):
-        self.page.wait_for_function("window.explorer && window.explorer.ready", timeout=10000)
+        """Until the graph is drawn (a selector: a served page's policy forbids evaluated
+        strings, which wait_for_function would poll with)."""
+        self.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=10000)
 
     def panel(self) -> str:
         return self.page.inner_text("#panel")

@@ -177,7 +177,7 @@ def test_index_search_jumps_to_a_page_or_the_focused_overview(site, visit):
     page.fill("#search-input", "Yescarta")
     page.click("#search button[type=submit]")
     page.wait_for_url("**/overview.html#axicabtagene-ciloleucel")
-    page.wait_for_function("window.explorer && window.explorer.ready")
+    visit.wait_for_graph()
     assert page.evaluate("explorer.network.getSelectedNodes()") == ["axicabtagene-ciloleucel"]
     assert page.evaluate(SHOWN) == page.evaluate(NEIGHBOURS, "axicabtagene-ciloleucel")
     visit.assert_clean()
