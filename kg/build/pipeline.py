@@ -222,7 +222,7 @@ def _pictures(paths: ProjectPaths, figures: bool) -> None:
     graph = ExplorerGraph(open_store("oxigraph", paths))
     pages = all_pages(graph)
     fingerprint = graph_fingerprint(paths.graph)
-    publish(graph, pages, paths.exports / "explorer", fingerprint)
+    publish(graph, pages, paths.exports / "explorer", fingerprint, inside=paths.root)
     if figures:
         write_figures(graph, pages, paths.exports / "figures")
         write_atomically(paths.exports / "figures" / "graph.sha256", fingerprint + "\n",

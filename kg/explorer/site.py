@@ -37,7 +37,8 @@ def write_explorer(store, site: Path, figures: Path, focus_iri: str | None = Non
     pages = all_pages(g, focus, depth)
     written = write_site(g, pages, site)
     if fingerprint:
-        (site / STAMP).write_text(fingerprint + "\n", encoding="utf-8")
+        from kg.files import write_atomically
+        write_atomically(site / STAMP, fingerprint + "\n")
     return written, write_figures(g, pages, figures)
 
 
@@ -62,15 +63,20 @@ def current(folder: Path, fingerprint: str) -> bool:
         stamp.read_text(encoding="utf-8").strip() == fingerprint
 
 
-def publish(g: ExplorerGraph, pages, folder: Path, fingerprint: str) -> Path:
+def publish(g: ExplorerGraph, pages, folder: Path, fingerprint: str,
+            inside: Path | None = None) -> Path:
     """Write the pages into a fresh folder beside ``folder`` and swap it in by renaming, so a
-    reader sees the old pages or the new ones, never half of each."""
+    reader sees the old pages or the new ones, never half of each. ``inside``: the folder the
+    pages must stay in (``kg.files.check_inside``)."""
+    from kg.files import check_inside, write_atomically
+    if inside is not None:
+        check_inside(inside, folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     fresh = folder.with_name(f".{folder.name}.new-{os.getpid()}")
     old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
     write_site(g, pages, fresh)
-    (fresh / STAMP).write_text(fingerprint + "\n", encoding="utf-8")
+    write_atomically(fresh / STAMP, fingerprint + "\n")
     if folder.exists():
         folder.rename(old)
     fresh.rename(folder)
