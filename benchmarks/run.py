@@ -6,7 +6,8 @@ Groups, in order: cq (competency questions, Oxigraph vs rdflib), coldstart (four
 build (with and without the reasoner, on a temp copy of the project), scale (synthetic graphs
 of 10k…5M triples), endpoint (cartkg serve vs rdflib-endpoint vs the Oxigraph server),
 explorer (whole-graph page in headless Chromium), suggest (the curation assistant against
-the hand-curated evidence items, and its speed). ``--quick`` stops the scale group at 100k
+the hand-curated evidence items, and its speed), ask (p95 of the ask page's /api/ask against
+the same questions through the CLI). ``--quick`` stops the scale group at 100k
 and shortens the loops (about 3 minutes; the full run takes about 10).
 
 Prints a table (figure, value, unit, baseline, ratio, target, met?) or, with ``--json``, one
@@ -28,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_ask  # noqa: E402
 import bench_build  # noqa: E402
 import bench_coldstart  # noqa: E402
 import bench_cq  # noqa: E402
@@ -41,7 +43,7 @@ import report  # noqa: E402
 from figures import Figure, text_table  # noqa: E402
 from project_copy import make_copy  # noqa: E402
 
-GROUPS = ("cq", "coldstart", "build", "scale", "endpoint", "explorer", "suggest")
+GROUPS = ("cq", "coldstart", "build", "scale", "endpoint", "explorer", "suggest", "ask")
 
 
 def log(msg: str) -> None:
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             "endpoint": lambda d: bench_endpoint.run(paths, project, d, args.quick, log),
             "explorer": lambda d: bench_explorer.run(project, d, args.quick, log),
             "suggest": lambda d: bench_suggest.run(paths),
+            "ask": lambda d: bench_ask.run(project, args.quick, log),
         }
         for group in GROUPS:
             if group not in only:

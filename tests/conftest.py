@@ -35,6 +35,19 @@ def store(built_project):
     return open_store("oxigraph", project_paths(built_project))
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """The system's headless Chromium, driven by Playwright (tests/browsing.py)."""
+    from browsing import ARGS, CHROMIUM
+    if not CHROMIUM.exists():
+        pytest.skip("no system Chromium at /usr/bin/chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
 def pytest_collection_modifyitems(items):
     """Mark tests by what they need, so a developer can run the quick set alone:
     ``pytest -m 'not slow and not java and not chromium'``."""

@@ -115,11 +115,15 @@ def situation(text: str, chosen: list[dict]) -> dict:
             "population": population}
 
 
-def ask(store, text: str, include_drafts: bool = False) -> dict:
+def ask(store, text: str, include_drafts: bool = False, disease: str | None = None,
+        therapy: str | None = None, population: str | None = None,
+        after: str | None = None) -> dict:
     """One JSON document: ``recognised`` mentions, ``situation`` (its parts, kept apart),
     ``question_type``, ``resolved`` (the entity the question is about), ``scope`` and
     ``answer`` in the shape of the command that answers that type (plus ``withheld`` and
-    ``groups`` for strategies and monitoring, ``evaluated`` and ``summary`` for evaluate)."""
+    ``groups`` for strategies and monitoring, ``evaluated`` and ``summary`` for evaluate).
+    ``disease``, ``therapy``, ``population`` and ``after``, when given, replace what the
+    words set (a reader's correction of the situation)."""
     from kg.answers import questions
     from kg.answers.evaluate import evaluate
     from kg.answers.lookup import entity_index
@@ -137,6 +141,9 @@ def ask(store, text: str, include_drafts: bool = False) -> dict:
                   "after": failed[0]["label"] if failed else None,
                   "disease": parts["diseases"][0]["label"] if parts["diseases"] else None,
                   "population": parts["population"]}
+    given = {"disease": disease, "therapy": therapy, "population": population, "after": after}
+    scope_args.update({k: v for k, v in given.items() if v})
+    parts["population"] = scope_args["population"]
     kind = "evaluate" if parts["evaluate"] else question_type(words, subjects)
     if kind == "strategies" and subjects and subjects[0]["category"] == "strategy":
         kind = "evidence"                       # asked about a strategy: what backs it

@@ -140,8 +140,9 @@ def _changelog(paths: ProjectPaths, new_nt: Path) -> str | None:
 
 def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
           write_store: bool = True, figures: bool | str = True) -> BuildReport:
-    """Build into ``paths``. ``figures``: True redraws exports/figures/ when the graph they
-    show changed, "always" redraws them, False never."""
+    """Build into ``paths``. ``figures``: True redraws exports/figures/ and rewrites the
+    explorer's pages (exports/explorer/) when the graph they show changed, "always" redraws
+    them, False never."""
     from kg.build.exports import render_exports
     from kg.files import check_inside, write_atomically
     from kg.store.local import OxigraphStore, fingerprint_file, graph_fingerprint
@@ -182,12 +183,12 @@ def build(paths: ProjectPaths, reasoner: str = "auto", quiet: bool = False,
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if write_store and figures:
-        if figures == "always":
-            st.run("figures", _figures, paths)
-        elif figures_current(paths):
-            report.notes.append("figures unchanged: the graph they show did not change")
+        redraw = figures == "always" or not figures_current(paths)
+        if redraw or not explorer_current(paths):
+            st.run("figures and explorer", _pictures, paths, redraw)
         else:
-            st.run("figures", _figures, paths)
+            report.notes.append("figures and explorer unchanged: the graph they show did not "
+                                "change")
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -200,15 +201,29 @@ def figures_current(paths: ProjectPaths) -> bool:
         drawn_from.read_text(encoding="utf-8").strip() == graph_fingerprint(paths.graph)
 
 
-def _figures(paths: ProjectPaths) -> None:
-    """Redraw exports/figures/*.png (shown in README) from the new store."""
+def explorer_current(paths: ProjectPaths) -> bool:
+    """Whether exports/explorer/ holds the pages of the graph now in exports/cartkg.nt."""
+    from kg.explorer.site import current
+    from kg.store.local import graph_fingerprint
+    return paths.graph.exists() and current(paths.exports / "explorer",
+                                            graph_fingerprint(paths.graph))
+
+
+def _pictures(paths: ProjectPaths, figures: bool) -> None:
+    """Rewrite the explorer's pages (exports/explorer/) and, when ``figures``, redraw
+    exports/figures/*.png (shown in README), from one layout of the new store."""
     import logging
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
-    from kg.explorer.graph import ExplorerGraph, all_pages
     from kg.explorer.figures import write_figures
+    from kg.explorer.graph import ExplorerGraph, all_pages
+    from kg.explorer.site import publish
     from kg.files import write_atomically
     from kg.store.local import graph_fingerprint, open_store
     graph = ExplorerGraph(open_store("oxigraph", paths))
-    write_figures(graph, all_pages(graph), paths.exports / "figures")
-    write_atomically(paths.exports / "figures" / "graph.sha256",
-                     graph_fingerprint(paths.graph) + "\n", inside=paths.root)
+    pages = all_pages(graph)
+    fingerprint = graph_fingerprint(paths.graph)
+    publish(graph, pages, paths.exports / "explorer", fingerprint, inside=paths.root)
+    if figures:
+        write_figures(graph, pages, paths.exports / "figures")
+        write_atomically(paths.exports / "figures" / "graph.sha256", fingerprint + "\n",
+                         inside=paths.root)

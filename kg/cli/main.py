@@ -243,7 +243,8 @@ def cmd_mechanisms(args) -> int:
 def cmd_ask(args) -> int:
     from kg.answers.ask import ask
     try:
-        doc = ask(_store(args), args.text, args.include_drafts)
+        doc = ask(_store(args), args.text, args.include_drafts, disease=args.disease,
+                  therapy=args.therapy, population=args.population, after=args.after)
     except NoMatch as exc:
         return _no_match(exc, args.json, {})
     if args.json:
@@ -709,7 +710,10 @@ def cmd_explore(args) -> int:
         from kg.files import check_inside
         site, figures = (check_inside(args.paths.root, args.paths.exports / name)
                          for name in ("explorer", "figures"))
-    pages, pictures = write_explorer(store, site, figures, focus, args.depth)
+    from kg.store.local import graph_fingerprint
+    graph = args.paths.graph
+    drawn_from = graph_fingerprint(graph) if graph.exists() and not args.endpoint else None
+    pages, pictures = write_explorer(store, site, figures, focus, args.depth, drawn_from)
     print(f"[explore] wrote {len(pages)} pages to {site} and {len(pictures)} figures to "
           f"{figures}; open {site / 'index.html'}", file=sys.stderr)
     return EXIT_OK
@@ -768,7 +772,8 @@ def parser() -> argparse.ArgumentParser:
                    help="auto: HermiT when Java is present, else pure-Python OWL RL")
     c.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.add_argument("--no-figures", action="store_true",
-                   help="skip redrawing exports/figures/*.png")
+                   help="skip redrawing exports/figures/*.png and rewriting the explorer's "
+                        "pages (exports/explorer/)")
     c.add_argument("--no-readme", action="store_true",
                    help="leave README.md's generated blocks as they are (by default they are "
                         "redrawn from the commands when the graph changed)")
@@ -812,7 +817,8 @@ def parser() -> argparse.ArgumentParser:
                 "linked to them", drafts=True, scope=True, explain=True)
     c.add_argument("text")
     c = command("ask", cmd_ask, "a question in plain words: recognised entities, question "
-                "type and the answer", drafts=True, explain=True)
+                "type and the answer (--disease, --therapy, --population, --after replace what "
+                "the words set)", drafts=True, explain=True, scope=True)
     c.add_argument("text")
     c = command("biomarkers", cmd_biomarkers, "biomarkers predicting outcome", drafts=True,
                 scope=True)
@@ -842,8 +848,9 @@ def parser() -> argparse.ArgumentParser:
                 "unsatisfiable classes, inferred hierarchy", store=False, project=PROJECT)
     c.add_argument("--engine", default="auto", choices=["auto", "hermit", "owlrl"])
 
-    c = command("serve", cmd_serve, "serve SPARQL 1.1 Protocol at /sparql, "
-                "the explorer at / and the question API at /api/ (read-only by default)",
+    c = command("serve", cmd_serve, "serve SPARQL 1.1 Protocol at /sparql, the ask page "
+                "at /, the explorer at /explorer/ and the question API at /api/ (read-only "
+                "by default)",
                 json_flag=False, store=False)
     c.add_argument("--store", metavar="SETTING",
                    help="oxigraph-memory (default): each worker holds the graph in memory, "

@@ -11,7 +11,9 @@ A generated block sits between ``<!-- generated: SPEC -->`` and ``<!-- /generate
 - ``coverage`` — the table of ``cartkg coverage``;
 - ``primary-studies`` — how many cited reference numbers resolve to primary studies;
 - ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py;
-- ``suggest-evaluation`` — the curation assistant's tables from benchmarks/RESULTS.md.
+- ``suggest-evaluation`` — the curation assistant's tables from benchmarks/RESULTS.md;
+- ``screenshots`` — the pictures of the ask page in exports/screenshots/, taken by
+  ``python -m kg.cli.screenshots`` (which rewrites this block).
 
 ``cartkg build`` rewrites the blocks; a test checks that README matches the commands.
 
@@ -153,6 +155,23 @@ def _suggest_evaluation(root: Path, main) -> str:
     return "\n\n".join(sections) + "\n"
 
 
+SCREENSHOT_FOLDER = Path("exports") / "screenshots"
+SCREENSHOTS = {
+    "ask.png": "The ask page: the mission's question in plain words, what was understood, and "
+               "the answer cards with their evidence levels",
+    "ask-card.png": "An answer card opened on its evidence: the chain in words, the quote, the "
+                    "source and its reference numbers, the primary studies",
+    "ask-phone.png": "The same answer at phone width"}
+
+
+def _screenshots(root: Path, main) -> str:
+    shown = [f"![{caption}]({(SCREENSHOT_FOLDER / name).as_posix()})"
+             for name, caption in SCREENSHOTS.items() if (root / SCREENSHOT_FOLDER / name).exists()]
+    if not shown:
+        return "No screenshots yet: run `python -m kg.cli.screenshots`.\n"
+    return "\n\n".join(shown) + "\n"
+
+
 def render(spec: str, root: Path, main) -> str:
     """The body of the block ``spec``; ``main`` runs a cartkg command line."""
     if spec.startswith("cartkg "):
@@ -160,7 +179,7 @@ def render(spec: str, root: Path, main) -> str:
     makers = {"graph-contents": _graph_contents, "relation-counts": _relation_counts,
               "coverage": _coverage,
               "primary-studies": _primary_studies, "benchmarks": _benchmarks,
-              "suggest-evaluation": _suggest_evaluation}
+              "suggest-evaluation": _suggest_evaluation, "screenshots": _screenshots}
     if spec not in makers:
         raise ValueError(f"unknown generated block {spec!r}")
     return makers[spec](root, main)

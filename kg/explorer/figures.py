@@ -7,6 +7,7 @@ Reproducible: fixed layout, sorted drawing order, no timestamp or software in th
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 from kg.explorer.graph import CATEGORY_STYLE
@@ -18,6 +19,7 @@ MAX_INCHES = 30.0
 DPI = 100
 LABEL_PX = 13.0            # label height on the page, in layout pixels
 MARKER = 1.5               # marker diameter per unit of the pages' node size
+WRAP_CHARS = 24            # layered pages wrap labels (kg.explorer.layout.WRAP_PX)
 
 
 def write_figures(g, pages, out: Path) -> list[Path]:
@@ -62,7 +64,7 @@ def draw(g, page, path: Path) -> None:
                                 "shrinkB": node_size(g.support(o)) * points * MARKER + 2,
                                 "linestyle": "--" if dashed else "-", "mutation_scale": 10})
         if not small:
-            ax.text((x1 + x2) / 2, (y1 + y2) / 2, rel, fontsize=max(LABEL_PX * 0.7 * points, 5),
+            ax.text((x1 + x2) / 2, (y1 + y2) / 2, g.relation_words(rel), fontsize=max(LABEL_PX * 0.7 * points, 5),
                     color="#52606d", ha="center", va="center", zorder=2,
                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
     for category, (colour, _, marker) in CATEGORY_STYLE.items():
@@ -74,7 +76,8 @@ def draw(g, page, path: Path) -> None:
                    c=colour, edgecolors="#333333", linewidths=0.6, zorder=3)
     for n in page.nodes:
         x, y = pos[n]
-        ax.text(x, y - node_size(g.support(n)) - 3, g.label(n), ha="center", va="top", zorder=4,
+        label = textwrap.fill(g.label(n), WRAP_CHARS) if page.layers else g.label(n)
+        ax.text(x, y - node_size(g.support(n)) - 3, label, ha="center", va="top", zorder=4,
                 fontsize=max(LABEL_PX * points, 4.5), color="#1f2933",
                 fontweight="bold" if n == page.focus else "normal")
     handles = [Line2D([], [], marker=m, color="none", markerfacecolor=c, markeredgecolor="#333",

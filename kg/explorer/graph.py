@@ -37,6 +37,7 @@ SELECT DISTINCT ?e WHERE {
 RELAPSE = "SELECT DISTINCT ?e WHERE { ?e a ckg:RelapsePhenotype }"
 
 Edge = tuple[str, str, str]          # (subject id, relation name, object id)
+RELATION_WORDS = {"kindOf": "is a kind of"}   # the curated hierarchy has no evidence item
 
 # category → (colour, vis-network shape, matplotlib marker); shared by pages and figures
 CATEGORY_STYLE = {
@@ -91,11 +92,13 @@ class ExplorerGraph:
         self.evidence = {i["id"]: i for i in evidence_items(store)}
         self.edge_evidence: dict[Edge, list[str]] = {}
         self.node_evidence: dict[str, list[str]] = {}
+        self.relation_labels = dict(RELATION_WORDS)
         for ev_id, item in sorted(self.evidence.items()):
             s, o = self.id_of.get(item["subject"]["iri"]), self.id_of.get(item["object"]["iri"])
             if s is None or o is None:
                 continue
             rel = item["predicate"]["iri"].rsplit("/", 1)[-1]
+            self.relation_labels.setdefault(rel, item["predicate"]["label"])
             self.edge_evidence.setdefault((s, rel, o), []).append(ev_id)
             for node in sorted({s, o}):
                 self.node_evidence.setdefault(node, []).append(ev_id)
@@ -124,6 +127,10 @@ class ExplorerGraph:
     def ids(self, query: str) -> list[str]:
         return sorted({self.id_of[v] for v in self.store.query(query).values("e")
                        if v in self.id_of})
+
+    def relation_words(self, relation: str) -> str:
+        """A relation in words ("leads to", "is a kind of"): the ontology's label."""
+        return self.relation_labels.get(relation, relation)
 
     def support(self, node: str) -> int:
         """Number of evidence items whose subject or object is the entity."""

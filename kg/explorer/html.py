@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 
 from kg.explorer.graph import CATEGORY_STYLE
+from kg.explorer.layout import WRAP_PX
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "explorer"
 VIS_OPTIONS = {
@@ -88,9 +89,7 @@ def _network(g, page, pages_of: dict[str, str]):
         colour, shape, _ = CATEGORY_STYLE[rec["category"]]
         x, y = page.positions[node]
         focus = node == page.focus
-        extra = {}
-        if page.kind == "overview":      # well-supported entities stay legible when zoomed out
-            extra["font"] = {"size": round(min(12 + 3 * math.sqrt(g.support(node)), 36))}
+        extra = {"widthConstraint": {"maximum": WRAP_PX}} if page.layers else {}
         net.add_node(node, label=rec["label"], shape=shape, size=node_size(g.support(node)),
                      x=x, y=y, physics=False, category=rec["category"],
                      color={"background": colour, "border": "#111111" if focus else "#3e4c59",
@@ -101,7 +100,8 @@ def _network(g, page, pages_of: dict[str, str]):
     for i, (s, rel, o) in enumerate(page.edges):
         pair = frozenset((s, o))
         k = pairs[pair] = pairs.get(pair, -1) + 1
-        options = {"id": f"e{i}", "label": rel, "dashes": not g.edge_evidence.get((s, rel, o))}
+        options = {"id": f"e{i}", "label": g.relation_words(rel),
+                   "dashes": not g.edge_evidence.get((s, rel, o))}
         if k:
             options["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": 0.15 * k}
         net.add_edge(s, o, **options)
@@ -121,11 +121,10 @@ def _entity_record(g, node: str, pages_of: dict[str, str]) -> dict:
 def _page_data(g, page, pages_of: dict[str, str]) -> dict:
     nodes, edges, options = _network(g, page, pages_of)
     edge_info, wanted = {}, set()
-    for edge in edges:
-        key = (edge["from"], edge["label"], edge["to"])
+    for i, key in enumerate(page.edges):          # the ids _network gave the edges
         ev = g.edge_evidence.get(key, [])
-        edge_info[edge["id"]] = {"from": key[0], "relation": key[1], "to": key[2],
-                                 "evidence": ev}
+        edge_info[f"e{i}"] = {"from": key[0], "relation": key[1], "to": key[2],
+                              "words": g.relation_words(key[1]), "evidence": ev}
         wanted.update(ev)
     entities = {n: _entity_record(g, n, pages_of) for n in page.nodes}
     for rec in entities.values():

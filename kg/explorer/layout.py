@@ -12,7 +12,7 @@ pointing down). Precomputed here so the browser needs no physics simulation; det
 >>> sorted(pos) == ["a", "b", "c"] and all(isinstance(v, int) for xy in pos.values() for v in xy)
 True
 >>> layout(Page("p", "t", "phenotype", ["a", "b"], [("b", "r", "a")], layers={"a": 0, "b": 2}))
-{'a': (0, 0), 'b': (420, 0)}
+{'a': (0, 0), 'b': (260, 0)}
 """
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ import math
 
 SEED = 7
 SPACING = 190          # pixels per node, roughly, in force-directed layouts
-COLUMN_GAP = 420
+COLUMN_GAP = 260      # layered pages wrap labels at WRAP_PX, so columns stay narrow
 ROW_GAP = 64
+LAYER_ROW_GAP = 100   # a node with up to three lines of label beneath it
+WRAP_PX = 170
 
 
 def layout(page, labels: dict[str, str] | None = None) -> dict[str, tuple[int, int]]:
@@ -137,8 +139,8 @@ def _layered(page) -> dict[str, tuple[int, int]]:
             placed = [rank[n] for n in neighbours.get(node, ()) if n in rank]
             return (sum(placed) / len(placed) if placed else math.inf, node)
         ordered = sorted(columns[layer], key=key)
-        top = -(len(ordered) - 1) * ROW_GAP / 2
+        top = -(len(ordered) - 1) * LAYER_ROW_GAP / 2
         for i, node in enumerate(ordered):
-            rank[node] = top + i * ROW_GAP
-            pos[node] = (col * COLUMN_GAP, round(top + i * ROW_GAP))
+            rank[node] = top + i * LAYER_ROW_GAP
+            pos[node] = (col * COLUMN_GAP, round(top + i * LAYER_ROW_GAP))
     return pos

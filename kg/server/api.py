@@ -85,7 +85,7 @@ def _question(name: str):
 
 def _ask(store, p):
     from kg.answers.ask import ask
-    return ask(store, p["text"], include_drafts=_flag(p, "include_drafts"))
+    return ask(store, p["text"], include_drafts=_flag(p, "include_drafts"), **_scope(p))
 
 
 def _assess(store, p):
@@ -125,7 +125,7 @@ ENDPOINTS = {
     "mechanisms": (_question("mechanisms"), ("text",), ("include_drafts", *SCOPE)),
     "biomarkers": (_biomarkers, (), ("outcome", "direction", "include_drafts", *SCOPE)),
     "assess": (_assess, ("findings",), ("include_drafts", *SCOPE)),
-    "ask": (_ask, ("text",), ("include_drafts",)),
+    "ask": (_ask, ("text",), ("include_drafts", *SCOPE)),
     "references": (_references, ("text",), ()),
     "stats": (_stats, (), ()),
 }

@@ -1,7 +1,7 @@
-"""What the server shows besides query results: the query page with the competency questions,
-the explorer's files (or a small index page), the package's static files and the SPARQL
-service description. Everything comes from the package or the project folder; nothing from
-the network.
+"""What the server shows besides query results: the ask page at ``/``, the query page with the
+competency questions, the explorer's files at ``/explorer/``, the package's static files and
+the SPARQL service description. Everything comes from the package or the project folder;
+nothing from the network.
 
 >>> examples = competency_examples(Path("/nonexistent"))
 >>> examples
@@ -45,9 +45,17 @@ def _package_file(name: str) -> bytes:
     return resources.files("kg").joinpath("static", name).read_bytes()
 
 
+def _script_json(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").encode()
+
+
 def query_page(examples: list[dict]) -> bytes:
-    blob = json.dumps(examples, ensure_ascii=False).replace("<", "\\u003c")
-    return _package_file("query.html").replace(b"{{EXAMPLES}}", blob.encode())
+    """The query page with the competency questions and the predeclared prefixes (results
+    are shown shortened to them, as the CLI prints them)."""
+    from kg.vocab import PREFIXES
+    prefixes = {name: str(iri) for name, iri in PREFIXES.items()}
+    return _package_file("query.html").replace(b"{{EXAMPLES}}", _script_json(examples)) \
+        .replace(b"{{PREFIXES}}", _script_json(prefixes))
 
 
 def static_file(name: str) -> tuple[bytes, str] | None:
@@ -83,22 +91,72 @@ def explorer_file(root: Path, url_path: str) -> tuple[bytes, str] | None:
     return resolved.read_bytes(), _guess_type(resolved.name)
 
 
-def index_page() -> bytes:
-    """The home page when no explorer has been written (``cartkg explore``)."""
+HTML = "text/html; charset=utf-8"
+EXPLORER = "/explorer"
+
+
+def site_file(path: str, explorer: Path, graph: str | None = None) -> tuple[bytes, str] | None:
+    """What a GET of ``path`` shows besides queries and the API: the ask page at ``/``, the
+    favicon, the package's static files at ``/static/NAME`` and the explorer's pages at
+    ``/explorer/…`` from the folder ``explorer`` — while they were drawn from the graph
+    ``graph`` (its SHA-256) being served; else a page saying they are being written."""
+    if path in ("/", "/index.html"):
+        return ask_page(), HTML
+    if path == "/favicon.ico":
+        return static_file("favicon.ico")
+    if path.startswith("/static/"):
+        return static_file(path[len("/static/"):])
+    if path == EXPLORER:                    # the pages' relative links need the slash
+        return b'<!DOCTYPE html><meta http-equiv="refresh" content="0; url=/explorer/">' \
+               b'<a href="/explorer/">explorer</a>', HTML
+    from kg.explorer.site import current
+    fresh = explorer.is_dir() and (graph is None or current(explorer, graph))
+    if path.startswith(EXPLORER + "/"):
+        return explorer_file(explorer, path[len(EXPLORER):]) if fresh else \
+            (explorer_pending(), HTML)
+    if fresh and path.endswith(".html"):     # the explorer's pages where they used to be
+        return explorer_file(explorer, path)
+    return None
+
+
+def ask_page() -> bytes:
+    """The ask page, with the legend of the evidence levels drawn from kg.curation.levels."""
+    return _package_file("ask.html").replace(b"{{LEVELS}}", levels_legend().encode())
+
+
+def levels_legend() -> str:
+    """The evidence levels A–E in words: the study types each starts from (kg.curation.levels)
+    and the steps that move an item up or down (README's rubric)."""
+    from html import escape
+
+    from kg.curation.levels import LEVELS, SIGNIFICANT, SMALL_COHORT, STUDY_TYPE_LEVEL
+    rows = []
+    for level in LEVELS:
+        types = [t for t, lv in STUDY_TYPE_LEVEL.items() if lv == level and t != "preclinical"]
+        rows.append(f'<tr><th scope="row"><span class="level level-{level}">{level}</span></th>'
+                    f"<td>{escape(', '.join(types))}</td></tr>")
+    steps = [f"a retrospective cohort, observational study or mixed item with p &lt; "
+             f"{SIGNIFICANT:g}: one level up",
+             f"a clinical item (A–C) whose largest stated cohort has n &lt; {SMALL_COHORT}: one "
+             "level down",
+             "hedged wording: one level down; a hypothesis, or something not yet observed: E",
+             "extrapolated from another disease, product or setting: one level down"]
+    return ('<table class="levels"><caption>Where an item starts: its study type</caption>'
+            "<tbody>" + "".join(rows) + "</tbody></table><p>Then:</p><ul>"
+            + "".join(f"<li>{s}</li>" for s in steps) + "</ul><p>Never above A nor below E; an "
+            "item whose study type, certainty or directness is missing is not rated.</p>")
+
+
+def explorer_pending() -> bytes:
+    """The explorer's place while its pages are (re)written for the graph being served."""
     return b"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>cartkg</title>
-<link rel="stylesheet" href="/static/query.css"></head>
-<body><header><h1>cartkg</h1></header><main>
-<p>A knowledge graph of biomarkers, resistance mechanisms and interventions for CD19-directed
-immunotherapy. The explorer pages are not written yet (run <code>cartkg explore</code>).</p>
-<ul>
-<li><a href="/query">SPARQL query page</a> with the competency questions</li>
-<li>SPARQL 1.1 Protocol endpoint: <code>/sparql</code></li>
-<li><a href="/api/">question API</a>: <a href="/api/lookup?text=Yescarta">/api/lookup?text=</a>,
-<a href="/api/strategies?text=CD19-negative%20relapse">/api/strategies?text=</a>,
-/api/mechanisms?text=, /api/evidence?source=&amp;about=, /api/biomarkers?outcome=&amp;direction=,
-<a href="/api/stats">/api/stats</a></li>
-</ul></main></body></html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>cartkg explorer</title><link rel="stylesheet" href="/static/ask.css"></head>
+<body><header><h1><a href="/">cartkg</a></h1></header><main>
+<p role="status">The explorer's pages are being written from the graph this server answers
+from (this takes a few seconds; <code>cartkg build</code> writes them ahead). This page reloads
+by itself.</p><p><a href="/">Ask a question</a> meanwhile.</p></main></body></html>
 """
 
 

@@ -47,8 +47,7 @@ from urllib.parse import unquote, urlsplit
 from kg.server.encoding import (SPILL_OVER, accepts_gzip, add_vary, claim, discard, encode,
                                 etag_matches)
 from kg.server.formats import GRAPH_TYPES, content_type, negotiate
-from kg.server.pages import (dataset_description, explorer_file, index_page, query_page,
-                             service_description, static_file)
+from kg.server.pages import dataset_description, query_page, service_description, site_file
 from kg.server.pool import Busy, QueryTimeout, WorkerCrashed, WorkerPool
 from kg.server.worker import Reply
 
@@ -208,6 +207,7 @@ class SparqlServer:
         self.pool, self.settings = pool, settings
         self.competency, self.explorer = competency, explorer
         self.void_file = explorer.parent / "void.ttl"    # the build's dataset description
+        self.explorer_graph: str | None = None   # SHA-256 of the graph the explorer must show
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.socket = socket.create_server(address, family=family, backlog=128)
         self.server_address = self.socket.getsockname()
@@ -942,13 +942,7 @@ class Exchange:
         return self._run({"op": "api", "name": name, "params": params})
 
     def _file(self, path: str) -> Reply:
-        if path.startswith("/static/"):
-            found = static_file(path[len("/static/"):])
-        elif self.server.explorer.is_dir():
-            found = explorer_file(self.server.explorer, path)
-        else:
-            found = (index_page(), "text/html; charset=utf-8") if path in ("/", "/index.html") \
-                else None
+        found = site_file(path, self.server.explorer, self.server.explorer_graph)
         if found is None:
-            raise HttpError(404, f"nothing at {path}; try /, /query, /sparql or /api/")
+            raise HttpError(404, f"nothing at {path}; try /, /explorer/, /query, /sparql or /api/")
         return Reply(200, found[1], found[0])

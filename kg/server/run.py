@@ -1,11 +1,12 @@
 """``cartkg serve`` and ``cartkg push``.
 
 ``serve`` answers the SPARQL 1.1 Protocol at ``/sparql`` (read-only unless ``--allow-update``),
-the query page at ``/query``, the question API at ``/api/…`` and the explorer at ``/``, bound
-to 127.0.0.1 by default. Every query runs in one of ``--workers`` processes, each holding the
-graph in memory (``--store oxigraph``: read from the on-disk store), killed when it passes
-``--timeout`` or ``--memory-limit``; answers stop at ``--max-rows`` (``X-Result-Truncated:
-true``) or ``--max-bytes``. Queries can neither fetch (SERVICE, LOAD are refused on the parse, and
+the ask page at ``/``, the query page at ``/query``, the question API at ``/api/…`` and the
+explorer at ``/explorer/`` (its pages written in the background when missing or drawn from
+another graph: ``write_explorer_soon``), bound to 127.0.0.1 by default. Every query runs in
+one of ``--workers`` processes, each holding the graph in memory (``--store oxigraph``: read
+from the on-disk store), killed when it passes ``--timeout`` or ``--memory-limit``; answers
+stop at ``--max-rows`` (``X-Result-Truncated: true``) or ``--max-bytes``. Queries can neither fetch (SERVICE, LOAD are refused on the parse, and
 the workers have no network) nor read files (FROM names only graphs in the store).
 
 ``push`` loads the built graph into a remote SPARQL store (``kg.store.push``).
@@ -58,8 +59,12 @@ class RunningServer:
         self.endpoint = self.url + "/sparql"
         self.thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         self.thread.start()
+        self.writer = None              # the process writing the explorer's pages, if any
 
     def close(self) -> None:
+        if self.writer is not None and self.writer.poll() is None:
+            self.writer.terminate()
+            self.writer.wait()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
@@ -86,6 +91,9 @@ def start(spec: StoreSpec | None = None, host: str = "127.0.0.1", port: int = 0,
     except OSError as exc:
         pool.close()
         raise RuntimeProblem(f"cannot listen on {host}:{port}: {exc}") from exc
+    if paths.packaged:                    # never inside the installed package
+        from kg.explorer.site import explorer_folder
+        httpd.explorer = explorer_folder(paths)
     return RunningServer(httpd)
 
 
@@ -93,40 +101,32 @@ def _stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def ensure_explorer(paths, store_setting=None) -> None:
-    """Write the explorer pages (served at /) when they are missing, e.g. on a fresh clone."""
-    site = paths.exports / "explorer"
-    if (site / "index.html").exists():
-        return
-    from kg.explorer.graph import ExplorerGraph, all_pages
-    from kg.explorer.html import write_site
-    from kg.store.local import open_store
-    print("[serve] writing the explorer pages (first run)…", file=sys.stderr)
-    graph = ExplorerGraph(open_store(store_setting, paths))
-    write_site(graph, all_pages(graph), site)
+def write_explorer_soon(paths: ProjectPaths, server: RunningServer):
+    """Write the explorer's pages (served at /explorer/) when they are missing or drawn from
+    another graph than the one served, in a process beside the server (``kg.explorer.site``;
+    stopped with it); until they are there /explorer/ says they are being written, so a
+    stale page is never shown. Returns that process, or None when the pages are current."""
+    import subprocess
+    from kg.explorer.site import current
+    from kg.store.local import graph_fingerprint
+    folder = server.httpd.explorer
+    server.httpd.explorer_graph = fingerprint = graph_fingerprint(paths.graph)
+    if current(folder, fingerprint):
+        return None
+    server.writer = subprocess.Popen([sys.executable, "-m", "kg.explorer.site",
+                                      str(paths.graph), str(folder)], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL)
+    return server.writer
 
 
 def serve(paths: ProjectPaths, settings: Settings, host: str = "127.0.0.1", port: int = 8000,
           store_setting: str | None = None) -> int:
     """Serve until Ctrl+C or SIGTERM; ``settings`` bound what each query may spend."""
-    ensure_explorer(paths, store_setting)
+    signal.signal(signal.SIGTERM, _stop)          # from the start: a stop while starting too
     server = start(store_spec(store_setting, paths), host, port, settings, paths)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"[serve] warning: listening on {host}, reachable from other machines",
-              file=sys.stderr)
-    mode = "updates allowed (kept in memory)" if settings.allow_update else "read-only"
-    where = "from disk" if store_setting == "oxigraph" and not settings.allow_update \
-        else "graph in memory"
-    print(f"[serve] SPARQL endpoint {server.endpoint} ({mode}, {where}, {settings.workers} "
-          f"workers; {settings.timeout:g} s per query, {settings.max_rows} rows); query page "
-          f"{server.url}/query; API {server.url}/api/; Ctrl+C stops", file=sys.stderr)
-    print(f"[serve] query workers' network access: cut off by {server.httpd.pool.isolation}"
-          if server.httpd.pool.isolation != "none" else
-          "[serve] warning: query workers could not be cut off from the network (no network "
-          "namespace or seccomp); SERVICE and LOAD are still refused by the parser",
-          file=sys.stderr)
-    signal.signal(signal.SIGTERM, _stop)
     try:
+        _announce(server, settings, host, store_setting)
+        write_explorer_soon(paths, server)
         while server.thread.is_alive():
             server.thread.join(0.5)
     except KeyboardInterrupt:
@@ -135,3 +135,22 @@ def serve(paths: ProjectPaths, settings: Settings, host: str = "127.0.0.1", port
         server.close()
     print("[serve] stopped", file=sys.stderr)
     return EXIT_OK
+
+
+def _announce(server: RunningServer, settings: Settings, host: str, store_setting) -> None:
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"[serve] warning: listening on {host}, reachable from other machines",
+              file=sys.stderr)
+    mode = "updates allowed (kept in memory)" if settings.allow_update else "read-only"
+    where = "from disk" if store_setting == "oxigraph" and not settings.allow_update \
+        else "graph in memory"
+    print(f"[serve] ask page {server.url}/ ; SPARQL endpoint {server.endpoint} ({mode}, "
+          f"{where}, {settings.workers} workers; {settings.timeout:g} s per query, "
+          f"{settings.max_rows} rows); query page {server.url}/query; explorer "
+          f"{server.url}/explorer/ ({server.httpd.explorer}); API {server.url}/api/; Ctrl+C "
+          "stops", file=sys.stderr)
+    print(f"[serve] query workers' network access: cut off by {server.httpd.pool.isolation}"
+          if server.httpd.pool.isolation != "none" else
+          "[serve] warning: query workers could not be cut off from the network (no network "
+          "namespace or seccomp); SERVICE and LOAD are still refused by the parser",
+          file=sys.stderr)

@@ -25,16 +25,35 @@ function status(text, error) {
   $("status").className = error ? "error" : "";
 }
 
+// IRIs are shown shortened to the predeclared prefixes (ent:cd19-negative-relapse, as the CLI
+// prints them); an entity links to its place in this server's explorer, and no link leaves
+// the server (the w3id.org names are identifiers, not addresses to follow).
+const prefixes = Object.entries(JSON.parse($("prefixes").textContent))
+  .sort((a, b) => b[1].length - a[1].length);
+
+function shortened(iri) {
+  for (const [name, ns] of prefixes) {
+    if (iri.startsWith(ns) && iri.length > ns.length) return [name, iri.slice(ns.length)];
+  }
+  return null;
+}
+
 function cell(term) {
   const td = document.createElement("td");
   if (!term) return td;
-  if (term.type === "uri" && /^https?:/i.test(term.value)) {   // only web links are links
-    const a = document.createElement("a");
-    a.href = term.value;
-    a.textContent = term.value;
-    td.appendChild(a);
-  } else if (term.type === "uri") {
-    td.textContent = term.value;
+  if (term.type === "uri") {
+    const short = shortened(term.value);
+    const text = short ? `${short[0]}:${short[1]}` : `<${term.value}>`;
+    if (short && short[0] === "ent") {
+      const a = document.createElement("a");
+      a.href = "/explorer/overview.html#" + encodeURIComponent(short[1]);
+      a.textContent = text;
+      a.title = term.value;
+      td.appendChild(a);
+    } else {
+      td.textContent = text;
+      td.title = term.value;
+    }
   } else {
     td.textContent = term.type === "bnode" ? `_:${term.value}` : term.value;
   }

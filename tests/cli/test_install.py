@@ -69,3 +69,46 @@ def test_installed_package_refuses_to_write_outside_a_project(installed):
     tmp, _ = installed
     out = _cartkg(tmp, "build")
     assert out.returncode == 2 and "--project" in out.stderr and "Traceback" not in out.stderr
+
+
+def _files(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if "__pycache__" not in p.parts)
+
+
+def test_installed_serve_writes_the_explorer_to_the_user_cache_not_the_package(installed,
+                                                                                 tmp_path):
+    import socket
+    import time
+    import urllib.request
+    tmp, _ = installed
+    before = _files(tmp / "site")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("CARTKG_HOME", "CARTKG_STORE")}
+    env.update(PYTHONPATH=str(tmp / "site"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PYTHONDONTWRITEBYTECODE="1")
+    (tmp / "elsewhere").mkdir(exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port),
+                             "--workers", "1"], cwd=tmp / "elsewhere", env=env,
+                            stderr=subprocess.PIPE, text=True)
+    base, page = f"http://127.0.0.1:{port}", b""
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(base + "/explorer/", timeout=5) as r:
+                    page = r.read()
+                if b"being written" not in page:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert b"cartkg explorer" in page
+        with urllib.request.urlopen(base + "/", timeout=5) as r:
+            assert b"Ask in plain words" in r.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert _files(tmp / "site") == before
+    assert list((tmp_path / "cache" / "cartkg" / "explorer").glob("*/index.html"))

@@ -501,7 +501,10 @@ def test_query_page_lists_competency_questions_read_at_request_time(site):
     status, headers, body = request(base, "GET", "/query")
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert "Which CAR-T products are in the graph? (a test question)" in body.decode()
-    assert b"http://" not in body.replace(b"http://www.w3.org", b"")   # nothing from outside
+    page, prefixes = body.split(b'<script type="application/json" id="prefixes">')
+    assert b"http://" not in page.replace(b"http://www.w3.org", b"")   # nothing from outside
+    from kg.vocab import PREFIXES                        # namespaces to shorten results with
+    assert json.loads(prefixes.split(b"</script>")[0]) == {k: str(v) for k, v in PREFIXES.items()}
     examples = json.loads(body.decode().split('id="examples">')[1].split("</script>")[0])
     leads_to = examples[1]
     assert leads_to["question"] == "Which mechanisms lead to a phenotype?"
@@ -516,18 +519,24 @@ def test_query_page_lists_competency_questions_read_at_request_time(site):
     assert status == 200 and "javascript" in headers["content-type"] and b"fetch(" in js
 
 
-def test_home_without_and_with_explorer(site):
+def test_home_is_the_ask_page_and_the_explorer_lives_beneath(site):
     root, base = site
     status, _, body = request(base, "GET", "/")
-    assert status == 200 and b'href="/query"' in body
+    assert status == 200 and b"Ask in plain words" in body and b'href="/query"' in body
+    assert b'<table class="levels">' in body                       # the legend of the levels
+    status, _, body = request(base, "GET", "/explorer/")
+    assert status == 200 and b"being written" in body              # not written yet
     explorer = root / "exports" / "explorer"
     (explorer / "entity").mkdir(parents=True)
     (explorer / "index.html").write_text("<html>explorer home</html>")
     (explorer / "entity" / "cd19.html").write_text("<html>CD19</html>")
-    assert request(base, "GET", "/")[2] == b"<html>explorer home</html>"
-    assert request(base, "GET", "/entity/cd19.html")[2] == b"<html>CD19</html>"
+    assert b"Ask in plain words" in request(base, "GET", "/")[2]
+    assert request(base, "GET", "/explorer/")[2] == b"<html>explorer home</html>"
+    assert request(base, "GET", "/explorer/entity/cd19.html")[2] == b"<html>CD19</html>"
+    assert request(base, "GET", "/entity/cd19.html")[2] == b"<html>CD19</html>"   # old address
+    assert request(base, "GET", "/favicon.ico")[0] == 200
     for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/entity/../../x",
-                 "/nothing.html"):
+                 "/nothing.html", "/explorer/../../etc/passwd", "/explorer/%2e%2e/x.html"):
         assert request(base, "GET", path)[0] == 404
 
 
@@ -544,6 +553,10 @@ def test_home_without_and_with_explorer(site):
     ("/api/references?text=" + quote("Lineage switch"), ["references", "Lineage switch"]),
     ("/api/ask?text=" + quote("patient relapsed CD19-negative after tisa-cel, what options?"),
      ["ask", "patient relapsed CD19-negative after tisa-cel, what options?"]),
+    ("/api/ask?text=" + quote("Which strategies apply to CD19-negative relapse?")
+     + "&population=adult&disease=DLBCL",
+     ["ask", "Which strategies apply to CD19-negative relapse?", "--population", "adult",
+      "--disease", "DLBCL"]),
     ("/api/strategies?text=" + quote("CD19-negative relapse") + "&therapy=blinatumomab&disease=DLBCL",
      ["strategies", "CD19-negative relapse", "--therapy", "blinatumomab", "--disease", "DLBCL"]),
     ("/api/assess?findings=" + quote("TP53; tisa-cel"),
@@ -614,10 +627,18 @@ def test_load_16_clients_for_20_seconds(server):
 
 
 # --- the CLI ------------------------------------------------------------------------------------
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:                                     # it has ended meanwhile
+        return b""
+
+
 def _worker_limits(pid: int) -> list[str]:
     """The 'Max address space' line of each worker process of server ``pid``."""
     children = [c for task in Path(f"/proc/{pid}/task").iterdir()   # any thread's children
-                for c in (task / "children").read_text().split()]
+                for c in (task / "children").read_text().split()
+                if b"kg.server.worker" in _cmdline(c)]          # not the explorer's writer
     return [line for c in children for line in Path(f"/proc/{c}/limits").read_text().splitlines()
             if line.startswith("Max address space")]
 

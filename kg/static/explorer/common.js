@@ -104,8 +104,7 @@ var cartkg = (function () {
 
   function evidenceBlock(item) {
     var box = el("div", null, "evidence");
-    box.appendChild(el("div", item.negated && item.claim ? item.claim :
-                       item.subject.label + " \u2014 " + item.predicate.label + " \u2192 " +
+    box.appendChild(el("div", item.claim || item.subject.label + " " + item.predicate.label + " " +
                        item.object.label, item.negated ? "claim negated" : "claim"));
     box.appendChild(el("div", weightText(item), "weight"));
     box.appendChild(el("blockquote", item.quote));

@@ -60,7 +60,7 @@
     api.shown = {edge: id};
     C.clear(panel);
     var from = data.entities[info.from], to = data.entities[info.to];
-    panel.appendChild(C.el("h2", from.label + " \u2014 " + info.relation + " \u2192 " + to.label));
+    panel.appendChild(C.el("h2", from.label + " " + (info.words || info.relation) + " " + to.label));
     var links = C.el("div", null, "links");
     [info.from, info.to].forEach(function (n) {
       var a = C.el("a", data.entities[n].label);
@@ -74,14 +74,60 @@
       : "No evidence item of its own: inferred by the reasoner from the classification.");
   }
 
+  /* Which nodes show: those of a ticked category and, when the page is narrowed to an
+     entity's neighbourhood (the overview opened or searched for an entity), in it. */
+  var hiddenCategories = {}, narrowed = null;
+  var neighbours = {};
+  data.edges.forEach(function (e) {
+    (neighbours[e.from] = neighbours[e.from] || []).push(e.to);
+    (neighbours[e.to] = neighbours[e.to] || []).push(e.from);
+  });
+
+  function applyVisibility() {
+    nodes.update(data.nodes.map(function (n) {
+      return {id: n.id, hidden: !!hiddenCategories[n.category] || (narrowed !== null && !narrowed[n.id])};
+    }));
+    var note = document.getElementById("narrowed");
+    if (note) {
+      note.hidden = narrowed === null;
+      if (narrowed !== null) {
+        note.querySelector("span").textContent = "Showing " + Object.keys(narrowed).length + " of " +
+          data.nodes.length + " entities: the neighbourhood of " + data.entities[api.centre].label + ".";
+      }
+    }
+  }
+
+  function narrowTo(id) {
+    narrowed = {};
+    narrowed[id] = true;
+    (neighbours[id] || []).forEach(function (n) { narrowed[n] = true; });
+    api.centre = id;
+    applyVisibility();
+    network.fit({nodes: Object.keys(narrowed), animation: false});
+  }
+
+  function showAll() {
+    narrowed = null;
+    applyVisibility();
+    network.fit({animation: false});
+  }
+  api.showAll = showAll;
+
   function focusNode(id) {
     if (!nodes.get(id)) return false;
-    if (nodes.get(id).hidden) {
-      var box = document.querySelector('#legend input[data-category="' + data.entities[id].category + '"]');
-      if (box) { box.checked = true; setCategory(data.entities[id].category, true); }
+    var category = data.entities[id].category;
+    if (hiddenCategories[category]) {
+      var box = document.querySelector('#legend input[data-category="' + category + '"]');
+      if (box) box.checked = true;
+      hiddenCategories[category] = false;
+      applyVisibility();
+    }
+    if (data.page.kind === "overview") {
+      narrowTo(id);
+    } else {
+      network.focus(id, {scale: Math.max(network.getScale(), 1.1), animation: false});
     }
     network.selectNodes([id]);
-    network.focus(id, {scale: Math.max(network.getScale(), 1.1), animation: false});
     showNode(id);
     return true;
   }
@@ -91,20 +137,24 @@
     if (p.nodes.length) showNode(p.nodes[0]);
     else if (p.edges.length) showEdge(p.edges[0]);
   });
+  var wide = document.getElementById("show-all");
+  if (wide) wide.addEventListener("click", function () { showAll(); });
   network.on("doubleClick", function (p) {
     if (!p.nodes.length) return;
     var e = data.entities[p.nodes[0]];
     if (e.page && e.page !== here) location.href = C.href(p.nodes[0], e.page);
   });
   network.once("afterDrawing", function () {
+    // the labels are measured now: fit again so that none is cut at the edges
+    network.fit(narrowed === null ? {animation: false} : {nodes: Object.keys(narrowed), animation: false});
     api.ready = true;
     api.readyAt = performance.now();
     document.body.setAttribute("data-ready", "true");
   });
 
   function setCategory(category, visible) {
-    nodes.update(data.nodes.filter(function (n) { return n.category === category; })
-                 .map(function (n) { return {id: n.id, hidden: !visible}; }));
+    hiddenCategories[category] = !visible;
+    applyVisibility();
   }
   Array.prototype.forEach.call(document.querySelectorAll("#legend input[data-category]"), function (box) {
     box.addEventListener("change", function () { setCategory(box.getAttribute("data-category"), box.checked); });
@@ -124,8 +174,17 @@
     message.textContent = id ? "" : "No entity on this page matches \u201c" + text + "\u201d.";
     if (id) focusNode(id);
   });
-  document.getElementById("fit").addEventListener("click", function () { network.fit(); });
+  document.getElementById("fit").addEventListener("click", function () {
+    network.fit(narrowed === null ? {} : {nodes: Object.keys(narrowed)});
+  });
+  if (location.protocol === "http:" || location.protocol === "https:") {
+    var ask = document.getElementById("ask-link");        // served: the ask page is at /
+    if (ask) ask.hidden = false;
+  }
 
+  window.addEventListener("hashchange", function () {
+    focusNode(decodeURIComponent(location.hash.slice(1)));
+  });
   var wanted = decodeURIComponent(location.hash.slice(1));
   if (!(wanted && focusNode(wanted)) && data.page.focus && nodes.get(data.page.focus)) {
     network.selectNodes([data.page.focus]);
