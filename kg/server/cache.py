@@ -51,8 +51,9 @@ class ResultCache:
             return None
         self.hits += 1
         self.entries.move_to_end(key)
-        reply = entry[0]
-        return replace(reply, headers=dict(reply.headers))
+        kept = entry[0]         # a new Reply: the server adds headers to the one it sends
+        return type(kept)(kept.status, kept.content_type, kept.body, dict(kept.headers),
+                          graph=kept.graph)
 
     def put(self, key: tuple, made_from: str | None, graph: str | None, reply) -> None:
         """Keep a 200 answer made by a worker holding ``made_from`` when every worker holds
