@@ -17,7 +17,6 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 
-from test_explore import browser  # noqa: F401  (a fixture)
 from test_server import _raw, ask, assert_alive, request
 
 from kg.paths import project_paths

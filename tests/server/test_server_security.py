@@ -26,7 +26,6 @@ from urllib.parse import quote, urlencode, urlsplit
 import pytest
 
 from projectcopy import REPO
-from test_explore import browser  # noqa: F401  (a fixture)
 from test_server import ask, assert_alive, request
 
 from kg.paths import project_paths
