@@ -25,6 +25,11 @@ ENTRY_OVERHEAD = 512        # bytes counted per entry beyond its body, headers a
 ENTRY_SHARE = 16            # one answer takes at most this fraction of the cache
 
 
+def _held(text: str) -> int:
+    """Bytes a string's characters take in memory, at most (4 each unless it is ASCII)."""
+    return len(text) if text.isascii() else 4 * len(text)
+
+
 class ResultCache:
     """At most ``max_bytes`` of answers, valid for one graph fingerprint at a time."""
 
@@ -61,9 +66,9 @@ class ResultCache:
         self._follow(graph)
         if made_from is None or made_from != graph or reply.status != 200 or reply.file:
             return
-        cost = ENTRY_OVERHEAD + len(reply.body) + sum(len(k) + len(v) for k, v in
-                                                      reply.headers.items()) \
-            + sum(len(part) for part in key[:2] if part) + sum(map(len, key[3] + key[4]))
+        texts = [key[0], key[1] or "", key[5] or "", *key[3], *key[4], *reply.headers,
+                 *reply.headers.values()]
+        cost = ENTRY_OVERHEAD + len(reply.body) + sum(map(_held, texts))
         if cost > self.max_bytes // ENTRY_SHARE:
             return
         if key in self.entries:
