@@ -91,7 +91,12 @@ class WorkerProcess:
         if status != "ready":
             self.kill()
             raise RuntimeProblem(f"a query worker could not open the store: {message}")
-        self.isolation, self.graph = message
+        self.isolation = message
+        try:
+            self.graph = self.call({"op": "graph"}, STARTUP_SECONDS).body.decode() or None
+        except (QueryTimeout, WorkerCrashed) as exc:
+            self.kill()
+            raise RuntimeProblem("a query worker exited while opening the store") from exc
         return self
 
     def _recv(self, timeout: float):

@@ -208,6 +208,7 @@ class Worker:
         self.prefixes = dict(PREFIXES) if spec.prefixes else None
         self.questions = OxigraphStore(store) if writable else CachedStore(store)
         self.answers = None if writable else Memo(128)   # a read-only store's answers last
+        self.graph: str | None = None       # fingerprint of the graph held (the pool asks)
 
     def handle(self, job: dict) -> Reply:
         try:
@@ -290,6 +291,10 @@ class Worker:
             headers["X-Result-Byte-Limit"] = str(self.max_bytes)
         return Reply(200, content_type(media), body, headers)
 
+    def do_graph(self, job: dict) -> Reply:
+        """The fingerprint of the graph this worker holds (empty: unknown)."""
+        return Reply(200, "text/plain", (self.graph or "").encode())
+
     def do_update(self, job: dict) -> Reply:
         text = add_using(job["update"], job.get("using", []), job.get("using_named", []))
         check_update(text)      # the very text Oxigraph is given
@@ -368,7 +373,8 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # report any failure to open the store to the server
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return 2
-    conn.send(("ready", (isolation, graph)))
+    worker.graph = graph
+    conn.send(("ready", isolation))
     while True:
         try:
             job = conn.recv()
