@@ -18,13 +18,13 @@ endpoints do: ``Access-Control-Allow-Origin: *`` and an OPTIONS preflight, never
 credentials, never for updates, and not at all on a server that accepts updates.
 
 Memory: the main process holds at most ``memory_bound(settings)`` bytes for its clients,
-whatever they do (about 126 MB with the defaults, the result cache's 16 MB included; the README's server section gives the
-figure): per connection a request (head and body), an answer of up to ``SPILL_OVER`` bytes
-(larger ones are streamed from a spool file the worker wrote, ``kg.server.encoding``) and up to
-``WRITE_HIGH + CHUNK`` unsent bytes, past which the connection is neither read nor written to
-until its client reads. A connection that makes no progress for ``idle_seconds``, answer
-queued or not, is closed.
-"""
+whatever they do (about 126 MB with the defaults, the result cache's 16 MB included; the
+README's server section gives the figure): per connection a request (head and body), an
+answer of up to ``SPILL_OVER`` bytes (larger ones are streamed from a spool file the worker
+wrote, ``kg.server.encoding``) and up to ``WRITE_HIGH + CHUNK`` unsent bytes, past which the
+connection is neither read nor written to until its client reads. A connection that makes
+no progress for ``idle_seconds``, answer queued or not, is closed. Repeated queries on a
+read-only server are answered from the result cache (``kg.server.cache``)."""
 from __future__ import annotations
 
 import asyncio
@@ -110,7 +110,7 @@ class Settings:
     client_jobs: int = 64           # jobs one client (address) may have running or waiting
     request_seconds: float = 10.0   # a request's head and body must arrive within this long
     idle_seconds: float = 60.0      # a connection making no progress this long is closed
-    cache_bytes: int = 16 << 20     # bytes of answers kept for repeated queries (read-only; 0: none)
+    cache_bytes: int = 16 << 20     # answers kept for repeated queries (read-only; 0: none)
 
 
 def memory_bound(settings: Settings) -> int:
