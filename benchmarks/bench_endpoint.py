@@ -15,6 +15,7 @@ text, so no cache of any kind can answer it).
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from timing import free_port, percentile
 CLIENTS = 16
 NO_REPEAT = ("cartkg serve", "oxigraph server")     # servers also run the no-repeat workload
 NO_REPEAT_PREFIX = "no-repeat "
+ROUNDS = 5          # turns the servers take on each question and workload
 QUESTIONS = ("antigen-negative-mechanisms-and-solutions", "poor-long-term-biomarkers",
              "multi-mechanism-strategies")
 PATH = "/sparql"
@@ -44,6 +46,13 @@ class Load:
     fresh_p50_ms: float | None = None      # …opening a new connection for every request
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
+
+    def add(self, other: "Load") -> None:
+        """Count ``other``'s requests and seconds in with these."""
+        self.ok += other.ok
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.latencies += other.latencies
 
     @property
     def rps(self) -> float:
@@ -217,40 +226,47 @@ def servers(project: Path, nt: Path, workdir: Path):
 
 
 def run(paths, project: Path, workdir: Path, quick: bool, log=print):
+    """Every server started at once; per question and workload, ROUNDS turns in which each
+    server is loaded for its share of the seconds, so a change in the machine's load (other
+    programs on a shared machine) falls on all of them alike."""
     from bench_cq import question_specs
     if not _has_serve():
         return [Figure("endpoint", None, "", note="kg/server/run.py has no serve()")], []
     seconds = 2.0 if quick else 10.0
     specs = {q["name"]: q for q in question_specs(paths) if q["name"] in QUESTIONS}
     results: dict[str, dict[str, Load | str]] = {}
-    cache = {}
     nt = project / "exports" / "cartkg.nt"
-    for name, factory in servers(project, nt, workdir):
-        results[name] = {}
-        if factory is None:
-            results[name] = {q: "not installed" for q in QUESTIONS}
-            continue
-        log(f"[bench] endpoint: {name}")
-        try:
-            with factory() as srv:
-                for q in QUESTIONS:
-                    text = query_text(specs[q])
-                    hammer(srv.port, text, 0.5)                          # warm-up
-                    res = results[name][q] = hammer(srv.port, text, seconds)
-                    for attr, keep in (("single_p50_ms", True), ("fresh_p50_ms", False)):
-                        one = hammer(srv.port, text, 0.5 if quick else 2.0, 1, keep)
-                        setattr(res, attr, percentile(one.latencies, 50) * 1000
-                                if one.latencies else None)
-                    if name in NO_REPEAT:
-                        results[name][NO_REPEAT_PREFIX + q] = hammer(srv.port, text, seconds,
-                                                                     distinct=True)
-            cache[name] = srv.cache_summary()
-        except Exception as exc:                                         # noqa: BLE001
-            results[name] = {q: f"failed: {exc}" for q in QUESTIONS}
+    with contextlib.ExitStack() as stack:
+        running = {}
+        for name, factory in servers(project, nt, workdir):
+            log(f"[bench] endpoint: starting {name}")
+            try:
+                running[name] = stack.enter_context(factory())
+                results[name] = {}
+            except Exception as exc:                                     # noqa: BLE001
+                results[name] = {q: f"failed: {exc}" for q in QUESTIONS}
+        for q in QUESTIONS:
+            log(f"[bench] endpoint: {q}")
+            text = query_text(specs[q])
+            for srv in running.values():
+                hammer(srv.port, text, 0.5)                              # warm-up
+            for workload in ("", NO_REPEAT_PREFIX):
+                for _ in range(ROUNDS):
+                    for name, srv in running.items():
+                        if workload and name not in NO_REPEAT:
+                            continue
+                        part = hammer(srv.port, text, seconds / ROUNDS, distinct=bool(workload))
+                        results[name].setdefault(workload + q, Load()).add(part)
+            for name, srv in running.items():
+                for attr, keep in (("single_p50_ms", True), ("fresh_p50_ms", False)):
+                    one = hammer(srv.port, text, 0.5 if quick else 2.0, 1, keep)
+                    setattr(results[name][q], attr, percentile(one.latencies, 50) * 1000
+                            if one.latencies else None)
     figs, details = _figures(results, seconds)
-    if cache.get("cartkg serve"):
-        details.append(f"`cartkg serve`'s {cache['cartkg serve']} (both workloads, warm-ups "
-                       "and 1-client runs together)")
+    summary = running["cartkg serve"].cache_summary() if "cartkg serve" in running else None
+    if summary:
+        details.append(f"`cartkg serve`'s {summary} (both workloads, warm-ups and 1-client "
+                       "runs together)")
     return figs, details
 
 
@@ -301,7 +317,8 @@ def _figures(results, seconds):
                 else:
                     rows.append(f"| {q} | {label} | – | – | – | – | – | – | {res} |")
     detail = "\n".join([f"### SPARQL endpoints: {CLIENTS} keep-alive clients for {seconds:g} s "
-                        "per question (GET /sparql, JSON results; parameters as VALUES); "
+                        f"per question, in {ROUNDS} turns taken by the servers in rotation "
+                        "(GET /sparql, JSON results; parameters as VALUES); "
                         "repeated text, and no-repeat (every request's text distinct)", "",
                         "| question | server | answered | errors | req/s | p50 ms | p99 ms "
                         "| 1 client p50 ms | 1 client, new connection each, p50 ms |",
