@@ -103,3 +103,12 @@ def test_the_cache_holds_no_more_than_its_bytes_and_they_count_in_the_memory_bou
         assert cache.key({"query": "SELECT ?s WHERE { ?s ?p ?o }", "accept": JSON["Accept"],
                           "gzip": False, "default": [], "named": [],
                           "base": srv.endpoint}) not in cache.entries
+
+
+def test_a_negative_result_cache_is_a_usage_error():
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", "0", "--result-cache",
+                           "-1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--result-cache not negative" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
