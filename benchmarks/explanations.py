@@ -55,17 +55,19 @@ index permutations in parallel.
 """,
     "endpoint": """\
 **Why.** All servers and the load generator (16 Python client threads) share two cores, so
-requests per second follow CPU time per request. The native server spends ~0.13 ms per fast
-request in one process. `cartkg serve` parses and checks the request in its asyncio main
-process (~0.12–0.17 ms: socket calls, epoll wake-ups, loopback TCP) and evaluates it in a
-worker process (~0.2 ms: the query and pyoxigraph's serialisation, ~0.15 ms, plus one
-socket-pair hop), so one request costs two process hops more than native; a single client sees
-~0.5–0.6 ms against ~0.3 ms. The worker process is what lets a query that runs past its time
-limit be stopped for real (the process is killed), which the native server cannot do.
+requests per second follow CPU time per request. A repeated query is answered from the result
+cache by the main process alone (~0.2 ms of Python, no worker). A query never seen before
+(the no-repeat workload) still takes two process hops: the main process parses and checks the
+request (~0.1 ms), sends the job to a worker over a socket pair (~0.08 ms, waking it), the
+worker evaluates and serialises (~0.2–0.3 ms) and the reply comes back (~0.06 ms) before the
+answer is written; the native server does all of it in one process (~0.2 ms). The worker
+process is what lets a query that runs past its time limit be stopped for real (the process is
+killed), which the native server cannot do. `benchmarks/profile_endpoint.py` measures these
+parts; `benchmarks/README.md` has the table.
 
-**Fix.** Remove the main process from the query path: worker processes accepting on the shared
-listening socket (pre-fork), each parsing and answering its own connections, with the parent
-killing and replacing a worker whose query passes the time limit.
+**Fix.** Remove the main process from the path of a new query: worker processes accepting on
+the shared listening socket (pre-fork), each parsing and answering its own connections, with
+the parent killing and replacing a worker whose query passes the time limit.
 """,
 }
 

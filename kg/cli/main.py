@@ -673,16 +673,17 @@ def cmd_serve(args) -> int:
         return EXIT_RUNTIME
     workers = max(2, min(4, os.cpu_count() or 2)) if args.workers is None else args.workers
     if min(args.timeout, args.max_rows, workers, args.max_connections, args.max_bytes) <= 0 \
-            or args.memory_limit < 0:
+            or min(args.memory_limit, args.result_cache) < 0:
         print("cartkg serve: --timeout, --max-rows, --max-bytes, --workers and "
-              "--max-connections must be positive, --memory-limit not negative",
+              "--max-connections must be positive, --memory-limit and --result-cache not "
+              "negative",
               file=sys.stderr)
         return EXIT_RUNTIME
     settings = Settings(timeout=args.timeout, max_rows=args.max_rows,
                         allow_update=args.allow_update, workers=workers,
                         memory_limit=args.memory_limit << 20,
                         max_connections=args.max_connections, verbose=True,
-                        max_bytes=args.max_bytes << 20)
+                        max_bytes=args.max_bytes << 20, cache_bytes=args.result_cache << 20)
     return serve(args.paths, settings, args.host, args.port, args.store)
 
 
@@ -876,6 +877,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--max-connections", type=int, default=64, metavar="N",
                    help="open client connections at once; more are closed with 503 "
                         "(default 64)")
+    c.add_argument("--result-cache", type=int, default=16, metavar="MB",
+                   help="answers of repeated queries kept in memory, for a read-only server "
+                        "(default 16; 0: none)")
 
     c = command("report", cmd_report, "ROBOT-style quality report of the built graph "
                 "(queries/report/*.rq) and its OWL 2 DL profile (OWL API; needs Java); "

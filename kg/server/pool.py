@@ -76,6 +76,8 @@ class WorkerProcess:
         self.job = self.done = self.timer = None   # the running job, its callback, its limit
         self.client = None                         # whose job it is
         self.isolation = None                      # how the worker is cut off from the network
+        self.graph = None                          # fingerprint of the graph it holds
+        self.joined = False                        # put to work on the loop
 
     def wait_ready(self) -> "WorkerProcess":
         try:
@@ -90,6 +92,11 @@ class WorkerProcess:
             self.kill()
             raise RuntimeProblem(f"a query worker could not open the store: {message}")
         self.isolation = message
+        try:
+            self.graph = self.call({"op": "graph"}, STARTUP_SECONDS).body.decode() or None
+        except (QueryTimeout, WorkerCrashed) as exc:
+            self.kill()
+            raise RuntimeProblem("a query worker exited while opening the store") from exc
         return self
 
     def _recv(self, timeout: float):
@@ -148,6 +155,7 @@ class WorkerPool:
         self.spool = Path(tempfile.mkdtemp(prefix="cartkg-spool-"))
         self._lock = threading.Lock()
         self._closed = False
+        self._graphs: collections.Counter = collections.Counter()  # fingerprint → workers
         started = [self._spawn() for _ in range(self.size)]
         try:
             self._ready = [w.wait_ready() for w in started]
@@ -163,6 +171,12 @@ class WorkerPool:
         self._ready = []
         self._top_up()                          # the spare
 
+    @property
+    def graph(self) -> str | None:
+        """The fingerprint of the graph every worker on the loop holds; None when they hold
+        different graphs, or one of unknown fingerprint (a writable store's)."""
+        return next(iter(self._graphs)) if len(self._graphs) == 1 else None
+
     def _spawn(self) -> WorkerProcess:
         w = WorkerProcess(self.spec, self.writable, self.max_rows, self.memory_limit,
                           self.max_bytes, str(self.spool))
@@ -176,6 +190,8 @@ class WorkerPool:
             return
         self.loop.add_reader(w.sock, self._readable, w)
         self._starting.discard(w)
+        w.joined = True
+        self._graphs[w.graph] += 1
         self._place(w)
 
     def _place(self, w: WorkerProcess) -> None:
@@ -305,6 +321,7 @@ class WorkerPool:
         reply = w.frames.feed(data)
         if reply is None or w.done is None:
             return
+        reply.graph = w.graph
         job, done = w.job, self._finish(w)
         snapshot = reply.headers.pop("X-Snapshot", None)
         if self.writable and job["op"] == "update" and reply.status < 300:
@@ -359,6 +376,10 @@ class WorkerPool:
             if w not in self._live:             # already retired, or the pool closed
                 return
             self._live.discard(w)
+        if w.joined:
+            self._graphs[w.graph] -= 1
+            if not self._graphs[w.graph]:
+                del self._graphs[w.graph]
         in_lane = w in self._long
         self._long.discard(w)
         self._slow.discard(w)

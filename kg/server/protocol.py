@@ -18,13 +18,13 @@ endpoints do: ``Access-Control-Allow-Origin: *`` and an OPTIONS preflight, never
 credentials, never for updates, and not at all on a server that accepts updates.
 
 Memory: the main process holds at most ``memory_bound(settings)`` bytes for its clients,
-whatever they do (about 110 MB with the defaults; the README's server section gives the
-figure): per connection a request (head and body), an answer of up to ``SPILL_OVER`` bytes
-(larger ones are streamed from a spool file the worker wrote, ``kg.server.encoding``) and up to
-``WRITE_HIGH + CHUNK`` unsent bytes, past which the connection is neither read nor written to
-until its client reads. A connection that makes no progress for ``idle_seconds``, answer
-queued or not, is closed.
-"""
+whatever they do (about 126 MB with the defaults, the result cache's 16 MB included; the
+README's server section gives the figure): per connection a request (head and body), an
+answer of up to ``SPILL_OVER`` bytes (larger ones are streamed from a spool file the worker
+wrote, ``kg.server.encoding``) and up to ``WRITE_HIGH + CHUNK`` unsent bytes, past which the
+connection is neither read nor written to until its client reads. A connection that makes
+no progress for ``idle_seconds``, answer queued or not, is closed. Repeated queries on a
+read-only server are answered from the result cache (``kg.server.cache``)."""
 from __future__ import annotations
 
 import asyncio
@@ -44,6 +44,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from kg.server.cache import ResultCache
 from kg.server.encoding import (SPILL_OVER, accepts_gzip, add_vary, claim, discard, encode,
                                 etag_matches)
 from kg.server.formats import GRAPH_TYPES, content_type, negotiate
@@ -109,16 +110,29 @@ class Settings:
     client_jobs: int = 64           # jobs one client (address) may have running or waiting
     request_seconds: float = 10.0   # a request's head and body must arrive within this long
     idle_seconds: float = 60.0      # a connection making no progress this long is closed
+    cache_bytes: int = 16 << 20     # answers kept for repeated queries (read-only; 0: none)
 
 
 def memory_bound(settings: Settings) -> int:
     """Bytes the main process may hold for its clients beyond its baseline, whatever they do:
     per connection a request head and body, an answer held whole (larger ones stream from a
     spool file) and the unsent bytes allowed before it stops writing; per worker one reply
-    frame in flight. 64 connections and the defaults: about 110 MB."""
+    frame in flight; the result cache's ``cache_bytes``. 64 connections and the defaults:
+    about 126 MB."""
     per_connection = settings.max_body + 2 * MAX_LINE + SPILL_OVER + WRITE_HIGH + CHUNK
     frames = (2 * settings.workers + 1) * (SPILL_OVER + MAX_LINE)
-    return settings.max_connections * per_connection + frames
+    cache = 0 if settings.allow_update else settings.cache_bytes
+    return settings.max_connections * per_connection + frames + cache
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop (libuv: its transports and polling in C) when it is installed, else
+    asyncio's own; the server behaves the same on either."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 class HttpError(Exception):
@@ -215,7 +229,10 @@ class SparqlServer:
         self.local_hosts = {"localhost", "127.0.0.1", "[::1]", bound, f"[{bound}]"} \
             if ipaddress.ip_address(bound).is_loopback else None
         self.connections: set[Connection] = set()
-        self.loop = asyncio.new_event_loop()
+        # a read-only graph's answers, for repeated queries (kg.server.cache)
+        self.cache = ResultCache(settings.cache_bytes) \
+            if settings.cache_bytes and not settings.allow_update else None
+        self.loop = new_event_loop()
         self._stopped = threading.Event()
         self._date = (0, "")
         self._log: list[str] = []       # access-log lines not yet written (see log_request)
@@ -829,7 +846,24 @@ class Exchange:
         job = {"op": "query", "query": query, "accept": self.headers.get("accept"),
                "default": _graphs(pairs, "default-graph-uri"),
                "named": _graphs(pairs, "named-graph-uri"), "base": self._endpoint(url)}
-        return self._run(job)
+        return self._query(job)
+
+    def _query(self, job: dict) -> Reply | Pending:
+        """The answer the result cache holds for ``job``, else the job for a worker, whose
+        200 answer the cache keeps."""
+        pending, cache, pool = self._run(job), self.server.cache, self.server.pool
+        if cache is None:
+            return pending
+        key = cache.key(job)
+        hit = cache.get(key, pool.graph)
+        if hit is not None:
+            return hit
+
+        def keep(reply: Reply) -> Reply:
+            cache.put(key, reply.graph, pool.graph, reply)
+            return reply
+        pending.then = keep
+        return pending
 
     def _posted(self) -> list[tuple[str, str]]:
         header = self.headers.get("content-type") or ""

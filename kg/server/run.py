@@ -133,6 +133,8 @@ def serve(paths: ProjectPaths, settings: Settings, host: str = "127.0.0.1", port
         pass
     finally:
         server.close()
+    if server.httpd.cache is not None:
+        print(f"[serve] {server.httpd.cache.summary()}", file=sys.stderr)
     print("[serve] stopped", file=sys.stderr)
     return EXIT_OK
 

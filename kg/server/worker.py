@@ -57,6 +57,34 @@ class StoreSpec:
             store.bulk_load(path=path, to_graph=ox.NamedNode(graph) if graph else None)
         return store
 
+    def fingerprint(self) -> str | None:
+        """A hash of the files the graph is loaded from, or the fingerprint the on-disk
+        store's build recorded beside it; None for a snapshot or when there is none."""
+        import hashlib
+        from pathlib import Path
+        if self.snapshot:
+            return None
+        digest = hashlib.sha256(repr((self.path, self.graphs)).encode())
+        if self.path:
+            recorded = Path(self.path).parent / "store.fingerprint"
+            if not recorded.exists():
+                return None
+            digest.update(recorded.read_bytes())
+            status = Path(self.path).stat()      # a store swapped in by renaming is another
+            digest.update(b"%d %d" % (status.st_ino, status.st_mtime_ns))
+        for path, _ in self.graphs:
+            digest.update(Path(path).read_bytes())
+        return digest.hexdigest()
+
+    def open_with_fingerprint(self, writable: bool = False):
+        """The store, and the fingerprint of what it holds (None: unknown, or a writable
+        store): taken before and after loading, so a file changed meanwhile gives None."""
+        if writable:
+            return self.open(True), None
+        before = self.fingerprint()
+        store = self.open()
+        return store, before if before == self.fingerprint() else None
+
 
 @dataclass
 class Reply:
@@ -67,6 +95,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     file: str | None = None
     length: int = 0
+    graph: str | None = None    # fingerprint of the graph it was made from (set by the pool)
 
     @property
     def size(self) -> int:
@@ -179,6 +208,7 @@ class Worker:
         self.prefixes = dict(PREFIXES) if spec.prefixes else None
         self.questions = OxigraphStore(store) if writable else CachedStore(store)
         self.answers = None if writable else Memo(128)   # a read-only store's answers last
+        self.graph: str | None = None       # fingerprint of the graph held (the pool asks)
 
     def handle(self, job: dict) -> Reply:
         try:
@@ -261,6 +291,10 @@ class Worker:
             headers["X-Result-Byte-Limit"] = str(self.max_bytes)
         return Reply(200, content_type(media), body, headers)
 
+    def do_graph(self, job: dict) -> Reply:
+        """The fingerprint of the graph this worker holds (empty: unknown)."""
+        return Reply(200, "text/plain", (self.graph or "").encode())
+
     def do_update(self, job: dict) -> Reply:
         text = add_using(job["update"], job.get("using", []), job.get("using_named", []))
         check_update(text)      # the very text Oxigraph is given
@@ -334,10 +368,12 @@ def main(argv: list[str]) -> int:
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     try:
-        worker = Worker(spec.open(writable), spec, max_rows, writable, max_bytes)
+        store, graph = spec.open_with_fingerprint(writable)
+        worker = Worker(store, spec, max_rows, writable, max_bytes)
     except Exception as exc:  # report any failure to open the store to the server
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return 2
+    worker.graph = graph
     conn.send(("ready", isolation))
     while True:
         try:

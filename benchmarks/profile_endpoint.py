@@ -1,0 +1,99 @@
+"""Where one request to ``cartkg serve`` spends its time, for the endpoint benchmark's three
+questions: the main process's loop profiled (cProfile) while a client process hammers it with
+16 keep-alive clients, and the worker's part of each request (policy check, evaluation with
+serialisation, ETag/gzip encoding, the pickled reply frame) timed on its own.
+
+    python benchmarks/profile_endpoint.py [SECONDS]     # prints both tables
+"""
+from __future__ import annotations
+
+import cProfile
+import io
+import pickle
+import pstats
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_endpoint import CLIENTS, QUESTIONS, query_text  # noqa: E402
+
+
+def worker_stages(spec, texts: dict[str, str], runs: int = 300) -> list[str]:
+    """Per question: microseconds per request of each step a worker takes."""
+    from kg.server.encoding import encode
+    from kg.server.worker import Worker
+    from kg.store.policy import _verdict
+    worker = Worker(spec.open(), spec, 10000)
+    lines = ["| question | policy parse (uncached) | evaluate + serialise | ETag | reply "
+             "pickle+unpickle | answer bytes |", "|---|---|---|---|---|---|"]
+    for q, text in texts.items():
+        job = {"op": "query", "query": text, "accept": "application/sparql-results+json",
+               "default": [], "named": [], "base": "http://127.0.0.1/sparql"}
+        times = {}
+        t = time.perf_counter()
+        for _ in range(runs):
+            _verdict(text, False)
+        times["policy"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for _ in range(runs):
+            reply = worker.do_query(job)
+        times["eval"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for _ in range(runs):
+            encoded = encode(reply, False)
+        times["etag"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for _ in range(runs):
+            pickle.loads(pickle.dumps(encoded, pickle.HIGHEST_PROTOCOL))
+        times["pickle"] = time.perf_counter() - t
+        us = {k: v / runs * 1e6 for k, v in times.items()}
+        lines.append(f"| {q} | {us['policy']:.0f} µs | {us['eval']:.0f} µs | {us['etag']:.0f} "
+                     f"µs | {us['pickle']:.0f} µs | {len(encoded.body)} |")
+    return lines
+
+
+def loop_profile(spec, texts: dict[str, str], seconds: float) -> list[str]:
+    """cProfile of the server's loop thread while a client process sends each question."""
+    from kg.server.run import start
+    server = start(spec)
+    profile = cProfile.Profile()
+    loop = server.httpd.loop
+    loop.call_soon_threadsafe(profile.enable)
+    done = 0
+    try:
+        for q, text in texts.items():
+            out = subprocess.run([sys.executable, "-c", (
+                "import sys; sys.path.insert(0, %r); from bench_endpoint import hammer; "
+                "r = hammer(%d, sys.stdin.read(), %r); print(r.ok, r.rps)")
+                % (str(HERE), server.httpd.server_address[1], seconds)],
+                input=text, capture_output=True, text=True, check=True)
+            done += int(out.stdout.split()[0])
+    finally:
+        loop.call_soon_threadsafe(profile.disable)
+        time.sleep(0.2)
+        server.close()
+    stream = io.StringIO()
+    stats = pstats.Stats(profile, stream=stream)
+    stats.sort_stats("tottime").print_stats(25)
+    return [f"{done} requests profiled ({CLIENTS} clients, {seconds:g} s per question)",
+            stream.getvalue()]
+
+
+def main() -> None:
+    from bench_cq import question_specs
+    from kg.paths import project_paths
+    from kg.server.run import store_spec
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
+    paths = project_paths()
+    texts = {s["name"]: query_text(s) for s in question_specs(paths) if s["name"] in QUESTIONS}
+    spec = store_spec(None, paths)
+    print("\n".join(worker_stages(spec, texts)))
+    print("\n".join(loop_profile(spec, texts, seconds)))
+
+
+if __name__ == "__main__":
+    main()
