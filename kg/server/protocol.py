@@ -126,13 +126,9 @@ def memory_bound(settings: Settings) -> int:
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's event loop (libuv: its transports and polling in C) when it is installed, else
-    asyncio's own; the server behaves the same on either."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+    """asyncio's own event loop. (uvloop was measured too and is not used: on it, an update of
+    about 300 KB handed to a query worker failed as "the worker died"; see benchmarks/README.md.)"""
+    return asyncio.new_event_loop()
 
 
 class HttpError(Exception):
