@@ -208,16 +208,17 @@ def scope_disease(items: list[Evidence], _all: list[Evidence], scopes=None):
         scope = scopes.get(ev.source)
         if scope and not ev.disease and ev.predicate not in STRUCTURAL \
                 and ev.study_type not in PRECLINICAL_TYPES \
-                and _section_kind(ev, scope["sections"]) in scope["kinds"]:
+                and section_kind(ev.section, scope["sections"]) in scope["kinds"]:
             yield _problem(ev, "context.disease", "no disease, although the source's "
-                           f"{_section_kind(ev, scope['sections'])} sections are about "
+                           f"{section_kind(ev.section, scope['sections'])} sections are about "
                            f"{', '.join(scope['disease'])}", "RULEBOOK R5: add context.disease "
                            f"(e.g. [{scope['disease'][0]}], or the disease the sentence names)")
 
 
-def _section_kind(ev: Evidence, sections: list[dict]) -> str | None:
-    """The kind of the source section an item's ``section`` names (by its title)."""
-    title = ev.section.split(" > ")[0].strip()
+def section_kind(section: str, sections: list[dict]) -> str | None:
+    """The kind of the source section an item's or a candidate's ``section`` names (by the
+    title before any " > ")."""
+    title = section.split(" > ")[0].strip()
     return next((s["kind"] for s in sections if s["title"] == title), None)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from collections import Counter
 import io
 import math
 import re
@@ -32,6 +33,7 @@ from typing import Any, Callable
 from kg.curation.cues import suggest_certainty, suggest_study_type
 from kg.curation.design import population, sentence_study_type, study_design
 from kg.curation.learned import Learned, load_learned
+from kg.curation.lints import PRECLINICAL_TYPES, STRUCTURAL, UNTYPED, section_kind
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
 from kg.curation.scope import certainty_between, figures_for, negated_between, segments
 from kg.curation.schema import Relation, load_schema
@@ -522,12 +524,10 @@ def _existing(cur: Curation, source: Source, text: str) -> dict[tuple, list[tupl
 def _typed_studies(cur: Curation, source: Source) -> dict[str, str]:
     """Reference number -> the study type the curated items give the one study it cites (the
     patients' part), so a candidate types that study the same way (RULEBOOK R4)."""
-    from collections import Counter
     counts: dict[str, Counter] = {}
     for ev in cur.evidence:
         if ev.source == source.id and ev.level == "primary-study" and len(ev.refs) == 1 \
-                and ev.study_type not in (None, "mixed", "review statement", "in vitro",
-                                          "preclinical animal model"):
+                and ev.study_type not in UNTYPED + PRECLINICAL_TYPES:
             counts.setdefault(ev.refs[0], Counter())[ev.study_type] += 1
     return {ref: c.most_common(1)[0][0] for ref, c in counts.items()}
 
@@ -535,15 +535,13 @@ def _typed_studies(cur: Curation, source: Source) -> dict[str, str]:
 def _house_rules(c: "Candidate", source: Source, typed: dict[str, str]) -> None:
     """A review candidate takes its source's disease scope when its section is in it, and the
     study type its one cited study already has (RULEBOOK R4, R5)."""
-    lab = c.context.get("study_type") in ("in vitro", "preclinical animal model")
+    lab = c.context.get("study_type") in PRECLINICAL_TYPES
     context = dict(c.context)
     if len(c.refs) == 1 and c.refs[0] in typed and not lab:
         context["study_type"] = typed[c.refs[0]]
     scope = source.disease_scope
-    kinds = {sec["title"]: sec["kind"] for sec in source.sections}
-    if scope and "disease" not in context and not lab and c.predicate.name not in \
-            ("kindOf", "involves", "involvesCells", "targets", "usesTherapy") \
-            and kinds.get(c.section.split(" > ")[0]) in scope["kinds"]:
+    if scope and "disease" not in context and not lab and c.predicate.name not in STRUCTURAL \
+            and section_kind(c.section, source.sections) in scope["kinds"]:
         context["disease"] = list(scope["disease"])
     c.context = context
 
