@@ -36,6 +36,7 @@ import bench_cq  # noqa: E402
 import bench_endpoint  # noqa: E402
 import bench_explorer  # noqa: E402
 import bench_scale  # noqa: E402
+import bench_setup  # noqa: E402
 import bench_suggest  # noqa: E402
 import explanations  # noqa: E402
 import profiles  # noqa: E402
@@ -43,7 +44,7 @@ import report  # noqa: E402
 from figures import Figure, text_table  # noqa: E402
 from project_copy import make_copy  # noqa: E402
 
-GROUPS = ("cq", "coldstart", "build", "scale", "endpoint", "explorer", "suggest", "ask")
+GROUPS = ("cq", "coldstart", "build", "scale", "endpoint", "explorer", "suggest", "ask", "setup")
 
 
 def log(msg: str) -> None:
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             "explorer": lambda d: bench_explorer.run(project, d, args.quick, log),
             "suggest": lambda d: bench_suggest.run(paths),
             "ask": lambda d: bench_ask.run(project, args.quick, log),
+            "setup": lambda d: bench_setup.run(HERE.parent, d),
         }
         for group in GROUPS:
             if group not in only:
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         if results == HERE / "RESULTS.md":
             from kg.cli.main import main as cartkg
             from kg.cli.readme import update_readme
-            if update_readme(HERE.parent, cartkg, only={"benchmarks", "suggest-evaluation"}):
+            if update_readme(HERE.parent, cartkg, only={"benchmarks", "suggest-evaluation", "setup-time"}):
                 log("[bench] README.md: benchmark figures updated")
     return 0
 

@@ -12,6 +12,7 @@ A generated block sits between ``<!-- generated: SPEC -->`` and ``<!-- /generate
 - ``primary-studies`` — how many cited reference numbers resolve to primary studies;
 - ``benchmarks`` — the figures table of benchmarks/RESULTS.md, written by benchmarks/run.py;
 - ``suggest-evaluation`` — the curation assistant's tables from benchmarks/RESULTS.md;
+- ``setup-time`` — how long README's set-up command took, from benchmarks/RESULTS.md;
 - ``screenshots`` — the pictures of the ask page in exports/screenshots/, taken by
   ``python -m kg.cli.screenshots`` (which rewrites this block).
 
@@ -164,6 +165,15 @@ SCREENSHOTS = {
     "ask-phone.png": "The same answer at phone width"}
 
 
+def _setup_time(root: Path, main) -> str:
+    results = root / "benchmarks" / "RESULTS.md"
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    if "### Set-up" not in text:
+        return "Not measured yet: run `python benchmarks/run.py --only setup --merge`.\n"
+    body = text.split("### Set-up", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0].strip()
+    return f"Measured by `python benchmarks/run.py --only setup` (benchmarks/RESULTS.md): {body}\n"
+
+
 def _screenshots(root: Path, main) -> str:
     shown = [f"![{caption}]({(SCREENSHOT_FOLDER / name).as_posix()})"
              for name, caption in SCREENSHOTS.items() if (root / SCREENSHOT_FOLDER / name).exists()]
@@ -179,7 +189,8 @@ def render(spec: str, root: Path, main) -> str:
     makers = {"graph-contents": _graph_contents, "relation-counts": _relation_counts,
               "coverage": _coverage,
               "primary-studies": _primary_studies, "benchmarks": _benchmarks,
-              "suggest-evaluation": _suggest_evaluation, "screenshots": _screenshots}
+              "suggest-evaluation": _suggest_evaluation, "screenshots": _screenshots,
+              "setup-time": _setup_time}
     if spec not in makers:
         raise ValueError(f"unknown generated block {spec!r}")
     return makers[spec](root, main)

@@ -9,7 +9,8 @@ items to every lint regardless.
 >>> sorted(LINTS)  # doctest: +NORMALIZE_WHITESPACE
 ['contradicts-own-sentence', 'deprecated-study-type', 'design-words', 'duplicate-claim',
  'hedge-stated', 'missing-evidence-fields', 'negation-without-cue', 'predicate-direction',
- 'review-statement-level', 'scope-disease', 'shared-statistic', 'study-typed-twice']
+ 'registered-design', 'review-statement-level', 'scope-disease', 'shared-statistic',
+ 'study-typed-twice']
 """
 from __future__ import annotations
 
@@ -198,6 +199,24 @@ def study_typed_twice(items: list[Evidence], everything: list[Evidence], registe
                            "the design its own words show")
 
 
+def registered_design(items: list[Evidence], _all: list[Evidence], designs=None):
+    """An item reporting one registered primary study whose checked record shows its design
+    (``design:`` in primary-studies.yaml), typed otherwise. A study's laboratory part may be
+    typed preclinical beside a clinical design; a laboratory study's items stay preclinical
+    (RULEBOOK R4: one study, one type, from the words or the checked record)."""
+    designs = designs or {}
+    for ev in items:
+        if ev.level != "primary-study" or len(ev.refs) != 1 or ev.study_type in UNTYPED:
+            continue
+        study, design = designs.get((ev.source, str(ev.refs[0])), (None, None))
+        if design is None or ev.study_type == design or ev.study_type in PRECLINICAL_TYPES:
+            continue
+        yield _problem(ev, "context.study_type", f"study type {ev.study_type!r}, but the "
+                       f"checked record of {study} (primary-studies.yaml) shows a {design}",
+                       f"RULEBOOK R4: write study_type: {design}, or correct the register's "
+                       "design if the record says otherwise")
+
+
 def scope_disease(items: list[Evidence], _all: list[Evidence], scopes=None):
     """An item of a source whose ``disease_scope`` covers its section but that names no
     disease: Xu 2023's biomarkers are lymphoma biomarkers (RULEBOOK R5). Left out: items that
@@ -270,6 +289,7 @@ LINTS = {
     "design-words": design_words,
     "review-statement-level": review_statement_level,
     "study-typed-twice": study_typed_twice,
+    "registered-design": registered_design,
     "scope-disease": scope_disease,
     "contradicts-own-sentence": contradicts_own_sentence,
 }
@@ -306,6 +326,7 @@ def lint_problems(cur: Curation, pending: set[str] = frozenset(),
     in ``only`` (compared against all items where a lint compares items)."""
     items = [ev for ev in cur.evidence if only is None or ev.id in only]
     extra = {"study-typed-twice": {"register": _register_keys(cur)},
+             "registered-design": {"designs": _register_designs(cur)},
              "scope-disease": {"scopes": _disease_scopes(cur)}}
     problems = []
     for name, lint in LINTS.items():
@@ -319,6 +340,14 @@ def _register_keys(cur: Curation) -> dict:
     """(source id, reference number) -> ("study", register id) for every citation in the
     primary-study register."""
     return {(review, str(ref)): ("study", study) for (review, ref), study in cur.citations.items()}
+
+
+def _register_designs(cur: Curation) -> dict:
+    """(source id, reference number) -> (register id, design) for registered studies whose
+    checked record gave their design."""
+    return {(review, str(ref)): (study, cur.primary_studies[study].design)
+            for (review, ref), study in cur.citations.items()
+            if study in cur.primary_studies and cur.primary_studies[study].design}
 
 
 def _disease_scopes(cur: Curation) -> dict:

@@ -27,8 +27,8 @@ REGISTER_FILE = "primary-studies.yaml"
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 PMID = re.compile(r"^[1-9]\d{0,8}$")
 URL = re.compile(r"^https?://\S+$")
-STUDY_FIELDS = {"id", "first_author", "year", "title", "journal", "doi", "pmid", "cited_as",
-                "checked", "note"}
+STUDY_FIELDS = {"id", "first_author", "year", "title", "journal", "doi", "pmid", "design",
+                "cited_as", "checked", "note"}
 
 
 @dataclass
@@ -57,6 +57,7 @@ class PrimaryStudy:
     checked: list[Check]
     where: str
     note: str | None = None
+    design: str | None = None   # the study type its checked record shows (RULEBOOK R4)
 
     @property
     def label(self) -> str:
@@ -161,6 +162,7 @@ def parse_study(node: Node, sources: dict, c) -> PrimaryStudy | None:
         c.add(node, "pmid", f"pmid {pmid!r} is not a PubMed number",
               "write the digits only, e.g. pmid: 29713085, or leave it out")
         pmid = None
+    design = _design(node, c)
     raw = node.get("cited_as")
     if not isinstance(raw, Items) or not raw:
         c.add(node, "cited_as" if "cited_as" in node else None,
@@ -173,7 +175,20 @@ def parse_study(node: Node, sources: dict, c) -> PrimaryStudy | None:
         return None
     return PrimaryStudy(id=ident, first_author=author, year=year, title=title, journal=journal,
                         doi=doi, pmid=pmid, cited_as=cited, checked=checked, where=node.where(),
-                        note=c.text(node, "note", False))
+                        note=c.text(node, "note", False), design=design)
+
+
+def _design(node: Node, c) -> str | None:
+    """The optional ``design``: a study type of the evidence vocabulary that names a design
+    (not a review statement, a mix or the deprecated 'preclinical')."""
+    from kg.vocab import STUDY_TYPES
+    design = c.text(node, "design", False)
+    allowed = [t for t in STUDY_TYPES if t not in ("review statement", "mixed", "preclinical")]
+    if design is not None and design not in allowed:
+        c.add(node, "design", f"design {design!r} is not a study design",
+              f"write the design the checked record shows: one of {', '.join(allowed)}")
+        return None
+    return design
 
 
 def check_register(studies: dict[str, PrimaryStudy], c, nodes: dict[str, Node]) -> dict:

@@ -67,6 +67,19 @@ TMTV_END = "  certainty: stated\n  directness: direct\n\n- id: mini2024-dual"
 SCOPED = ("  reference_count: 10\n  disease_scope: {disease: [mini-disease], kinds: [biomarker]}\n"
           "  sections:\n    - {starts: \"High total\", kind: biomarker, title: Results}\n")
 
+REGISTER = """primary_studies:
+  - id: tester2023
+    first_author: Tester
+    year: 2023
+    title: Tumour volume before CAR-T cells
+    journal: Journal of Fixtures
+    design: randomised controlled trial
+    cited_as:
+      - {source: mini2024, ref: 7, basis: "High total metabolic tumor volume at infusion"}
+    checked:
+      - {url: "https://example.org/record", matched: "Tester first author; a randomised trial"}
+"""
+
 # lint -> (old text, new text, line of the problem, field); None: append new text
 BREAKS = {
     "missing-evidence-fields": ("  certainty: hedged\n", "", 26, "certainty"),
@@ -84,6 +97,7 @@ BREAKS = {
                                "  context: {study_type: review statement}\n  certainty: hedged",
                                32, "context.study_type"),
     "study-typed-twice": (None, SAME_STUDY, 53, "context.study_type"),
+    "registered-design": (None, "", 22, "context.study_type"),  # the register says otherwise
     "contradicts-own-sentence": (None, REFUTED, 48, "negated"),
     "scope-disease": ("  reference_count: 10\n\nevidence:\n- id: mini2024-tmtv\n",
                       SCOPED + "\nevidence:\n- id: mini2024-tmtv\n  section: Results\n", 16,
@@ -117,6 +131,8 @@ def test_each_lint_fails_validation_with_file_line_field_and_fix(mini_project, l
     old, new, line, field = BREAKS[lint]
     if lint == "shared-statistic":     # the same figure on two claims about different subjects
         _break(mini_project, DUAL, DUAL + STAT)
+    if lint == "registered-design":    # ref 7's checked record shows another design
+        (mini_project / "ontology" / "curation" / "primary-studies.yaml").write_text(REGISTER)
     _break(mini_project, old, new)
     r = run_cli("curate", "validate", "--reasoner", "none", home=mini_project)
     assert r.returncode == 1, r.stderr
@@ -168,3 +184,20 @@ def test_pending_lints_of_the_real_data_still_find_problems():
     found = {p.problem.rsplit("[", 1)[1].rstrip("]") for p in lint_problems(cur)}
     assert pending <= found, f"enforce {sorted(pending - found)}: they pass on the data now"
     assert lint_problems(cur, pending) == []
+
+
+def test_a_registered_design_outside_the_vocabulary_is_refused(mini_project):
+    register = mini_project / "ontology" / "curation" / "primary-studies.yaml"
+    register.write_text(REGISTER.replace("randomised controlled trial", "big study"))
+    r = run_cli("curate", "validate", "--reasoner", "none", home=mini_project)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert re.search(r"primary-studies.yaml:7: field design: design 'big study' is not a study "
+                     r"design \(fix: .*retrospective cohort", r.stderr), r.stderr
+
+
+def test_a_laboratory_item_of_a_registered_clinical_study_passes(mini_project):
+    (mini_project / "ontology" / "curation" / "primary-studies.yaml").write_text(
+        REGISTER.replace("randomised controlled trial", "retrospective cohort"))
+    _break(mini_project, None, SAME_STUDY.replace("case report", "in vitro"))
+    assert [p for p in lint_problems(load_curation(project_paths(mini_project)))
+            if "registered-design" in p.problem] == []
