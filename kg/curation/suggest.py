@@ -36,6 +36,8 @@ from kg.curation.learned import Learned, load_learned
 from kg.curation.lints import PRECLINICAL_TYPES, STRUCTURAL, UNTYPED, section_kind
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
 from kg.curation.scope import certainty_between, figures_for, negated_between, segments
+from kg.curation.surface import inner_mentions, resolved_mentions, surface_index, \
+    with_abbreviations
 from kg.curation.schema import Relation, load_schema
 from kg.curation.sentences import Sentence, locate, normalised_with_offsets, split_sentences, \
     with_sections
@@ -252,13 +254,14 @@ def read_text(source: Source) -> str:
 def entity_index(cur: Curation, paths: ProjectPaths,
                  learned: Learned | None = None) -> dict[str, dict]:
     """The curation's entities as the records the tagger reads (no built store needed), with
-    the surface texts curators tied to them on the review page (``learned``)."""
+    the surface texts curators tied to them on the review page (``learned``) and the forms
+    primary abstracts write their names in (kg.curation.surface: no generic word alone)."""
     schema = load_schema(paths.ontology)
     taught = learned.names() if learned else {}
-    return {e.iri: {"label": e.label, "iri": str(e.iri),
-                    "synonyms": [*e.synonyms, *taught.get(e.id, ())],
-                    "category": schema.category_of(e.type) or "other"}
-            for e in cur.entities.values()}
+    return surface_index({e.iri: {"label": e.label, "iri": str(e.iri),
+                                  "synonyms": [*e.synonyms, *taught.get(e.id, ())],
+                                  "category": schema.category_of(e.type) or "other"}
+                          for e in cur.entities.values()})
 
 
 def pair_features(a: Mention, b: Mention, raw: str, offset: int,
@@ -434,6 +437,12 @@ def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> l
     return [dataclasses.replace(treated, start=at, end=at, text=""), *mentions]
 
 
+def _covered(at: int, mentions: list[Mention]) -> bool:
+    """Whether character ``at`` lies inside one of ``mentions``: a loose mention whose first
+    and last words both belong to exact mentions takes words already spoken for."""
+    return any(m.start <= at < m.end for m in mentions)
+
+
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                    relations: list[Relation], reference_count: int | None,
                    study: dict | None = None, per_sentence: int | None = PER_SENTENCE,
@@ -560,7 +569,7 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
     text = read_text(src)
     learned = load_learned(paths) if learned is None else learned
     rejected = learned.rejected_keys()
-    index = entity_index(cur, paths, learned)
+    index = with_abbreviations(entity_index(cur, paths, learned), text)
     tagger, broader = make_tagger(index), broader_names(index)
     study = study_context(src, text, tagger) if src.primary else None
     relations = [r for r in load_schema(paths.ontology).relations.values()
@@ -582,9 +591,11 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
         exact = tagger.tag(raw)
         spans += [(m.start + s.start, m.end + s.start) for m in exact]
         loose = [m for m in tagger.tag_loose(raw, exclude={m.iri for m in exact})
-                 if not any(e.start <= m.start and m.end <= e.end for e in exact)]
-        mentions = [dataclasses.replace(m, start=m.start + s.start, end=m.end + s.start)
-                    for m in exact + loose]
+                 if not (_covered(m.start, exact) and _covered(m.end - 1, exact))]
+        exact += inner_mentions(tagger, exact)
+        mentions = resolved_mentions(raw, [dataclasses.replace(m, start=m.start + s.start,
+                                                               end=m.end + s.start)
+                                           for m in exact + loose], index, s.start)
         tagged.append((s, mentions))
         for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start),
                                 relations, src.reference_count, study, per_sentence):
@@ -614,11 +625,13 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
 
 def _one_claim_per_figure(candidates: list[Candidate], quotes_with_figures: set[str]) -> None:
     """A figure measures one claim: it stays on the best-ranked candidate of its sentence that
-    carries it (and others about the same subject) and is taken off the rest, and off every
+    carries it, a finding before a structural claim ("We treated 7 patients ... MLL-rearranged
+    ..." counts the treated, not the gene's involvement), and on others about the same subject,
+    and is taken off the rest, and off every
     candidate whose quote a curated item already carries figures for (the shared-statistic
     lint's rule)."""
     owner: dict[tuple[str, str], str] = {}
-    for c in candidates:
+    for c in sorted(candidates, key=lambda c: c.predicate.name in STRUCTURAL):  # stable: rank kept
         if not c.statistics or c.duplicate_of:
             continue
         if c.quote in quotes_with_figures:
