@@ -437,6 +437,19 @@ def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> l
     return [dataclasses.replace(treated, start=at, end=at, text=""), *mentions]
 
 
+def sentence_mentions(raw: str, offset: int, tagger, index: dict[str, dict]) -> list[Mention]:
+    """The entities the sentence ``raw`` (at ``offset`` in the text) names: the tagger's exact
+    mentions, the genes named inside them, its loose mentions that do not take words exact
+    ones hold, and the generic words the sentence's context resolves (kg.curation.surface)."""
+    exact = tagger.tag(raw)
+    loose = [m for m in tagger.tag_loose(raw, exclude={m.iri for m in exact})
+             if not (_covered(m.start, exact) and _covered(m.end - 1, exact))]
+    exact += inner_mentions(tagger, exact)
+    return resolved_mentions(raw, [dataclasses.replace(m, start=m.start + offset,
+                                                       end=m.end + offset)
+                                   for m in exact + loose], index, offset)
+
+
 def _covered(at: int, mentions: list[Mention]) -> bool:
     """Whether character ``at`` lies inside one of ``mentions``: a loose mention whose first
     and last words both belong to exact mentions takes words already spoken for."""
@@ -587,15 +600,8 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
     typed = {} if src.primary else _typed_studies(cur, src)
     tagged, candidates, spans, seen = [], [], [], set()
     for s in sentences:
-        raw = text[s.start:s.end]
-        exact = tagger.tag(raw)
-        spans += [(m.start + s.start, m.end + s.start) for m in exact]
-        loose = [m for m in tagger.tag_loose(raw, exclude={m.iri for m in exact})
-                 if not (_covered(m.start, exact) and _covered(m.end - 1, exact))]
-        exact += inner_mentions(tagger, exact)
-        mentions = resolved_mentions(raw, [dataclasses.replace(m, start=m.start + s.start,
-                                                               end=m.end + s.start)
-                                           for m in exact + loose], index, s.start)
+        mentions = sentence_mentions(text[s.start:s.end], s.start, tagger, index)
+        spans += [(m.start, m.end) for m in mentions if not m.loose]
         tagged.append((s, mentions))
         for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start),
                                 relations, src.reference_count, study, per_sentence):

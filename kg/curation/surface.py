@@ -60,10 +60,18 @@ PROCESS_NOUNS = frozenset("loss skipping splicing deletion mutation switch modul
 RELAPSE_QUALIFIERS = frozenset("negative positive low dim loss".split())
 DISEASE_NOUNS = ("leukaemia", "leukemia", "disease", "lymphoma", "blast", "tumour", "tumor")
 PRIOR = ("prior", "previous", "earlier", "preceding")
-# A generic word read as one entity when the sentence names a category of entity:
-# "resistance to CART-19", "CTL019 could no longer recognise ..., conferring resistance".
+# A generic word read as one entity when the sentence names an entity of these categories:
+# "resistance to CART-19", "CTL019 could no longer recognise ..., conferring resistance";
+# "response to tisagenlecleucel", "high LDH predicted poor responses".
 RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])resist(?:ance|ant)(?![\w-])", re.I),
-                        "therapy", "treatment-failure"),)
+                        ("therapy",), "treatment-failure"),
+                       (re.compile(r"(?<![\w-])respon(?:se|ses|ded|ders?)(?![\w-])", re.I),
+                        ("therapy", "biomarker"), "objective-response"))
+# British and American spellings: a name written one way is met written the other.
+SPELLINGS = (("tumour", "tumor"), ("leukaemia", "leukemia"), ("leukaemic", "leukemic"),
+             ("haematopoietic", "hematopoietic"), ("haematological", "hematological"),
+             ("signalling", "signaling"), ("optimise", "optimize"), ("optimising", "optimizing"),
+             ("randomised", "randomized"), ("naive", "naïve"))
 Mention = Any            # kg.answers.tagger.Mention
 
 
@@ -129,6 +137,13 @@ def _relapse(words: list[str]) -> set[str]:
                                          f"{q} recurrence"}
 
 
+def _spelling(words: list[str]) -> set[str]:
+    swap = {a: b for pair in SPELLINGS for a, b in (pair, pair[::-1])}
+    if not any(w in swap for w in words):
+        return set()
+    return {" ".join(swap.get(w, w) for w in words)}
+
+
 def _prior(words: list[str]) -> set[str]:
     if len(words) < 2 or words[0] not in PRIOR:
         return set()
@@ -150,6 +165,7 @@ def derived_names(name: str, category: str) -> set[str]:
     if category in CELL_CATEGORIES:
         out |= _without_cell_words(words)
     out |= {d for k in list(out) for d in _density(k)}
+    out |= {d for k in [key, *out] for d in _spelling(k.split())}
     return {d for d in out if d != key and d.strip() and not is_generic(d)
             and any(len(w) >= 4 for w in d.split())}
 
@@ -247,8 +263,8 @@ def resolved_mentions(raw: str, mentions: list[Mention], index: dict[str, dict],
     (RESOLVED_BY_CONTEXT), at the word's place unless a mention covers it already."""
     out = list(mentions)
     by_id = {iri.rsplit("/", 1)[-1]: rec for iri, rec in index.items()}
-    for pattern, category, entity in RESOLVED_BY_CONTEXT:
-        anchor = next((m for m in mentions if m.category == category and not m.loose), None)
+    for pattern, categories, entity in RESOLVED_BY_CONTEXT:
+        anchor = next((m for m in mentions if m.category in categories and not m.loose), None)
         rec = by_id.get(entity)
         if anchor is None or rec is None or any(m.iri == rec["iri"] for m in mentions):
             continue
@@ -272,10 +288,13 @@ def inner_mentions(tagger, mentions: list[Mention], category: str = "gene") -> l
     for m in mentions:
         if m.loose or m.category == category or m.start == m.end:
             continue
-        for word in re.finditer(r"(?<![^\W_])[^\W_]", m.text[1:]):   # each later word start
-            at = word.start() + 1
-            g = next((g for g in tagger.tag(m.text[at:]) if g.start == 0), None)
-            if g is not None and g.category == category and g.iri not in named:
-                named.add(g.iri)
-                out.append(dataclasses.replace(g, start=m.start + at, end=m.start + at + g.end))
+        starts = [w.start() for w in re.finditer(r"(?<![^\W_])[^\W_]", m.text)]
+        ends = [w.end() for w in re.finditer(r"[^\W_](?![^\W_])", m.text)]
+        for at in starts:                           # the words from each word start ...
+            for end in [e for e in ends if e > at][:3]:     # ... up to three words long
+                g = next((g for g in tagger.tag(m.text[at:end])
+                          if g.start == 0 and g.end == end - at), None)
+                if g is not None and g.category == category and g.iri not in named:
+                    named.add(g.iri)
+                    out.append(dataclasses.replace(g, start=m.start + at, end=m.start + end))
     return out
