@@ -101,53 +101,54 @@ PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # of benchmarks/primary/ by benchmarks/fit_suggest.py (which prints this table), so the figures
 # for jacoby2019 and the held-out abstracts are held out. A candidate's confidence is the
 # model's probability.
-WEIGHTS = {"bias": -2.6,
-           "broader mentions": -1.0,
-           "cites references": 0.27,
-           "clause break between": -1.5,
-           "cue between": 0.95,
-           "cue between, achieves": 0.19,
-           "cue between, addresses": 0.7,
-           "cue between, contributesTo": 0.45,
+WEIGHTS = {"bias": -2.75,
+           "broader mentions": -1.21,
+           "cites references": 0.32,
+           "clause break between": -1.52,
+           "cue between": 0.91,
+           "cue between, achieves": 0.08,
+           "cue between, addresses": 0.92,
+           "cue between, contributesTo": 0.67,
            "cue between, evaluatedIn": 0.0,
-           "cue between, improves": -0.09,
-           "cue between, indicates": 0.53,
-           "cue between, involves": -0.45,
-           "cue between, involvesCells": -0.32,
-           "cue between, kindOf": -0.15,
-           "cue between, leadsTo": 0.74,
-           "cue between, predicts": -0.71,
-           "cue between, targets": 0.54,
-           "cue between, treats": -0.16,
-           "cue between, usesTherapy": -0.32,
-           "cue in sentence": 0.4,
-           "cue in the names": 0.72,
-           "entities between": 0.05,
-           "entities in sentence": -0.71,
-           "implicit subject": 0.25,
-           "loose mentions": 0.1,
-           "object inside subject": 0.03,
-           "object inside subject (part relation)": 0.32,
-           "overlapping": 0.43,
-           "relation achieves": -0.86,
-           "relation addresses": 1.3,
-           "relation contributesTo": -0.62,
-           "relation evaluatedIn": 0.58,
-           "relation improves": -1.81,
-           "relation indicates": 0.44,
-           "relation involves": 0.63,
-           "relation involvesCells": -0.36,
-           "relation kindOf": -1.7,
-           "relation leadsTo": -0.26,
-           "relation predicts": 2.76,
-           "relation targets": -0.71,
-           "relation treats": 1.42,
-           "relation usesTherapy": -0.82,
-           "subject first": 0.49,
-           "subject inside object": 0.11,
-           "subject lifted from object": 1.37,
-           "subject outside definition": -3.1,
-           "words apart": -0.22}
+           "cue between, improves": -0.08,
+           "cue between, indicates": -0.03,
+           "cue between, involves": -0.21,
+           "cue between, involvesCells": -0.14,
+           "cue between, kindOf": -0.19,
+           "cue between, leadsTo": 0.79,
+           "cue between, predicts": -0.56,
+           "cue between, targets": 0.42,
+           "cue between, treats": -0.25,
+           "cue between, usesTherapy": -0.52,
+           "cue in sentence": 0.54,
+           "cue in the names": 0.73,
+           "entities between": 0.06,
+           "entities in sentence": -0.77,
+           "implicit subject": 0.39,
+           "loose mentions": 0.19,
+           "object inside subject": 0.65,
+           "object inside subject (part relation)": 0.11,
+           "overlapping": -0.59,
+           "relation achieves": -0.77,
+           "relation addresses": 1.76,
+           "relation contributesTo": -0.76,
+           "relation evaluatedIn": 0.56,
+           "relation improves": -1.89,
+           "relation indicates": 0.37,
+           "relation involves": 0.36,
+           "relation involvesCells": -0.53,
+           "relation kindOf": -1.88,
+           "relation leadsTo": 0.11,
+           "relation predicts": 2.34,
+           "relation targets": -0.92,
+           "relation treats": 1.53,
+           "relation usesTherapy": -0.28,
+           "subject first": 0.7,
+           "subject inside object": 0.07,
+           "subject lifted from object": 1.63,
+           "subject opens the sentence": 0.29,
+           "subject outside definition": -3.19,
+           "words apart": -0.35}
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
@@ -325,16 +326,32 @@ def distinct_entities(mentions: list[Mention]) -> list[Mention]:
     return list(distinct.values())
 
 
-def fitting_claims(ents: list[Mention], raw: str, offset: int, relations: list[Relation]):
-    """Every (subject, relation, object, features) the schema allows among the distinct
-    entities ``ents`` of one sentence: the relation's domain and range fit, kindOf within one
-    category."""
+def nearest_pair(first: list[Mention], second: list[Mention]) -> tuple[Mention, Mention]:
+    """The mention of each list that read together make the claim: exact before loose, then
+    the closest, then the first before the second."""
+    def gap(x: Mention, y: Mention) -> int:
+        return max(0, max(x.start, y.start) - min(x.end, y.end))
+    return min(((x, y) for x in first for y in second),
+               key=lambda p: (p[0].loose + p[1].loose, gap(*p), p[0].start > p[1].start,
+                              p[0].start))
+
+
+def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: list[Relation]):
+    """Every (subject, relation, object, features) the schema allows among the entities
+    ``mentions`` of one sentence name: the relation's domain and range fit, kindOf within one
+    category; each pair is read at its nearest mentions (``nearest_pair``)."""
     in_sentence = {rel.name: bool(CUE_PATTERNS[rel.name].search(raw)) for rel in relations}
     cites = float(bool(parse_refs(raw, None)))
-    for a in ents:
-        for b in ents:
-            if a.iri == b.iri:
+    ents = distinct_entities(mentions)
+    places: dict[str, list[Mention]] = {}
+    for m in mentions:
+        places.setdefault(m.iri, []).append(m)
+    opening = min((m for m in mentions if m.start < m.end), key=lambda m: m.start, default=None)
+    for a0 in ents:
+        for b0 in ents:
+            if a0.iri == b0.iri:
                 continue
+            a, b = nearest_pair(places[a0.iri], places[b0.iri])
             pair = None
             for rel in relations:
                 if rel.domain and a.category not in rel.domain \
@@ -344,6 +361,8 @@ def fitting_claims(ents: list[Mention], raw: str, offset: int, relations: list[R
                 if pair is None:
                     pair = pair_features(a, b, raw, offset, ents)
                     pair[0]["cites references"] = cites
+                    pair[0]["subject opens the sentence"] = float(
+                        opening is not None and a.iri == opening.iri)
                 yield a, rel, b, claim_features(a, rel, b, *pair, in_sentence[rel.name])
 
 
@@ -487,7 +506,7 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     if primary and "product" in context and study.get("intervention") in context["product"]:
         context["product"] = [study["intervention"]]
     best: dict[frozenset, tuple] = {}    # one claim per pair: its likeliest relation and direction
-    for a, rel, b, features in fitting_claims(ents, raw, sentence.start, relations):
+    for a, rel, b, features in fitting_claims(mentions, raw, sentence.start, relations):
         score = confidence(features)
         pair = frozenset((a.iri, b.iri))
         if pair not in best or score > best[pair][0]:

@@ -262,11 +262,12 @@ def resolved_mentions(raw: str, mentions: list[Mention], index: dict[str, dict],
     entity each generic word resolves to where the sentence names what resolves it
     (RESOLVED_BY_CONTEXT), at the word's place unless a mention covers it already."""
     out = list(mentions)
-    by_id = {iri.rsplit("/", 1)[-1]: rec for iri, rec in index.items()}
     for pattern, categories, entity in RESOLVED_BY_CONTEXT:
         anchor = next((m for m in mentions if m.category in categories and not m.loose), None)
-        rec = by_id.get(entity)
-        if anchor is None or rec is None or any(m.iri == rec["iri"] for m in mentions):
+        if anchor is None or not pattern.search(raw):
+            continue
+        rec = next((r for iri, r in index.items() if iri.rsplit("/", 1)[-1] == entity), None)
+        if rec is None or any(m.iri == rec["iri"] for m in mentions):
             continue
         for hit in pattern.finditer(raw):
             start, end = hit.start() + offset, hit.end() + offset
@@ -290,8 +291,12 @@ def inner_mentions(tagger, mentions: list[Mention], category: str = "gene") -> l
             continue
         starts = [w.start() for w in re.finditer(r"(?<![^\W_])[^\W_]", m.text)]
         ends = [w.end() for w in re.finditer(r"[^\W_](?![^\W_])", m.text)]
+        if len(starts) < 2:
+            continue                                # one word: nothing inside it
         for at in starts:                           # the words from each word start ...
             for end in [e for e in ends if e > at][:3]:     # ... up to three words long
+                if at == 0 and end == len(m.text):
+                    continue
                 g = next((g for g in tagger.tag(m.text[at:end])
                           if g.start == 0 and g.end == end - at), None)
                 if g is not None and g.category == category and g.iri not in named:
