@@ -14,7 +14,9 @@ a generic word alone a specific entity:
   also "CD19neg";
 - **density words**: "antigen density" is also "site density";
 - **the cell words**: a finding named "CAR-T cell fratricide" or "persistence of CAR-T cells" is
-  also its head with its own modifiers ("fratricide", "poor persistence"), never a generic word;
+  also its head with its own modifiers ("fratricide", "poor persistence") when the head says
+  what the cells do (CELL_PROCESSES), never a generic word;
+- **British and American spellings** ("tumour burden" / "tumor burden");
 - **process nouns**: "exon 2 skipping" is also "skipping of exon 2", "mutation in CD19";
 - **relapse with a qualifier**: "CD19-negative relapse" is also "relapse with CD19-negative
   leukaemia", "relapsed with CD19-negative disease", "CD19-negative (immune) escape";
@@ -22,8 +24,9 @@ a generic word alone a specific entity:
   "X-exposed";
 - **abbreviations an abstract defines** ("loss of heterozygosity (LOH)"): every name holding the
   long form is also written with the abbreviation, for that abstract (``with_abbreviations``);
-- **context**: "resistance" / "resistant" in a sentence naming a therapy is treatment failure
-  (``resolved_mentions``), and nothing on its own.
+- **context**: "resistance" / "resistant" / "failure" in a sentence naming a therapy is
+  treatment failure, and "response(s)" beside a therapy or a marker is objective response
+  (``resolved_mentions``); on their own they are nothing.
 
 A derived name that is another entity's own name, or that two entities derive, is dropped:
 derivation never overrides or blurs a curated name.
@@ -54,6 +57,12 @@ ANTIGEN = re.compile(r"^(?:cd\d+[a-z]?|antigen|bcma|her2)$")
 ANTIGEN_QUALIFIERS = ({"low", "lo", "dim"}, {"negative", "neg"})
 CELL_WORDS = (("car", "t", "cell"), ("car", "t"), ("t", "cell"), ("car",))
 CELL_CATEGORIES = ("mechanism", "biomarker", "outcome")
+# What a finding named after the cells says of them: the head words the cell words may drop.
+CELL_PROCESSES = frozenset("persistence exhaustion fratricide expansion failure dysfunction "
+                           "fitness senescence proliferation trafficking".split())
+# Categories whose names are states with an intensity ("high LDH", "low antigen density"),
+# unlike strategies ("higher dose" is an escalation, "high-dose therapy" none).
+INTENSITY_CATEGORIES = ("mechanism", "biomarker", "outcome", "cell-population")
 PROCESS_NOUNS = frozenset("loss skipping splicing deletion mutation switch modulation "
                           "downmodulation downregulation rearrangement amplification alteration "
                           "concealment masking exhaustion fratricide".split())
@@ -61,9 +70,10 @@ RELAPSE_QUALIFIERS = frozenset("negative positive low dim loss".split())
 DISEASE_NOUNS = ("leukaemia", "leukemia", "disease", "lymphoma", "blast", "tumour", "tumor")
 PRIOR = ("prior", "previous", "earlier", "preceding")
 # A generic word read as one entity when the sentence names an entity of these categories:
-# "resistance to CART-19", "CTL019 could no longer recognise ..., conferring resistance";
+# "resistance to CART-19", "CTL019 could no longer recognise ..., conferring resistance",
+# "failure of axicabtagene ciloleucel" (a name holding the word, "production failure", wins);
 # "response to tisagenlecleucel", "high LDH predicted poor responses".
-RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])resist(?:ance|ant)(?![\w-])", re.I),
+RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|failure)(?![\w-])", re.I),
                         ("therapy",), "treatment-failure"),
                        (re.compile(r"(?<![\w-])respon(?:se|ses|ded|ders?)(?![\w-])", re.I),
                         ("therapy", "biomarker"), "objective-response"))
@@ -112,11 +122,13 @@ def _without_cell_words(words: list[str]) -> set[str]:
     """The name without the longest run of cell words before its head word, or after its
     head as "of CAR-T cells"."""
     words = ["cell" if w == "cells" else w for w in words]
+    head = words[-1] if words[-1] in CELL_PROCESSES else None
     for run in CELL_WORDS:                          # longest first
         n = len(run)
-        if len(words) > n and tuple(words[-n - 1:-1]) == run:
+        if head and len(words) > n and tuple(words[-n - 1:-1]) == run:
             return {" ".join(words[:-n - 1] + words[-1:])}
-        if len(words) > n + 1 and tuple(words[-n:]) == run and words[-n - 1] == "of":
+        if len(words) > n + 1 and tuple(words[-n:]) == run and words[-n - 1] == "of" \
+                and words[-n - 2] in CELL_PROCESSES:
             return {" ".join(words[:-n - 1])}
     return set()
 
@@ -160,8 +172,10 @@ def derived_names(name: str, category: str) -> set[str]:
     words = key.split()
     if not words:
         return set()
-    out = _intensity(words) | _antigen_qualifiers(words) | _density(key) | _relapse(words) \
-        | _prior(words) | _process_inverted(words)
+    out = _antigen_qualifiers(words) | _density(key) | _relapse(words) | _prior(words) \
+        | _process_inverted(words)
+    if category in INTENSITY_CATEGORIES:
+        out |= _intensity(words)
     if category in CELL_CATEGORIES:
         out |= _without_cell_words(words)
     out |= {d for k in list(out) for d in _density(k)}

@@ -46,8 +46,14 @@ def test_generic_word_resolved_by_the_sentence(index):
     assert found["treatment-failure"] == "resistance"
     found = named(index, "High LDH predicted poor responses.")
     assert found["objective-response"] == "responses"
+    assert named(index, "It predicted failure of axicabtagene ciloleucel.")[
+        "treatment-failure"] == "failure"
     # no therapy or marker in the sentence: nothing resolves the generic word
     assert "treatment-failure" not in named(index, "This mechanism conferred resistance.")
+    assert "objective-response" not in named(index, "Tumour responses improved.")
+    # a name holding the word wins over the context ("production failure")
+    found = named(index, "Production failure prevented tisagenlecleucel infusion.")
+    assert "production-failure" in found and "treatment-failure" not in found
 
 
 def test_learned_generic_synonym_is_not_used():
@@ -66,6 +72,8 @@ def test_intensity_words_and_density(index):
     assert named(index, "Relapses showed reduced CD19 site density.")[
         "low-cd19-antigen-density"] == "reduced CD19 site density"
     assert "low-antigen-density" not in named(index, "Antigen levels were measured.")
+    # a strategy's words are no intensity: "high dose" is not "higher dose" (an escalation)
+    assert "high dose" not in derived_names("higher dose", "strategy")
 
 
 def test_antigen_qualifiers_fused_and_reversed(index):
@@ -81,8 +89,13 @@ def test_head_word_without_cell_words(index):
     assert found["t-cell-exhaustion"] == "exhaustion"
     assert named(index, "4-1BB CARs showed poor persistence.")["poor-car-t-persistence"] \
         == "poor persistence"
-    # "T-cell failure" without its cell words is the generic "failure": not derived
+    # "T-cell failure" without its cell words is the generic "failure": not derived; nor is a
+    # head that says nothing the cells do ("CAR-T early" is not "early", nor "low T-cell
+    # count" "low count")
     assert not derived_names("T-cell failure", "mechanism")
+    assert not derived_names("CAR-T early", "biomarker")
+    assert "low count" not in derived_names("low T-cell count", "mechanism")
+    assert "early-car-t-timing" not in named(index, "Early B-cell recovery was seen.")
     assert "t-cell-failure" not in named(index, "Failure of the graft was rare.")
 
 
