@@ -34,7 +34,8 @@ registered as a primary-study source in a throw-away copy of the project, and fo
   shows; target ≥ 70% held out);
 - candidates per sentence: mean over sentences with at least one candidate (target ≤ 3);
 - study type, negation, certainty: agreement on the matched claims; figures: share of the
-  curator's figures (measure and value) found on the matched candidate;
+  curator's figures (measure and value) found on the matched candidate, and of those with the
+  curator's n, unit and arm (the arm's numbers) too;
 - seconds: suggest for one abstract, curation loaded and tagger built (target ≤ 2 s).
 
     python benchmarks/bench_suggest.py      # prints the tables
@@ -198,6 +199,20 @@ def _sentence_of(result, words: str):
     return hits[0]
 
 
+def _same_figure(want: dict, got: dict, whole: bool = False) -> bool:
+    """Whether a candidate's figure ``got`` is the curator's ``want``: the same measure and
+    value, and when ``whole`` the same n and unit and an arm with the same numbers, where the
+    curator gives them."""
+    import re
+    if (want["measure"], float(want["value"])) != (got["measure"], float(got["value"])):
+        return False
+    if not whole:
+        return True
+    digits = lambda t: re.findall(r"\d+(?:\.\d+)?", t or "")  # noqa: E731
+    return all(want.get(k) is None or str(want[k]) == str(got.get(k)) for k in ("n", "unit")) \
+        and (not want.get("arm") or digits(want["arm"]) == digits(got.get("arm")))
+
+
 def evaluate_primary(paths, cur, abstract: dict) -> dict:
     """Counts for one abstract: curator claims found among all candidates and among the top
     three of their sentence, candidates per sentence, and agreement on the matched claims."""
@@ -221,9 +236,10 @@ def evaluate_primary(paths, cur, abstract: dict) -> dict:
         out["study_type"] += c.context.get("study_type") == claim["study_type"]
         out["negation"] += c.negated == claim.get("negated", False)
         out["certainty"] += c.certainty == claim.get("certainty", "stated")
-        want = [(f["measure"], float(f["value"])) for f in claim.get("statistics", ())]
-        got = {(f["measure"], float(f["value"])) for f in c.statistics}
-        out["figures"] += sum(w in got for w in want)
+        want = claim.get("statistics", ())
+        out["figures"] += sum(any(_same_figure(w, g) for g in c.statistics) for w in want)
+        out["figures_whole"] += sum(any(_same_figure(w, g, whole=True) for g in c.statistics)
+                                    for w in want)
         out["figures_wanted"] += len(want)
     per_sentence = Counter(c.start for c in shown.candidates)
     out["sentences_with_candidates"] = len(per_sentence)
@@ -279,6 +295,9 @@ def primary_figures(workdir: Path) -> tuple[list[Figure], list[str]]:
             Figure(f"suggest.primary.{name}.figures-on-claim", pct("figures", "figures_wanted"),
                    "%", higher_is_better=True,
                    note=f"{total['figures_wanted']} curator figures on matched claims"),
+            Figure(f"suggest.primary.{name}.figures-with-arm-n-unit",
+                   pct("figures_whole", "figures_wanted"), "%", higher_is_better=True,
+                   note="the figure on its claim with the curator's n, unit and arm"),
         ]
     times = []
     for a in abstracts:

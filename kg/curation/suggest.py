@@ -89,6 +89,8 @@ PER_SENTENCE = 3
 # Claims at least this likely are ``proposed`` (the assistant's own threshold: the lowest at
 # which the fitted review's precision reaches 50%, benchmarks/bench_suggest.py).
 PROPOSE_AT = 0.35
+# Relations that say what a study did rather than what it found (figures go to findings first).
+STUDY_RELATIONS = ("treats", "evaluatedIn")
 # A name contained in more entity names than this (CD19, T cells) says too little to propose them.
 MAX_BROADER = 10
 # Only names of these categories are read as the broader findings that contain them ("IL-6" →
@@ -650,13 +652,14 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
 
 def _one_claim_per_figure(candidates: list[Candidate], quotes_with_figures: set[str]) -> None:
     """A figure measures one claim: it stays on the best-ranked candidate of its sentence that
-    carries it, a finding before a structural claim ("We treated 7 patients ... MLL-rearranged
-    ..." counts the treated, not the gene's involvement), and on others about the same subject,
-    and is taken off the rest, and off every
+    carries it, a finding before what the study did before a structural claim
+    (``_figure_rank``: "10 of 16 patients treated with CAR T cells had low CD19" counts the
+    finding; "We treated 7 patients with MLL-rearranged ..." the treated, not the gene's
+    involvement), and on others about the same subject, and is taken off the rest, and off every
     candidate whose quote a curated item already carries figures for (the shared-statistic
     lint's rule)."""
     owner: dict[tuple[str, str], str] = {}
-    for c in sorted(candidates, key=lambda c: c.predicate.name in STRUCTURAL):  # stable: rank kept
+    for c in sorted(candidates, key=_figure_rank):      # stable: within a rank, by confidence
         if not c.statistics or c.duplicate_of:
             continue
         if c.quote in quotes_with_figures:
@@ -664,6 +667,12 @@ def _one_claim_per_figure(candidates: list[Candidate], quotes_with_figures: set[
             continue
         c.statistics = [st for st in c.statistics if owner.setdefault(
             (c.quote, st["text"]), c.subject.iri) == c.subject.iri]
+
+
+def _figure_rank(c: Candidate) -> int:
+    """0 for a finding, 1 for what a study did (treats, evaluatedIn), 2 for a structural
+    claim: the order in which claims take the figures of their sentence."""
+    return 2 if c.predicate.name in STRUCTURAL else int(c.predicate.name in STUDY_RELATIONS)
 
 
 TSV_MENTIONS = ("subject_text", "object_text", "suggested_subject", "suggested_object")

@@ -82,6 +82,8 @@ SPELLINGS = (("tumour", "tumor"), ("leukaemia", "leukemia"), ("leukaemic", "leuk
              ("haematopoietic", "hematopoietic"), ("haematological", "hematological"),
              ("signalling", "signaling"), ("optimise", "optimize"), ("optimising", "optimizing"),
              ("randomised", "randomized"), ("naive", "naïve"))
+# Categories of findings, whose names say what they involve ("CD19 gene mutation").
+FINDINGS = ("mechanism", "biomarker")
 Mention = Any            # kg.answers.tagger.Mention
 
 
@@ -295,13 +297,14 @@ def resolved_mentions(raw: str, mentions: list[Mention], index: dict[str, dict],
 
 
 def inner_mentions(tagger, mentions: list[Mention], category: str = "gene") -> list[Mention]:
-    """The ``category`` entities (genes) named inside the text of another entity's exact
-    mention ("mutations in CD19", "loss of heterozygosity at the CD19 locus"), which the
-    tagger's longest match hides: a finding's name says what it involves."""
+    """The ``category`` entities (genes) named inside the text of a finding's exact mention
+    (FINDINGS: "mutations in CD19", "loss of heterozygosity at the CD19 locus"), which the
+    tagger's longest match hides: a finding's name says what it involves (a therapy's, "CD19
+    CAR T cells", says only what it targets)."""
     named = {m.iri for m in mentions}
     out = []
     for m in mentions:
-        if m.loose or m.category == category or m.start == m.end:
+        if m.loose or m.category not in FINDINGS or m.start == m.end:
             continue
         starts = [w.start() for w in re.finditer(r"(?<![^\W_])[^\W_]", m.text)]
         ends = [w.end() for w in re.finditer(r"[^\W_](?![^\W_])", m.text)]
