@@ -151,6 +151,8 @@ WEIGHTS = {"bias": -2.75,
            "subject opens the sentence": 0.29,
            "subject outside definition": -3.19,
            "words apart": -0.35}
+# cartkg's scope: CAR T cells an abstract gives without naming their target are CD19-directed.
+SCOPE_CELLS, SCOPE_THERAPY = "CAR-T cells", "CD19-directed CAR-T cell therapy"
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
@@ -438,13 +440,26 @@ def study_context(source: Source, text: str, tagger) -> dict:
     mentions = tagger.tag(text)
     diseases = [m.iri.rsplit("/", 1)[-1] for m in distinct_entities(mentions)
                 if m.category == "disease"]
-    therapies = [m for m in mentions if m.category == "therapy"]
+    therapies = [m for m in mentions if m.category == "therapy"] or _scope_therapy(mentions,
+                                                                                    tagger)
     counts = {m.iri: sum(t.iri == m.iri for t in therapies) for m in therapies}
     treated = max(therapies, key=lambda m: counts[m.iri], default=None)  # first of the most named
     return {k: v for k, v in (("study_type", design), ("design_words", words),
                               ("population", population(text)), ("disease", diseases),
                               ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
             if v} | ({"_intervention": treated} if treated else {})
+
+
+def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
+    """An abstract naming no therapy but the CAR T cells it gave: within cartkg's scope
+    (CD19-directed immunotherapy) they are the CD19-directed CAR-T cell therapy."""
+    given = [m for m in mentions if m.category == "cell-population"
+             and lookup_key(m.label) == lookup_key(SCOPE_CELLS)]
+    therapy = next((m for m in tagger.tag(SCOPE_THERAPY) if m.category == "therapy"), None)
+    if not given or therapy is None:
+        return []
+    return [dataclasses.replace(m, iri=therapy.iri, label=therapy.label, category="therapy",
+                                name=m.name) for m in given]
 
 
 def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:

@@ -82,6 +82,7 @@ SPELLINGS = (("tumour", "tumor"), ("leukaemia", "leukemia"), ("leukaemic", "leuk
              ("haematopoietic", "hematopoietic"), ("haematological", "hematological"),
              ("signalling", "signaling"), ("optimise", "optimize"), ("optimising", "optimizing"),
              ("randomised", "randomized"), ("naive", "naïve"))
+SPELLING_SWAP = {a: b for pair in SPELLINGS for a, b in (pair, pair[::-1])}
 # Categories of findings, whose names say what they involve ("CD19 gene mutation").
 FINDINGS = ("mechanism", "biomarker")
 Mention = Any            # kg.answers.tagger.Mention
@@ -152,10 +153,9 @@ def _relapse(words: list[str]) -> set[str]:
 
 
 def _spelling(words: list[str]) -> set[str]:
-    swap = {a: b for pair in SPELLINGS for a, b in (pair, pair[::-1])}
-    if not any(w in swap for w in words):
+    if not any(w in SPELLING_SWAP for w in words):
         return set()
-    return {" ".join(swap.get(w, w) for w in words)}
+    return {" ".join(SPELLING_SWAP.get(w, w) for w in words)}
 
 
 def _prior(words: list[str]) -> set[str]:
@@ -201,13 +201,17 @@ def surface_index(index: dict[str, dict]) -> dict[str, dict]:
         for name in [rec["label"], *rec.get("synonyms", ())]:
             for d in derived_names(name, rec["category"]):
                 derived.setdefault(d, set()).add(iri)
+    extra: dict[str, list[str]] = {}
+    for d, owners in derived.items():
+        if len(owners) == 1 and claimed.get(d, owners) == owners:
+            iri = next(iter(owners))
+            if d not in own[iri]:
+                extra.setdefault(iri, []).append(d)
     out = {}
     for iri, rec in index.items():
         label_generic = is_generic(rec["label"])
         kept = [s for s in rec.get("synonyms", ()) if label_generic or not is_generic(s)]
-        extra = sorted(d for d, owners in derived.items() if owners == {iri}
-                       and claimed.get(d, {iri}) == {iri} and d not in own[iri])
-        out[iri] = {**rec, "synonyms": kept + extra}
+        out[iri] = {**rec, "synonyms": kept + sorted(extra.get(iri, ()))}
     return out
 
 
