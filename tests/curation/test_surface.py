@@ -64,6 +64,11 @@ def test_learned_generic_synonym_is_not_used():
     by_id = {iri.rsplit("/", 1)[-1]: rec for iri, rec in index.items()}
     assert "resistance" not in by_id["treatment-failure"]["synonyms"]
     assert "CD19-dark blasts" in by_id["low-cd19-antigen-density"]["synonyms"]
+    # nor is a curator's edit of a generic word recorded
+    learned = Learned()
+    assert not learned.add_synonym("Resistance", "treatment-failure", "x")
+    assert learned.add_synonym("CD19-dark blasts", "low-cd19-antigen-density", "x")
+    assert [s["text"] for s in learned.synonyms] == ["CD19-dark blasts"]
 
 
 def test_intensity_words_and_density(index):
