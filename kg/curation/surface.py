@@ -17,7 +17,8 @@ a generic word alone a specific entity:
   also its head with its own modifiers ("fratricide", "poor persistence") when the head says
   what the cells do (CELL_PROCESSES), never a generic word;
 - **British and American spellings** ("tumour burden" / "tumor burden");
-- **process nouns**: "exon 2 skipping" is also "skipping of exon 2", "mutation in CD19";
+- **process nouns**: "exon 2 skipping" is also "skipping of exon 2", "CD19 mutation" also
+  "mutation in CD19" and "CD19-mutated", "MLL rearrangement" "MLL-rearranged";
 - **relapse with a qualifier**: "CD19-negative relapse" is also "relapse with CD19-negative
   leukaemia", "relapsed with CD19-negative disease", "CD19-negative (immune) escape";
 - **prior therapy**: "prior X" is also "previous / earlier X", "prior treatment with X",
@@ -66,6 +67,8 @@ INTENSITY_CATEGORIES = ("mechanism", "biomarker", "outcome", "cell-population")
 PROCESS_NOUNS = frozenset("loss skipping splicing deletion mutation switch modulation "
                           "downmodulation downregulation rearrangement amplification alteration "
                           "concealment masking exhaustion fratricide".split())
+PARTICIPLES = {"rearrangement": "rearranged", "mutation": "mutated", "deletion": "deleted",
+               "amplification": "amplified", "alteration": "altered"}
 RELAPSE_QUALIFIERS = frozenset("negative positive low dim loss".split())
 DISEASE_NOUNS = ("leukaemia", "leukemia", "disease", "lymphoma", "blast", "tumour", "tumor")
 PRIOR = ("prior", "previous", "earlier", "preceding")
@@ -137,10 +140,22 @@ def _without_cell_words(words: list[str]) -> set[str]:
 
 
 def _process_inverted(words: list[str]) -> set[str]:
+    """"exon 2 skipping" → "skipping of exon 2"; "CD19 alternative splicing" (an antigen
+    first) → "alternative splicing of CD19" too."""
     if not 2 <= len(words) <= 4 or words[-1] not in PROCESS_NOUNS or words[0] in LOW + HIGH:
         return set()
-    head, rest = words[-1], " ".join(words[:-1])
-    return {f"{head} of {rest}", f"{head} of the {rest}", f"{head} in {rest}"}
+    splits = [(words[-1:], words[:-1])]
+    if len(words) >= 3 and ANTIGEN.match(words[0]):
+        splits.append((words[1:], words[:1]))
+    return {f"{' '.join(head)} {link} {' '.join(rest)}" for head, rest in splits
+            for link in ("of", "of the", "in")}
+
+
+def _participle(words: list[str]) -> set[str]:
+    """"MLL rearrangement" → "MLL-rearranged", "TP53 mutation" → "TP53-mutated"."""
+    if len(words) == 2 and words[-1] in PARTICIPLES:
+        return {f"{words[0]} {PARTICIPLES[words[-1]]}"}
+    return set()
 
 
 def _relapse(words: list[str]) -> set[str]:
@@ -175,7 +190,7 @@ def derived_names(name: str, category: str) -> set[str]:
     if not words:
         return set()
     out = _antigen_qualifiers(words) | _density(key) | _relapse(words) | _prior(words) \
-        | _process_inverted(words)
+        | _process_inverted(words) | _participle(words)
     if category in INTENSITY_CATEGORIES:
         out |= _intensity(words)
     if category in CELL_CATEGORIES:

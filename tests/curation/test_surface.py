@@ -109,6 +109,12 @@ def test_process_noun_inverted(index):
         "cd19-alternative-splicing"] == "Skipping of exon 2"
     found = named(index, "The leukaemia carried a rearrangement of the MLL gene.")
     assert found["mll-rearrangement"] == "rearrangement of the MLL"
+    assert named(index, "Alternative splicing of CD19 was found.")[
+        "cd19-alternative-splicing"] == "Alternative splicing of CD19"
+    assert named(index, "Infants with KMT2A-rearranged B-ALL relapsed.")[
+        "mll-rearrangement"] == "KMT2A-rearranged"
+    # a gene alone is the gene, not its rearrangement
+    assert "mll-rearrangement" not in named(index, "KMT2A was expressed.")
 
 
 def test_relapse_with_a_qualifier(index):
