@@ -91,6 +91,8 @@ PER_SENTENCE = 3
 PROPOSE_AT = 0.35
 # Relations that say what a study did rather than what it found (figures go to findings first).
 STUDY_RELATIONS = ("treats", "evaluatedIn")
+# Counts and rates of patients, and the relations saying what those patients reached.
+COUNTS, OUTCOME_RELATIONS = ("count", "rate", "proportion"), ("achieves", "leadsTo")
 # A name contained in more entity names than this (CD19, T cells) says too little to propose them.
 MAX_BROADER = 10
 # Only names of these categories are read as the broader findings that contain them ("IL-6" →
@@ -666,28 +668,38 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
 
 
 def _one_claim_per_figure(candidates: list[Candidate], quotes_with_figures: set[str]) -> None:
-    """A figure measures one claim: it stays on the best-ranked candidate of its sentence that
-    carries it, a finding before what the study did before a structural claim
-    (``_figure_rank``: "10 of 16 patients treated with CAR T cells had low CD19" counts the
-    finding; "We treated 7 patients with MLL-rearranged ..." the treated, not the gene's
-    involvement), and on others about the same subject, and is taken off the rest, and off every
-    candidate whose quote a curated item already carries figures for (the shared-statistic
-    lint's rule)."""
-    owner: dict[tuple[str, str], str] = {}
-    for c in sorted(candidates, key=_figure_rank):      # stable: within a rank, by confidence
-        if not c.statistics or c.duplicate_of:
-            continue
+    """A figure measures one claim: it stays on the candidate of its sentence that carries it
+    and ranks first by ``_figure_rank`` then confidence ("10 of 16 patients treated with CAR T
+    cells had low CD19" counts the finding; "We treated 7 patients with MLL-rearranged ..." the
+    treated, not the gene's involvement; "complete remission in all 5 patients with CD19-dim
+    leukaemia" the remission), and on others about the same subject, and is taken off the rest,
+    and off every candidate whose quote a curated item already carries figures for (the
+    shared-statistic lint's rule)."""
+    owner: dict[tuple[str, str], tuple] = {}
+    carrying = [c for c in candidates if c.statistics and not c.duplicate_of]
+    for c in carrying:
         if c.quote in quotes_with_figures:
             c.statistics = []
-            continue
-        c.statistics = [st for st in c.statistics if owner.setdefault(
-            (c.quote, st["text"]), c.subject.iri) == c.subject.iri]
+    for rank, c in enumerate(carrying):                 # candidates come by confidence
+        for st in c.statistics:
+            key, mine = (c.quote, st["text"]), (_figure_rank(c, st), rank, c.subject.iri)
+            owner[key] = min(owner.get(key, mine), mine)
+    for c in carrying:
+        c.statistics = [st for st in c.statistics
+                        if owner[(c.quote, st["text"])][2] == c.subject.iri]
 
 
-def _figure_rank(c: Candidate) -> int:
-    """0 for a finding, 1 for what a study did (treats, evaluatedIn), 2 for a structural
-    claim: the order in which claims take the figures of their sentence."""
-    return 2 if c.predicate.name in STRUCTURAL else int(c.predicate.name in STUDY_RELATIONS)
+def _figure_rank(c: Candidate, figure: dict) -> float:
+    """The order in which the claims of a sentence take one of its figures: a finding (0), a
+    count or rate of patients first on what they reached or developed (OUTCOME_RELATIONS)
+    before another finding (0.5), then what the study did (treats, evaluatedIn: 1), then a
+    structural claim (2)."""
+    name = c.predicate.name
+    if name in STRUCTURAL:
+        return 2
+    if name in STUDY_RELATIONS:
+        return 1
+    return 0.5 if figure["measure"] in COUNTS and name not in OUTCOME_RELATIONS else 0
 
 
 TSV_MENTIONS = ("subject_text", "object_text", "suggested_subject", "suggested_object")
