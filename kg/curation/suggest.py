@@ -1,8 +1,10 @@
 """The curation assistant (``cartkg curate suggest``): candidate evidence items from a
 registered source's text, for a curator to accept, correct or reject.
 
-Each sentence (syntok, exact spans) is tagged with the shared dictionary tagger, and each name
-is also read as the broader entities whose names contain it (``with_broader``); every claim
+Each sentence (syntok, exact spans) is tagged with the shared dictionary tagger over the
+entities' names and the surface forms abstracts write them in (kg.curation.surface:
+``sentence_mentions``), and in a review each name is also read as the broader entities whose
+names contain it (``with_broader``); every claim
 whose subject and object fit a relation's domain and range is scored by a logistic model of
 its features (``claim_features``, ``WEIGHTS``), and each pair of entities keeps its likeliest
 claim, with that probability as ``confidence``; ``negated`` and ``certainty`` come from the
@@ -477,8 +479,9 @@ def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> l
 
 def sentence_mentions(raw: str, offset: int, tagger, index: dict[str, dict]) -> list[Mention]:
     """The entities the sentence ``raw`` (at ``offset`` in the text) names: the tagger's exact
-    mentions, the genes named inside them, its loose mentions that do not take words exact
-    ones hold, and the generic words the sentence's context resolves (kg.curation.surface)."""
+    mentions, the genes named inside them, its loose mentions but those whose first and last
+    words exact ones hold, and the generic words the sentence's context resolves
+    (kg.curation.surface)."""
     exact = tagger.tag(raw)
     loose = [m for m in tagger.tag_loose(raw, exclude={m.iri for m in exact})
              if not (_covered(m.start, exact) and _covered(m.end - 1, exact))]
