@@ -35,8 +35,9 @@ def examples(paths, cur, source_id: str, gold: list | None = None) -> tuple[list
     from kg.curation.learned import load_learned
     from kg.curation.schema import load_schema
     from kg.curation.sentences import locate, normalised_with_offsets
-    from kg.curation.suggest import broader_names, claim_mentions, distinct_entities, \
-        entity_index, fitting_claims, study_context, suggest
+    from kg.curation.suggest import broader_names, claim_mentions, entity_index, \
+        fitting_claims, study_context, suggest
+    from kg.curation.surface import with_abbreviations
     from kg.text import normalise_whitespace
     result = suggest(paths, source_id, Tagger.from_index, cur=cur, per_sentence=None)
     text, flat = result.text, normalised_with_offsets(result.text)
@@ -51,16 +52,16 @@ def examples(paths, cur, source_id: str, gold: list | None = None) -> tuple[list
                  if r.name != "conflictsWith"]
     learned = load_learned(paths)
     rejected = learned.rejected_keys()
-    index = entity_index(cur, paths, learned)
+    index = with_abbreviations(entity_index(cur, paths, learned), text)
     broader = broader_names(index)
     study = study_context(result.source, text, Tagger.from_index(index)) \
         if result.source.primary else None
     feats, labels = [], []
     for sentence, mentions in result.sentences:
-        ents = distinct_entities(claim_mentions(mentions, broader, study, sentence.start))
+        named = claim_mentions(mentions, broader, study, sentence.start)
         raw = text[sentence.start:sentence.end]
         quote = normalise_whitespace(raw)
-        for a, rel, b, f in fitting_claims(ents, raw, sentence.start, relations):
+        for a, rel, b, f in fitting_claims(named, raw, sentence.start, relations):
             triple = (a.iri.rsplit("/", 1)[-1], rel.name, b.iri.rsplit("/", 1)[-1])
             feats.append(f)
             labels.append(int((source_id, quote, *triple) not in rejected and any(

@@ -3,7 +3,8 @@
 
 - ``synonyms``: surface text the assistant tagged as one entity and the curator corrected to
   another (the ``subject_text``/``object_text`` of a review-page row whose entity was edited).
-  ``cartkg curate suggest`` tags that text as the curator's entity from then on. They stay
+  ``cartkg curate suggest`` tags that text as the curator's entity from then on (never a
+  generic word alone: the suggest tagger drops those, and they are not recorded). They stay
   out of the graph's own names until a curator adds them to the entity's ``synonyms``.
 - ``rejected``: candidates the curator rejected (source, quote, subject, relation, object):
   suggest no longer proposes them, and benchmarks/fit_suggest.py counts them as negative
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from kg.curation.surface import is_generic
 from kg.paths import ProjectPaths
 from kg.text import lookup_key
 
@@ -46,9 +48,10 @@ class Learned:
                 for r in self.rejected}
 
     def add_synonym(self, text: str, entity: str, source: str) -> bool:
-        """Record ``text`` → ``entity`` unless known; whether it was new."""
+        """Record ``text`` → ``entity`` unless known or one generic word ("resistance",
+        "response": kg.curation.surface, which names no specific entity); whether it was new."""
         key = lookup_key(text)
-        if not key or any(lookup_key(s["text"]) == key and s["entity"] == entity
+        if not key or is_generic(text) or any(lookup_key(s["text"]) == key and s["entity"] == entity
                           for s in self.synonyms):
             return False
         self.synonyms.append({"text": text, "entity": entity, "source": source,

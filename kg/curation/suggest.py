@@ -1,8 +1,10 @@
 """The curation assistant (``cartkg curate suggest``): candidate evidence items from a
 registered source's text, for a curator to accept, correct or reject.
 
-Each sentence (syntok, exact spans) is tagged with the shared dictionary tagger, and each name
-is also read as the broader entities whose names contain it (``with_broader``); every claim
+Each sentence (syntok, exact spans) is tagged with the shared dictionary tagger over the
+entities' names and the surface forms abstracts write them in (kg.curation.surface:
+``sentence_mentions``), and in a review each name is also read as the broader entities whose
+names contain it (``with_broader``); every claim
 whose subject and object fit a relation's domain and range is scored by a logistic model of
 its features (``claim_features``, ``WEIGHTS``), and each pair of entities keeps its likeliest
 claim, with that probability as ``confidence``; ``negated`` and ``certainty`` come from the
@@ -36,6 +38,8 @@ from kg.curation.learned import Learned, load_learned
 from kg.curation.lints import PRECLINICAL_TYPES, STRUCTURAL, UNTYPED, section_kind
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
 from kg.curation.scope import certainty_between, figures_for, negated_between, segments
+from kg.curation.surface import inner_mentions, resolved_mentions, surface_index, \
+    with_abbreviations
 from kg.curation.schema import Relation, load_schema
 from kg.curation.sentences import Sentence, locate, normalised_with_offsets, split_sentences, \
     with_sections
@@ -87,6 +91,10 @@ PER_SENTENCE = 3
 # Claims at least this likely are ``proposed`` (the assistant's own threshold: the lowest at
 # which the fitted review's precision reaches 50%, benchmarks/bench_suggest.py).
 PROPOSE_AT = 0.35
+# Relations that say what a study did rather than what it found (figures go to findings first).
+STUDY_RELATIONS = ("treats", "evaluatedIn")
+# Counts and rates of patients, and the relations saying what those patients reached.
+COUNTS, OUTCOME_RELATIONS = ("count", "rate", "proportion"), ("achieves", "leadsTo")
 # A name contained in more entity names than this (CD19, T cells) says too little to propose them.
 MAX_BROADER = 10
 # Only names of these categories are read as the broader findings that contain them ("IL-6" →
@@ -99,53 +107,56 @@ PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # of benchmarks/primary/ by benchmarks/fit_suggest.py (which prints this table), so the figures
 # for jacoby2019 and the held-out abstracts are held out. A candidate's confidence is the
 # model's probability.
-WEIGHTS = {"bias": -2.6,
-           "broader mentions": -1.0,
-           "cites references": 0.27,
-           "clause break between": -1.5,
-           "cue between": 0.95,
-           "cue between, achieves": 0.19,
-           "cue between, addresses": 0.7,
-           "cue between, contributesTo": 0.45,
+WEIGHTS = {"bias": -2.66,
+           "broader mentions": -0.99,
+           "cites references": 0.26,
+           "clause break between": -1.58,
+           "cue between": 0.93,
+           "cue between, achieves": 0.08,
+           "cue between, addresses": 0.95,
+           "cue between, contributesTo": 0.6,
            "cue between, evaluatedIn": 0.0,
-           "cue between, improves": -0.09,
-           "cue between, indicates": 0.53,
-           "cue between, involves": -0.45,
-           "cue between, involvesCells": -0.32,
-           "cue between, kindOf": -0.15,
-           "cue between, leadsTo": 0.74,
-           "cue between, predicts": -0.71,
-           "cue between, targets": 0.54,
-           "cue between, treats": -0.16,
-           "cue between, usesTherapy": -0.32,
-           "cue in sentence": 0.4,
-           "cue in the names": 0.72,
+           "cue between, improves": -0.08,
+           "cue between, indicates": -0.04,
+           "cue between, involves": -0.35,
+           "cue between, involvesCells": -0.2,
+           "cue between, kindOf": -0.17,
+           "cue between, leadsTo": 0.79,
+           "cue between, predicts": -0.54,
+           "cue between, targets": 0.51,
+           "cue between, treats": -0.24,
+           "cue between, usesTherapy": -0.35,
+           "cue in sentence": 0.52,
+           "cue in the names": 0.71,
            "entities between": 0.05,
-           "entities in sentence": -0.71,
-           "implicit subject": 0.25,
-           "loose mentions": 0.1,
-           "object inside subject": 0.03,
-           "object inside subject (part relation)": 0.32,
-           "overlapping": 0.43,
-           "relation achieves": -0.86,
-           "relation addresses": 1.3,
+           "entities in sentence": -0.84,
+           "implicit subject": 0.04,
+           "loose mentions": 0.14,
+           "object inside subject": 0.04,
+           "object inside subject (part relation)": 0.04,
+           "overlapping": -0.53,
+           "relation achieves": -0.82,
+           "relation addresses": 1.54,
            "relation contributesTo": -0.62,
-           "relation evaluatedIn": 0.58,
-           "relation improves": -1.81,
-           "relation indicates": 0.44,
-           "relation involves": 0.63,
-           "relation involvesCells": -0.36,
-           "relation kindOf": -1.7,
-           "relation leadsTo": -0.26,
-           "relation predicts": 2.76,
-           "relation targets": -0.71,
-           "relation treats": 1.42,
-           "relation usesTherapy": -0.82,
-           "subject first": 0.49,
-           "subject inside object": 0.11,
-           "subject lifted from object": 1.37,
-           "subject outside definition": -3.1,
-           "words apart": -0.22}
+           "relation evaluatedIn": 0.59,
+           "relation improves": -1.84,
+           "relation indicates": 0.5,
+           "relation involves": 0.56,
+           "relation involvesCells": -0.49,
+           "relation kindOf": -1.74,
+           "relation leadsTo": 0.12,
+           "relation predicts": 2.45,
+           "relation targets": -0.98,
+           "relation treats": 1.49,
+           "relation usesTherapy": -0.75,
+           "subject first": 0.61,
+           "subject inside object": -0.31,
+           "subject lifted from object": 1.49,
+           "subject opens the sentence": 0.36,
+           "subject outside definition": -3.11,
+           "words apart": -0.34}
+# cartkg's scope: CAR T cells an abstract gives without naming their target are CD19-directed.
+SCOPE_CELLS, SCOPE_THERAPY = "CAR-T cells", "CD19-directed CAR-T cell therapy"
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
@@ -252,13 +263,14 @@ def read_text(source: Source) -> str:
 def entity_index(cur: Curation, paths: ProjectPaths,
                  learned: Learned | None = None) -> dict[str, dict]:
     """The curation's entities as the records the tagger reads (no built store needed), with
-    the surface texts curators tied to them on the review page (``learned``)."""
+    the surface texts curators tied to them on the review page (``learned``) and the forms
+    primary abstracts write their names in (kg.curation.surface: no generic word alone)."""
     schema = load_schema(paths.ontology)
     taught = learned.names() if learned else {}
-    return {e.iri: {"label": e.label, "iri": str(e.iri),
-                    "synonyms": [*e.synonyms, *taught.get(e.id, ())],
-                    "category": schema.category_of(e.type) or "other"}
-            for e in cur.entities.values()}
+    return surface_index({e.iri: {"label": e.label, "iri": str(e.iri),
+                                  "synonyms": [*e.synonyms, *taught.get(e.id, ())],
+                                  "category": schema.category_of(e.type) or "other"}
+                          for e in cur.entities.values()})
 
 
 def pair_features(a: Mention, b: Mention, raw: str, offset: int,
@@ -322,16 +334,32 @@ def distinct_entities(mentions: list[Mention]) -> list[Mention]:
     return list(distinct.values())
 
 
-def fitting_claims(ents: list[Mention], raw: str, offset: int, relations: list[Relation]):
-    """Every (subject, relation, object, features) the schema allows among the distinct
-    entities ``ents`` of one sentence: the relation's domain and range fit, kindOf within one
-    category."""
+def nearest_pair(first: list[Mention], second: list[Mention]) -> tuple[Mention, Mention]:
+    """The mention of each list that read together make the claim: exact before loose, then
+    the closest, then the first before the second."""
+    def gap(x: Mention, y: Mention) -> int:
+        return max(0, max(x.start, y.start) - min(x.end, y.end))
+    return min(((x, y) for x in first for y in second),
+               key=lambda p: (p[0].loose + p[1].loose, gap(*p), p[0].start > p[1].start,
+                              p[0].start))
+
+
+def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: list[Relation]):
+    """Every (subject, relation, object, features) the schema allows among the entities
+    ``mentions`` of one sentence name: the relation's domain and range fit, kindOf within one
+    category; each pair is read at its nearest mentions (``nearest_pair``)."""
     in_sentence = {rel.name: bool(CUE_PATTERNS[rel.name].search(raw)) for rel in relations}
     cites = float(bool(parse_refs(raw, None)))
-    for a in ents:
-        for b in ents:
-            if a.iri == b.iri:
+    ents = distinct_entities(mentions)
+    places: dict[str, list[Mention]] = {}
+    for m in mentions:
+        places.setdefault(m.iri, []).append(m)
+    opening = min((m for m in mentions if m.start < m.end), key=lambda m: m.start, default=None)
+    for a0 in ents:
+        for b0 in ents:
+            if a0.iri == b0.iri:
                 continue
+            a, b = nearest_pair(places[a0.iri], places[b0.iri])
             pair = None
             for rel in relations:
                 if rel.domain and a.category not in rel.domain \
@@ -341,6 +369,8 @@ def fitting_claims(ents: list[Mention], raw: str, offset: int, relations: list[R
                 if pair is None:
                     pair = pair_features(a, b, raw, offset, ents)
                     pair[0]["cites references"] = cites
+                    pair[0]["subject opens the sentence"] = float(
+                        opening is not None and a.iri == opening.iri)
                 yield a, rel, b, claim_features(a, rel, b, *pair, in_sentence[rel.name])
 
 
@@ -414,13 +444,26 @@ def study_context(source: Source, text: str, tagger) -> dict:
     mentions = tagger.tag(text)
     diseases = [m.iri.rsplit("/", 1)[-1] for m in distinct_entities(mentions)
                 if m.category == "disease"]
-    therapies = [m for m in mentions if m.category == "therapy"]
+    therapies = [m for m in mentions if m.category == "therapy"] or _scope_therapy(mentions,
+                                                                                    tagger)
     counts = {m.iri: sum(t.iri == m.iri for t in therapies) for m in therapies}
     treated = max(therapies, key=lambda m: counts[m.iri], default=None)  # first of the most named
     return {k: v for k, v in (("study_type", design), ("design_words", words),
                               ("population", population(text)), ("disease", diseases),
                               ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
             if v} | ({"_intervention": treated} if treated else {})
+
+
+def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
+    """An abstract naming no therapy but the CAR T cells it gave: within cartkg's scope
+    (CD19-directed immunotherapy) they are the CD19-directed CAR-T cell therapy."""
+    given = [m for m in mentions if m.category == "cell-population"
+             and lookup_key(m.label) == lookup_key(SCOPE_CELLS)]
+    therapy = next((m for m in tagger.tag(SCOPE_THERAPY) if m.category == "therapy"), None)
+    if not given or therapy is None:
+        return []
+    return [dataclasses.replace(m, iri=therapy.iri, label=therapy.label, category="therapy",
+                                name=m.name) for m in given]
 
 
 def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
@@ -432,6 +475,26 @@ def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> l
             or any(m.category in ("therapy", "strategy") for m in mentions):
         return mentions
     return [dataclasses.replace(treated, start=at, end=at, text=""), *mentions]
+
+
+def sentence_mentions(raw: str, offset: int, tagger, index: dict[str, dict]) -> list[Mention]:
+    """The entities the sentence ``raw`` (at ``offset`` in the text) names: the tagger's exact
+    mentions, the genes named inside them, its loose mentions but those whose first and last
+    words exact ones hold, and the generic words the sentence's context resolves
+    (kg.curation.surface)."""
+    exact = tagger.tag(raw)
+    loose = [m for m in tagger.tag_loose(raw, exclude={m.iri for m in exact})
+             if not (_covered(m.start, exact) and _covered(m.end - 1, exact))]
+    exact += inner_mentions(tagger, exact)
+    return resolved_mentions(raw, [dataclasses.replace(m, start=m.start + offset,
+                                                       end=m.end + offset)
+                                   for m in exact + loose], index, offset)
+
+
+def _covered(at: int, mentions: list[Mention]) -> bool:
+    """Whether character ``at`` lies inside one of ``mentions``: a loose mention whose first
+    and last words both belong to exact mentions takes words already spoken for."""
+    return any(m.start <= at < m.end for m in mentions)
 
 
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
@@ -465,7 +528,7 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     if primary and "product" in context and study.get("intervention") in context["product"]:
         context["product"] = [study["intervention"]]
     best: dict[frozenset, tuple] = {}    # one claim per pair: its likeliest relation and direction
-    for a, rel, b, features in fitting_claims(ents, raw, sentence.start, relations):
+    for a, rel, b, features in fitting_claims(mentions, raw, sentence.start, relations):
         score = confidence(features)
         pair = frozenset((a.iri, b.iri))
         if pair not in best or score > best[pair][0]:
@@ -560,7 +623,7 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
     text = read_text(src)
     learned = load_learned(paths) if learned is None else learned
     rejected = learned.rejected_keys()
-    index = entity_index(cur, paths, learned)
+    index = with_abbreviations(entity_index(cur, paths, learned), text)
     tagger, broader = make_tagger(index), broader_names(index)
     study = study_context(src, text, tagger) if src.primary else None
     relations = [r for r in load_schema(paths.ontology).relations.values()
@@ -578,13 +641,8 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
     typed = {} if src.primary else _typed_studies(cur, src)
     tagged, candidates, spans, seen = [], [], [], set()
     for s in sentences:
-        raw = text[s.start:s.end]
-        exact = tagger.tag(raw)
-        spans += [(m.start + s.start, m.end + s.start) for m in exact]
-        loose = [m for m in tagger.tag_loose(raw, exclude={m.iri for m in exact})
-                 if not any(e.start <= m.start and m.end <= e.end for e in exact)]
-        mentions = [dataclasses.replace(m, start=m.start + s.start, end=m.end + s.start)
-                    for m in exact + loose]
+        mentions = sentence_mentions(text[s.start:s.end], s.start, tagger, index)
+        spans += [(m.start, m.end) for m in mentions if not m.loose]
         tagged.append((s, mentions))
         for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start),
                                 relations, src.reference_count, study, per_sentence):
@@ -613,19 +671,38 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
 
 
 def _one_claim_per_figure(candidates: list[Candidate], quotes_with_figures: set[str]) -> None:
-    """A figure measures one claim: it stays on the best-ranked candidate of its sentence that
-    carries it (and others about the same subject) and is taken off the rest, and off every
-    candidate whose quote a curated item already carries figures for (the shared-statistic
-    lint's rule)."""
-    owner: dict[tuple[str, str], str] = {}
-    for c in candidates:
-        if not c.statistics or c.duplicate_of:
-            continue
+    """A figure measures one claim: it stays on the candidate of its sentence that carries it
+    and ranks first by ``_figure_rank`` then confidence ("10 of 16 patients treated with CAR T
+    cells had low CD19" counts the finding; "We treated 7 patients with MLL-rearranged ..." the
+    treated, not the gene's involvement; "complete remission in all 5 patients with CD19-dim
+    leukaemia" the remission), and on others about the same subject, and is taken off the rest,
+    and off every candidate whose quote a curated item already carries figures for (the
+    shared-statistic lint's rule)."""
+    owner: dict[tuple[str, str], tuple] = {}
+    carrying = [c for c in candidates if c.statistics and not c.duplicate_of]
+    for c in carrying:
         if c.quote in quotes_with_figures:
             c.statistics = []
-            continue
-        c.statistics = [st for st in c.statistics if owner.setdefault(
-            (c.quote, st["text"]), c.subject.iri) == c.subject.iri]
+    for rank, c in enumerate(carrying):                 # candidates come by confidence
+        for st in c.statistics:
+            key, mine = (c.quote, st["text"]), (_figure_rank(c, st), rank, c.subject.iri)
+            owner[key] = min(owner.get(key, mine), mine)
+    for c in carrying:
+        c.statistics = [st for st in c.statistics
+                        if owner[(c.quote, st["text"])][2] == c.subject.iri]
+
+
+def _figure_rank(c: Candidate, figure: dict) -> float:
+    """The order in which the claims of a sentence take one of its figures: a finding (0), a
+    count or rate of patients first on what they reached or developed (OUTCOME_RELATIONS)
+    before another finding (0.5), then what the study did (treats, evaluatedIn: 1), then a
+    structural claim (2)."""
+    name = c.predicate.name
+    if name in STRUCTURAL:
+        return 2
+    if name in STUDY_RELATIONS:
+        return 1
+    return 0.5 if figure["measure"] in COUNTS and name not in OUTCOME_RELATIONS else 0
 
 
 TSV_MENTIONS = ("subject_text", "object_text", "suggested_subject", "suggested_object")

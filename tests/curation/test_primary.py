@@ -209,3 +209,21 @@ def test_add_source_kind(project_copy, kind):
         assert r.returncode == 2 and "--doi" in r.stderr
     else:
         assert r.returncode == 0, r.stderr
+
+
+def test_figures_go_to_the_claim_they_count(project_copy):
+    """A cohort count goes to what the study did, not to a gene's involvement; the count of
+    patients reaching an outcome to the claim that they reached it, with its n."""
+    add_primary(project_copy, "counts", (
+        "We treated 7 patients whose B-cell acute lymphoblastic leukaemia carried an MLL "
+        "rearrangement with CD19 CAR T cells. "
+        "Complete remission was reached by 5 of 6 patients whose leukaemia was CD19-dim.\n"))
+    cands = suggestions(project_copy, "counts")["candidates"]
+    def figures(subject, obj):
+        return {(s["measure"], s["value"], s.get("n")) for c in cands
+                if (c["subject"]["id"], c["object"]["id"]) == (subject, obj)
+                for s in c["statistics"]}
+    assert ("count", 7, None) in figures("cd19-car-t", "b-all")
+    assert not figures("mll-rearrangement", "kmt2a")
+    assert ("count", 5, 6) in figures("cd19-car-t", "complete-response")
+    assert not figures("low-cd19-antigen-density", "complete-response")

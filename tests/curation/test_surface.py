@@ -1,0 +1,168 @@
+"""The surface forms the curation assistant recognises in primary abstracts
+(kg.curation.surface), on the project's real entity dictionary and the shared tagger: each
+rule finds the entity a sentence names, and a generic word alone proposes nothing specific."""
+from __future__ import annotations
+
+import pytest
+
+from kg.answers.tagger import Tagger
+from kg.curation.learned import Learned
+from kg.curation.sources import load_curation
+from kg.curation.suggest import entity_index, sentence_mentions
+from kg.curation.surface import (abbreviations, derived_names, is_generic, surface_index,
+                                 with_abbreviations)
+from kg.paths import project_paths
+
+
+@pytest.fixture(scope="module")
+def index():
+    paths = project_paths()
+    return entity_index(load_curation(paths), paths, Learned())
+
+
+def named(index, sentence: str, text: str | None = None) -> dict[str, str]:
+    """Entity id -> the words naming it in ``sentence`` (``text``: the abstract, for the
+    abbreviations it defines)."""
+    index = with_abbreviations(index, text or sentence)
+    return {m.iri.rsplit("/", 1)[-1]: m.text
+            for m in sentence_mentions(sentence, 0, Tagger.from_index(index), index)}
+
+
+def test_generic_words_alone_name_nothing_specific(index):
+    for sentence in ("Resistance remains a problem.", "The response was assessed at day 28.",
+                     "Some tumours escape.", "Myeloid cells were counted.",
+                     "Remission lasted a year.", "Failure was frequent."):
+        found = named(index, sentence)
+        assert not set(found) - {"relapse"}, (sentence, found)
+    # the generic entity keeps its own generic name
+    assert named(index, "Relapse occurred in four patients.") == {"relapse": "Relapse"}
+    assert is_generic("responses") and not is_generic("antigen density")
+
+
+def test_generic_word_resolved_by_the_sentence(index):
+    found = named(index, "Resistance to tisagenlecleucel was frequent.")
+    assert found["treatment-failure"] == "Resistance"
+    found = named(index, "The masked epitope made CTL019 useless and conferred resistance.")
+    assert found["treatment-failure"] == "resistance"
+    found = named(index, "High LDH predicted poor responses.")
+    assert found["objective-response"] == "responses"
+    assert named(index, "It predicted failure of axicabtagene ciloleucel.")[
+        "treatment-failure"] == "failure"
+    # no therapy or marker in the sentence: nothing resolves the generic word
+    assert "treatment-failure" not in named(index, "This mechanism conferred resistance.")
+    assert "objective-response" not in named(index, "Tumour responses improved.")
+    # a name holding the word wins over the context ("production failure")
+    found = named(index, "Production failure prevented tisagenlecleucel infusion.")
+    assert "production-failure" in found and "treatment-failure" not in found
+
+
+def test_learned_generic_synonym_is_not_used():
+    paths = project_paths()
+    taught = Learned(synonyms=[{"text": "resistance", "entity": "treatment-failure"},
+                               {"text": "CD19-dark blasts", "entity": "low-cd19-antigen-density"}])
+    index = entity_index(load_curation(paths), paths, taught)
+    by_id = {iri.rsplit("/", 1)[-1]: rec for iri, rec in index.items()}
+    assert "resistance" not in by_id["treatment-failure"]["synonyms"]
+    assert "CD19-dark blasts" in by_id["low-cd19-antigen-density"]["synonyms"]
+    # nor is a curator's edit of a generic word recorded
+    learned = Learned()
+    assert not learned.add_synonym("Resistance", "treatment-failure", "x")
+    assert learned.add_synonym("CD19-dark blasts", "low-cd19-antigen-density", "x")
+    assert [s["text"] for s in learned.synonyms] == ["CD19-dark blasts"]
+
+
+def test_intensity_words_and_density(index):
+    assert named(index, "Trogocytosis lowered antigen density.")["low-antigen-density"] \
+        == "lowered antigen density"
+    assert named(index, "Relapses showed reduced CD19 site density.")[
+        "low-cd19-antigen-density"] == "reduced CD19 site density"
+    assert "low-antigen-density" not in named(index, "Antigen levels were measured.")
+    # a strategy's words are no intensity: "high dose" is not "higher dose" (an escalation)
+    assert "high dose" not in derived_names("higher dose", "strategy")
+
+
+def test_antigen_qualifiers_fused_and_reversed(index):
+    for words in ("CD19lo", "CD19-dim", "low CD19"):
+        assert named(index, f"Five patients had {words} leukaemia.")[
+            "low-cd19-antigen-density"] == words
+    assert "low-cd19-antigen-density" not in named(index, "Five patients had CD19+ leukaemia.")
+
+
+def test_head_word_without_cell_words(index):
+    found = named(index, "Trogocytosis promoted fratricide and exhaustion.")
+    assert found["car-t-fratricide"] == "fratricide"
+    assert found["t-cell-exhaustion"] == "exhaustion"
+    assert named(index, "4-1BB CARs showed poor persistence.")["poor-car-t-persistence"] \
+        == "poor persistence"
+    # "T-cell failure" without its cell words is the generic "failure": not derived; nor is a
+    # head that says nothing the cells do ("CAR-T early" is not "early", nor "low T-cell
+    # count" "low count")
+    assert not derived_names("T-cell failure", "mechanism")
+    assert not derived_names("CAR-T early", "biomarker")
+    assert "low count" not in derived_names("low T-cell count", "mechanism")
+    assert "early-car-t-timing" not in named(index, "Early B-cell recovery was seen.")
+    assert "t-cell-failure" not in named(index, "Failure of the graft was rare.")
+
+
+def test_process_noun_inverted(index):
+    assert named(index, "Skipping of exon 2 yielded a truncated protein.")[
+        "cd19-alternative-splicing"] == "Skipping of exon 2"
+    found = named(index, "The leukaemia carried a rearrangement of the MLL gene.")
+    assert found["mll-rearrangement"] == "rearrangement of the MLL"
+    assert named(index, "Alternative splicing of CD19 was found.")[
+        "cd19-alternative-splicing"] == "Alternative splicing of CD19"
+    assert named(index, "Infants with KMT2A-rearranged B-ALL relapsed.")[
+        "mll-rearrangement"] == "KMT2A-rearranged"
+    # a gene alone is the gene, not its rearrangement
+    assert "mll-rearrangement" not in named(index, "KMT2A was expressed.")
+
+
+def test_relapse_with_a_qualifier(index):
+    assert named(index, "Two patients relapsed with CD19-negative leukaemia.")[
+        "cd19-negative-relapse"] == "relapsed with CD19-negative leukaemia"
+    assert named(index, "It is a new route of CD19-negative immune escape.")[
+        "cd19-negative-relapse"] == "CD19-negative immune escape"
+    # a relapse without the qualifier is the generic relapse, not an antigen-negative one
+    found = named(index, "Two patients relapsed with leukaemia after infusion.")
+    assert "cd19-negative-relapse" not in found
+
+
+def test_prior_therapy(index):
+    found = named(index, "Earlier treatment with blinatumomab predicted relapse.")
+    assert found["sequential-antibody-and-car-therapy"] == "Earlier treatment with blinatumomab"
+    found = named(index, "Patients received blinatumomab after relapse.")
+    assert "sequential-antibody-and-car-therapy" not in found and "blinatumomab" in found
+
+
+def test_abbreviation_defined_in_the_abstract(index):
+    text = ("CAR T cells entered T-cell exhaustion (TEX) in vivo. "
+            "TEX limited their activity.")
+    assert named(index, "TEX limited their activity.", text)["t-cell-exhaustion"] == "TEX"
+    # undefined, or defined by letters the long form does not spell: nothing
+    assert "t-cell-exhaustion" not in named(index, "TEX limited their activity.")
+    assert abbreviations("T-cell exhaustion (XQ) was seen; CD19 (n = 4)") == {}
+
+
+def test_spelling_variants():
+    assert "tumor burden" in derived_names("tumour burden", "biomarker")
+    assert "leukaemia relapse" in derived_names("leukemia relapse", "outcome")
+
+
+def test_gene_named_inside_a_finding(index):
+    found = named(index, "At relapse we found mutations in CD19 and CD19 LOH.")
+    assert {"cd19-gene-mutation", "cd19", "cd19-loss-of-heterozygosity"} <= set(found)
+    # a loose match made of words exact mentions already hold is not added
+    found = named(index, "We identified mutations in CD19 together with loss of "
+                         "heterozygosity at the CD19 locus.")
+    assert "loss-of-cd19-expression" not in found
+
+
+def test_derived_name_never_overrides_another_entity():
+    index = {"e:a": {"iri": "e:a", "label": "Low X density", "category": "biomarker",
+                     "synonyms": []},
+             "e:b": {"iri": "e:b", "label": "Reduced X density", "category": "mechanism",
+                     "synonyms": []}}
+    out = surface_index(index)
+    assert "reduced x density" not in out["e:a"]["synonyms"]     # e:b's own name
+    assert "low x density" not in out["e:b"]["synonyms"]
+    assert "diminished x density" not in out["e:a"]["synonyms"]  # derived by both: ambiguous
