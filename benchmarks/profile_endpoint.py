@@ -3,7 +3,8 @@ questions: the main process's loop profiled (cProfile) while a client process ha
 16 keep-alive clients, and the worker's part of each request (policy check, evaluation with
 serialisation, ETag/gzip encoding, the pickled reply frame) timed on its own.
 
-    python benchmarks/profile_endpoint.py [SECONDS]     # prints both tables
+    python benchmarks/profile_endpoint.py [SECONDS]     # prints the worker's table, then the
+                                                        # loop's profile on both workloads
 """
 from __future__ import annotations
 
@@ -56,22 +57,25 @@ def worker_stages(spec, texts: dict[str, str], runs: int = 300) -> list[str]:
     return lines
 
 
-def loop_profile(spec, texts: dict[str, str], seconds: float) -> list[str]:
-    """cProfile of the server's loop thread while a client process sends each question."""
+def loop_profile(spec, texts: dict[str, str], seconds: float, distinct: bool) -> list[str]:
+    """cProfile of the server's loop thread while a client process sends each question (with
+    ``distinct``, every request's text distinct: the no-repeat workload, all cache misses)."""
     from kg.server.run import start
     server = start(spec)
     profile = cProfile.Profile()
     loop = server.httpd.loop
     loop.call_soon_threadsafe(profile.enable)
-    done = 0
+    done, rates = 0, []
     try:
         for q, text in texts.items():
             out = subprocess.run([sys.executable, "-c", (
                 "import sys; sys.path.insert(0, %r); from bench_endpoint import hammer; "
-                "r = hammer(%d, sys.stdin.read(), %r); print(r.ok, r.rps)")
-                % (str(HERE), server.httpd.server_address[1], seconds)],
+                "r = hammer(%d, sys.stdin.read(), %r, distinct=%r); print(r.ok, r.rps)")
+                % (str(HERE), server.httpd.server_address[1], seconds, distinct)],
                 input=text, capture_output=True, text=True, check=True)
-            done += int(out.stdout.split()[0])
+            ok, rps = out.stdout.split()
+            done += int(ok)
+            rates.append(f"{q} {float(rps):,.0f} req/s")
     finally:
         loop.call_soon_threadsafe(profile.disable)
         time.sleep(0.2)
@@ -79,7 +83,13 @@ def loop_profile(spec, texts: dict[str, str], seconds: float) -> list[str]:
     stream = io.StringIO()
     stats = pstats.Stats(profile, stream=stream)
     stats.sort_stats("tottime").print_stats(25)
-    return [f"{done} requests profiled ({CLIENTS} clients, {seconds:g} s per question)",
+    idle = sum(tt for (_, _, name), (_, _, tt, _, _) in stats.stats.items()
+               if name == "<method 'poll' of 'select.epoll' objects>")
+    workload = "no-repeat" if distinct else "repeated"
+    return [f"{workload}: {done} requests profiled ({CLIENTS} clients, {seconds:g} s per "
+            f"question; {', '.join(rates)} under the profiler), "
+            f"{(stats.total_tt - idle) / done * 1e6:.0f} µs of the loop per request "
+            "(idle epoll excluded)",
             stream.getvalue()]
 
 
@@ -92,7 +102,8 @@ def main() -> None:
     texts = {s["name"]: query_text(s) for s in question_specs(paths) if s["name"] in QUESTIONS}
     spec = store_spec(None, paths)
     print("\n".join(worker_stages(spec, texts)))
-    print("\n".join(loop_profile(spec, texts, seconds)))
+    for distinct in (False, True):
+        print("\n".join(loop_profile(spec, texts, seconds, distinct)))
 
 
 if __name__ == "__main__":
