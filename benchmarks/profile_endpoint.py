@@ -1,15 +1,18 @@
 """Where one request to ``cartkg serve`` spends its time, for the endpoint benchmark's three
 questions: the main process's loop profiled (cProfile) while a client process hammers it with
-16 keep-alive clients, and the worker's part of each request (policy check, evaluation with
-serialisation, ETag/gzip encoding, the pickled reply frame) timed on its own.
+16 keep-alive clients, the worker's part of each request (policy check, evaluation with
+serialisation, ETag/gzip encoding, the pickled reply frame) timed on its own, and the CPU time
+per request of the server's processes (main process, workers) and of the native Oxigraph
+server, read from /proc without a profiler.
 
-    python benchmarks/profile_endpoint.py [SECONDS]     # prints the worker's table, then the
-                                                        # loop's profile on both workloads
+    python benchmarks/profile_endpoint.py [SECONDS]     # the worker's table, CPU per request,
+                                                        # the loop's profile on both workloads
 """
 from __future__ import annotations
 
 import cProfile
 import io
+import os
 import pickle
 import pstats
 import subprocess
@@ -68,14 +71,9 @@ def loop_profile(spec, texts: dict[str, str], seconds: float, distinct: bool) ->
     done, rates = 0, []
     try:
         for q, text in texts.items():
-            out = subprocess.run([sys.executable, "-c", (
-                "import sys; sys.path.insert(0, %r); from bench_endpoint import hammer; "
-                "r = hammer(%d, sys.stdin.read(), %r, distinct=%r); print(r.ok, r.rps)")
-                % (str(HERE), server.httpd.server_address[1], seconds, distinct)],
-                input=text, capture_output=True, text=True, check=True)
-            ok, rps = out.stdout.split()
-            done += int(ok)
-            rates.append(f"{q} {float(rps):,.0f} req/s")
+            ok, rps = _clients(server.httpd.server_address[1], text, seconds, distinct)
+            done += ok
+            rates.append(f"{q} {rps:,.0f} req/s")
     finally:
         loop.call_soon_threadsafe(profile.disable)
         time.sleep(0.2)
@@ -93,6 +91,53 @@ def loop_profile(spec, texts: dict[str, str], seconds: float, distinct: bool) ->
             stream.getvalue()]
 
 
+def _clients(port: int, text: str, seconds: float, distinct: bool) -> tuple[int, float]:
+    """Requests answered and req/s of CLIENTS keep-alive clients in another process."""
+    out = subprocess.run([sys.executable, "-c", (
+        "import sys; sys.path.insert(0, %r); from bench_endpoint import hammer; "
+        "r = hammer(%d, sys.stdin.read(), %r, distinct=%r); print(r.ok, r.rps)")
+        % (str(HERE), port, seconds, distinct)], input=text, capture_output=True, text=True,
+        check=True)
+    ok, rps = out.stdout.split()
+    return int(ok), float(rps)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (all its threads) has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(spec, texts: dict[str, str], seconds: float, nt: Path) -> list[str]:
+    """CPU time per request, without a profiler, of ``cartkg serve``'s main process (this
+    one: its loop thread) and of its query workers, and of the native Oxigraph server (all
+    its threads), on both workloads; the clients run in another process."""
+    from bench_endpoint import Server
+    from kg.paths import installed_tool
+    from kg.server.run import start
+    from timing import free_port
+    lines = ["| workload | question | server | req/s | main process µs/request | "
+             "workers µs/request |", "|---|---|---|---|---|---|"]
+    port = free_port()
+    with Server([installed_tool("oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"], port,
+                data=nt) as native, start(spec) as ours:
+        workers = lambda: [w.proc.pid for w in ours.httpd.pool._live]  # noqa: E731
+        for distinct in (False, True):
+            for q, text in texts.items():
+                for name, port, main_cpu in (
+                        ("cartkg serve", ours.httpd.server_address[1], time.process_time),
+                        ("oxigraph server", native.port, lambda: _cpu_seconds(native.proc.pid))):
+                    _clients(port, text, 0.5, distinct)                    # warm-up
+                    pids = workers() if name == "cartkg serve" else []
+                    before = main_cpu(), sum(map(_cpu_seconds, pids))
+                    ok, rps = _clients(port, text, seconds, distinct)
+                    used = main_cpu() - before[0], sum(map(_cpu_seconds, pids)) - before[1]
+                    in_workers = f"{used[1] / ok * 1e6:.0f}" if pids else "–"
+                    lines.append(f"| {'no-repeat' if distinct else 'repeated'} | {q} | {name} "
+                                 f"| {rps:,.0f} | {used[0] / ok * 1e6:.0f} | {in_workers} |")
+    return lines
+
+
 def main() -> None:
     from bench_cq import question_specs
     from kg.paths import project_paths
@@ -102,6 +147,7 @@ def main() -> None:
     texts = {s["name"]: query_text(s) for s in question_specs(paths) if s["name"] in QUESTIONS}
     spec = store_spec(None, paths)
     print("\n".join(worker_stages(spec, texts)))
+    print("\n".join(process_cpu(spec, texts, seconds, paths.exports / "cartkg.nt")))
     for distinct in (False, True):
         print("\n".join(loop_profile(spec, texts, seconds, distinct)))
 
