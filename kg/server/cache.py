@@ -8,7 +8,7 @@ a server that accepts updates keeps none. At most ``max_bytes`` bytes (bodies, h
 keys and ``ENTRY_OVERHEAD`` each) are held, one answer at most ``max_bytes // ENTRY_SHARE``,
 least recently used first out; these bytes are part of ``kg.server.protocol.memory_bound``.
 
-A request answered from the cache (or whose answer it kept) also leaves its *head* — the
+A request answered from the cache (a query asked at least twice) also leaves its *head* — the
 request line and header fields, byte for byte — as an alias of the entry, with the bytes of
 the answer's head after its Date line: a later request whose head is the very same bytes
 (and has no body) would parse to the same request, pass the same checks and get the same

@@ -890,9 +890,8 @@ class Exchange:
             return pending
         key = cache.key(job)
         hit = cache.get(key, pool.graph)
-        if self.raw is not None:
-            self.alias = key
         if hit is not None:
+            self.alias = key if self.raw is not None else None   # asked again: may repeat
             return hit
 
         def keep(reply: Reply) -> Reply:
