@@ -60,6 +60,42 @@ def worker_stages(spec, texts: dict[str, str], runs: int = 300) -> list[str]:
     return lines
 
 
+def worker_process(spec, texts: dict[str, str], runs: int = 1000) -> list[str]:
+    """CPU time per distinct query of a real worker process answering jobs one at a time over
+    its socket pair, against the same steps (handle, encode) in this process: what the hop
+    to a process that sleeps between jobs costs the worker."""
+    import socket
+
+    from kg.server.encoding import encode
+    from kg.server.worker import Frames, Worker
+    ours, theirs = socket.socketpair()
+    proc = subprocess.Popen([sys.executable, "-m", "kg.server.worker", str(theirs.fileno())],
+                            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+    theirs.close()
+    frames, here = Frames(ours), Worker(spec.open(), spec, 10000)
+    frames.send((spec, False, 10000, 0, 64 << 20, None))
+    frames.recv()
+    jobs = ({"op": "query", "query": f"{text}\n# {n}", "accept":
+             "application/sparql-results+json", "default": [], "named": [],
+             "base": "http://127.0.0.1/sparql"} for n in range(10 ** 9) for text in texts.values())
+    try:
+        before = _cpu_seconds(proc.pid)
+        for _ in range(runs):
+            frames.send(next(jobs))
+            frames.recv()
+        there = (_cpu_seconds(proc.pid) - before) / runs
+        before = time.process_time()
+        for _ in range(runs):
+            encode(here.handle(next(jobs)), False)
+        alone = (time.process_time() - before) / runs
+    finally:
+        proc.kill()
+        proc.wait()
+    return [f"worker process: {there * 1e6:.0f} µs of CPU per distinct query over its socket "
+            f"pair; the same steps in one process: {alone * 1e6:.0f} µs ({runs} queries each, "
+            "the three questions in turn)"]
+
+
 def loop_profile(spec, texts: dict[str, str], seconds: float, distinct: bool) -> list[str]:
     """cProfile of the server's loop thread while a client process sends each question (with
     ``distinct``, every request's text distinct: the no-repeat workload, all cache misses)."""
@@ -147,6 +183,7 @@ def main() -> None:
     texts = {s["name"]: query_text(s) for s in question_specs(paths) if s["name"] in QUESTIONS}
     spec = store_spec(None, paths)
     print("\n".join(worker_stages(spec, texts)))
+    print("\n".join(worker_process(spec, texts)))
     print("\n".join(process_cpu(spec, texts, seconds, paths.exports / "cartkg.nt")))
     for distinct in (False, True):
         print("\n".join(loop_profile(spec, texts, seconds, distinct)))
