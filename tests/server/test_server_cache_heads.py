@@ -136,3 +136,15 @@ def test_heads_count_in_the_cache_bytes_and_one_answer_keeps_a_few(tmp_path):
                 assert _answers(sock, 1)[0].startswith(b"HTTP/1.1 200 OK\r\n")
         assert len(srv.httpd.cache.aliases) == HEADS_PER_ENTRY
         assert srv.httpd.cache.hits == 2 * HEADS_PER_ENTRY - 1
+
+
+def test_an_answer_from_a_head_is_logged_like_any(tmp_path, capsys):
+    with start(_graph(tmp_path / "g.nt", 2), settings=Settings(workers=1, verbose=True)) as srv:
+        head = _head(srv.url, "ASK { ?s ?p \"\x1b[2J\" }")
+        with _connect(srv.url) as sock:
+            sock.sendall(head * 3)              # kept, a hit, then answered from its head
+            assert all(a.startswith(b"HTTP/1.1 200 OK\r\n") for a in _answers(sock, 3))
+        assert list(srv.httpd.cache.aliases) == [head]
+    line = head.split(b"\r\n")[0].decode()
+    logged = [entry for entry in capsys.readouterr().err.splitlines() if "/sparql?query=" in entry]
+    assert logged == [f'[serve] 127.0.0.1 "{line}" 200 -'] * 3, logged
