@@ -53,8 +53,7 @@ def _without_date(answer: bytes) -> bytes:
 
 def _connect(base: str) -> socket.socket:
     u = urlsplit(base)
-    sock = socket.create_connection((u.hostname, u.port), timeout=30)
-    return sock
+    return socket.create_connection((u.hostname, u.port), timeout=30)
 
 
 def test_a_repeated_head_gets_the_same_answer_one_at_a_time_and_pipelined(tmp_path):
