@@ -8,8 +8,8 @@ the native target compares with that one. ``oxigraph serve-read-only`` on its on
 
 Two workloads per question: *repeated* (every client sends the same text, as dashboards, the
 explorer and the question API do; ``cartkg serve`` answers it from its result cache) and
-*no-repeat* (every request distinct: a comment with the client and request number ends the
-text, so no cache of any kind can answer it).
+*no-repeat* (every request distinct: a comment with a number no other request of the process
+carries ends the text, so no cache of any kind can answer it).
 
     python benchmarks/bench_endpoint.py serve-rdflib GRAPH.nt PORT   # the rdflib-endpoint app
 """
@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import itertools
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +38,11 @@ ROUNDS = 5          # turns the servers take on each question and workload
 QUESTIONS = ("antigen-negative-mechanisms-and-solutions", "poor-long-term-biomarkers",
              "multi-mechanism-strategies")
 PATH = "/sparql"
+# numbers the no-repeat workload's requests across every call in this process (thread ids and
+# per-call counts come back in the next turn, which would repeat texts the cache holds), after
+# a tag of this process, so two client processes never send the same text either
+SERIAL = itertools.count()
+RUN = uuid.uuid4().hex[:12]
 
 
 @dataclass
@@ -88,8 +95,8 @@ def hammer(port: int, query: str, seconds: float, clients: int = CLIENTS,
                 conn = conn or http.client.HTTPConnection("127.0.0.1", port,
                                                           timeout=seconds + 5)
                 conn.request("GET", target + urllib.parse.quote_plus(
-                    f"\n# client {threading.get_ident()} request {ok + err}")
-                    if distinct else target, headers=headers)
+                    f"\n# request {RUN}-{next(SERIAL)}") if distinct else target,
+                    headers=headers)
                 resp = conn.getresponse()
                 body = resp.read()
                 if resp.status == 200 and body:

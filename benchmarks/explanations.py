@@ -55,19 +55,27 @@ index permutations in parallel.
 """,
     "endpoint": """\
 **Why.** All servers and the load generator (16 Python client threads) share two cores, so
-requests per second follow CPU time per request. A repeated query is answered from the result
-cache by the main process alone (~0.2 ms of Python, no worker). A query never seen before
-(the no-repeat workload) still takes two process hops: the main process parses and checks the
-request (~0.1 ms), sends the job to a worker over a socket pair (~0.08 ms, waking it), the
-worker evaluates and serialises (~0.2–0.3 ms) and the reply comes back (~0.06 ms) before the
-answer is written; the native server does all of it in one process (~0.2 ms). The worker
-process is what lets a query that runs past its time limit be stopped for real (the process is
-killed), which the native server cannot do. `benchmarks/profile_endpoint.py` measures these
-parts; `benchmarks/README.md` has the table.
+requests per second follow CPU time per request, and the tail follows the scheduler. A
+repeated query is answered by the main process alone from the result cache — a request whose
+head it has seen is not even parsed again — for ~20–45 µs of CPU; the native server spends
+~230–410 µs per request. Its p99 still depends on when the one main process is scheduled
+among the 16 client threads (the native server answers on several threads), so it lands either
+side of native's from run to run. A query never seen before (the no-repeat workload) takes
+two process hops: the main process parses and checks the request, sends the job to a worker
+over a socket pair and writes the reply it gets back (~230–320 µs of CPU), and the worker,
+woken for each job, spends ~400–630 µs where the same steps in one process take ~300–450; so
+a new query costs about 2.5× the native server's CPU. The worker process is what lets a query
+that runs past its time limit be stopped for real (the process is killed), which the native
+server cannot do. `benchmarks/profile_endpoint.py` measures these parts;
+`benchmarks/README.md` has the tables.
 
-**Fix.** Remove the main process from the path of a new query: worker processes accepting on
-the shared listening socket (pre-fork), each parsing and answering its own connections, with
-the parent killing and replacing a worker whose query passes the time limit.
+**Fix.** Remove the main process and one hop from the path of a new query: worker processes
+accepting on the shared listening socket (pre-fork), each parsing and answering its own
+connections, with the parent killing and replacing a worker whose query passes the time
+limit and answering that connection from a copy of its socket; the result cache, the
+per-client job caps and the connection shares would then have to live in shared memory.
+Handing only the answer's write to the worker (the client socket passed with the job) was
+measured and saves ~5–13% of the server's CPU per new query, within this machine's noise.
 """,
 }
 

@@ -8,6 +8,13 @@ a server that accepts updates keeps none. At most ``max_bytes`` bytes (bodies, h
 keys and ``ENTRY_OVERHEAD`` each) are held, one answer at most ``max_bytes // ENTRY_SHARE``,
 least recently used first out; these bytes are part of ``kg.server.protocol.memory_bound``.
 
+A request answered from the cache (a query asked at least twice) also leaves its *head* — the
+request line and header fields, byte for byte — as an alias of the entry, with the bytes of
+the answer's head after its Date line: a later request whose head is the very same bytes
+(and has no body) would parse to the same request, pass the same checks and get the same
+answer, so ``answer`` gives that answer without parsing it. An alias lasts as long as its
+entry and counts in the bytes held like one; an entry has at most ``HEADS_PER_ENTRY``.
+
 >>> from kg.server.worker import Reply
 >>> cache = ResultCache(1 << 20)
 >>> key = cache.key({"query": "ASK {}", "accept": None, "gzip": False, "default": [],
@@ -23,6 +30,7 @@ from dataclasses import replace
 
 ENTRY_OVERHEAD = 512        # bytes counted per entry beyond its body, headers and key
 ENTRY_SHARE = 16            # one answer takes at most this fraction of the cache
+HEADS_PER_ENTRY = 16        # request heads kept as aliases of one answer, at most
 
 
 def _held(text: str) -> int:
@@ -36,6 +44,8 @@ class ResultCache:
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.entries: OrderedDict = OrderedDict()     # key → (Reply, bytes counted)
+        self.aliases: dict[bytes, tuple] = {}       # request head → (key, answer head, …)
+        self._aliases_of: dict[tuple, list[bytes]] = {}     # key → its aliases
         self.size = 0
         self.graph: str | None = None
         self.hits = self.misses = 0
@@ -72,16 +82,59 @@ class ResultCache:
         if cost > self.max_bytes // ENTRY_SHARE:
             return
         if key in self.entries:
-            self.size -= self.entries.pop(key)[1]
+            self._drop(key)
         self.entries[key] = (replace(reply, headers=dict(reply.headers)), cost)
         self.size += cost
-        while self.size > self.max_bytes:
-            self.size -= self.entries.popitem(last=False)[1][1]
+        self._shrink()
+
+    def alias(self, head: bytes, key: tuple, status: int, answer_head: bytes, body: bool,
+              close: bool) -> None:
+        """Let requests whose head is ``head`` be answered from ``key``'s entry: ``status``,
+        then ``answer_head`` (the answer's header fields after Date, up to the blank line),
+        then the entry's body when ``body``; the connection closes after it when ``close``."""
+        if key not in self.entries or head in self.aliases or \
+                len(self._aliases_of.get(key, ())) >= HEADS_PER_ENTRY:
+            return
+        cost = ENTRY_OVERHEAD + len(head) + len(answer_head)
+        if cost > self.max_bytes // ENTRY_SHARE:
+            return
+        self.aliases[head] = (key, status, answer_head, body, close, cost)
+        self._aliases_of.setdefault(key, []).append(head)
+        self.size += cost
+        self._shrink()
+
+    def answer(self, head: bytes, graph: str | None):
+        """``(status, answer head, body, close)`` for a request whose head is an alias of an
+        entry kept from ``graph`` (the graph every worker holds now), else None."""
+        found = self.aliases.get(head)
+        if found is None:
+            return None
+        self._follow(graph)
+        key, status, answer_head, body, close, _ = found
+        entry = self.entries.get(key) if graph is not None else None
+        if entry is None:
+            return None
+        self.hits += 1
+        self.entries.move_to_end(key)
+        return status, answer_head, entry[0].body if body else b"", close
+
+    def _drop(self, key: tuple) -> None:
+        """Forget ``key``'s entry and its aliases."""
+        self.size -= self.entries.pop(key)[1]
+        for head in self._aliases_of.pop(key, ()):
+            self.size -= self.aliases.pop(head)[-1]
+
+    def _shrink(self) -> None:
+        """Drop the least recently used entries until at most ``max_bytes`` are held."""
+        while self.size > self.max_bytes and self.entries:
+            self._drop(next(iter(self.entries)))
 
     def _follow(self, graph: str | None) -> None:
         """Drop every entry when the workers' graph has changed."""
         if graph != self.graph:
             self.entries.clear()
+            self.aliases.clear()
+            self._aliases_of.clear()
             self.size = 0
             self.graph = graph
 
@@ -89,4 +142,5 @@ class ResultCache:
         asked = self.hits + self.misses
         rate = f" ({100 * self.hits / asked:.1f}%)" if asked else ""
         return (f"result cache: {self.hits} of {asked} queries answered from it{rate}, "
-                f"{len(self.entries)} answers ({self.size >> 10} KB) held")
+                f"{len(self.entries)} answers and {len(self.aliases)} request heads "
+                f"({self.size >> 10} KB) held")

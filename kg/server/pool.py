@@ -350,7 +350,8 @@ class WorkerPool:
             self._long_of[w.client] -= 1
             if not self._long_of[w.client]:
                 del self._long_of[w.client]
-        self.loop.call_soon(self._dispatch)
+        if self._waiting:
+            self.loop.call_soon(self._dispatch)
         return done
 
     def _crashed(self, w: WorkerProcess, done) -> None:

@@ -24,7 +24,8 @@ answer of up to ``SPILL_OVER`` bytes (larger ones are streamed from a spool file
 wrote, ``kg.server.encoding``) and up to ``WRITE_HIGH + CHUNK`` unsent bytes, past which the
 connection is neither read nor written to until its client reads. A connection that makes
 no progress for ``idle_seconds``, answer queued or not, is closed. Repeated queries on a
-read-only server are answered from the result cache (``kg.server.cache``)."""
+read-only server are answered from the result cache (``kg.server.cache``), a request whose head
+is byte for byte one answered from there before without being parsed again."""
 from __future__ import annotations
 
 import asyncio
@@ -74,7 +75,7 @@ CSP_PAGE = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 CSP_EXPLORER = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
                 "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
                 "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-SERVER = "cartkg Python/" + sys.version.split()[0]
+SERVER = b"cartkg Python/" + sys.version.split()[0].encode()
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 MAX_LINE = 65536            # bytes in the request line or a header line
 MAX_HEADERS = 100
@@ -233,11 +234,11 @@ class SparqlServer:
         self._date = (0, "")
         self._log: list[str] = []       # access-log lines not yet written (see log_request)
 
-    def date(self) -> str:
+    def date(self) -> bytes:
         """The Date header's value, made once a second."""
         now = int(time.time())
         if now != self._date[0]:
-            self._date = (now, formatdate(now, usegmt=True))
+            self._date = (now, formatdate(now, usegmt=True).encode())
         return self._date[1]
 
     def serve_forever(self) -> None:
@@ -434,6 +435,8 @@ class Connection(asyncio.Protocol):
         """Answer the complete requests in the buffer, one after the other."""
         while self.exchange is None and self.outgoing is None and not self.closing \
                 and self.buf and not self.writing_paused:
+            if self.server.cache is not None and self._from_cache():
+                continue
             request = self._request()
             if request is None:
                 return
@@ -469,9 +472,10 @@ class Connection(asyncio.Protocol):
         self._next()
 
     def _request(self):
-        """``(method, target, request line, headers, body, close, minor version)`` of the next
-        whole request in the buffer, None until it has all arrived; answers a malformed one
-        with a 4xx/5xx."""
+        """``(method, target, request line, headers, body, close, minor version, head)`` of the
+        next whole request in the buffer (``head``: its head's bytes, for a GET or HEAD
+        without a body), None until it has all arrived; answers a malformed one with a
+        4xx/5xx."""
         buf = self.buf
         if buf[:1] in (b"\r", b"\n"):           # line breaks before a request line: a few
             blank = len(buf) - len(buf.lstrip(b"\r\n"))
@@ -524,12 +528,15 @@ class Connection(asyncio.Protocol):
             if len(buf) < whole:
                 return self._continue(headers, minor)
             body = None if length is None else bytes(buf[body_start:whole])
+        # a body-less GET/HEAD's head, by which an answer from the result cache is found again
+        raw = bytes(buf[:body_start]) if sep == 4 and words[0] in ("GET", "HEAD") and \
+            "content-length" not in headers and "transfer-encoding" not in headers else None
         self.continued, self.chunked = False, None
         del buf[:whole]
         self.started = self.server.loop.time() if buf else None
         close = headers.get("connection", "").lower()
         close = close == "close" if minor >= 1 else close != "keep-alive"
-        return words[0], target, lines[0], headers, body, close, minor
+        return words[0], target, lines[0], headers, body, close, minor, raw
 
     def _headers(self, lines: list[str]) -> dict[str, str] | None:
         """The header fields by lower-case name (repeated ones joined with ", "); None, after
@@ -621,9 +628,7 @@ class Connection(asyncio.Protocol):
             status, stream = 304, None
         if ex.cors:
             headers.update(CORS)
-        out = [b"HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n" % (
-            status, STATUS_PHRASES.get(status, b""), SERVER.encode(),
-            self.server.date().encode())]
+        out = []
         if status not in (204, 304):
             if reply.content_type:
                 out.append(b"Content-Type: %s\r\n" % reply.content_type.encode("latin-1"))
@@ -633,20 +638,50 @@ class Connection(asyncio.Protocol):
             if status != 304 or key not in ("Content-Encoding",):
                 out.append(f"{key}: {value}\r\n".encode("latin-1"))
         out.append(b"Connection: close\r\n\r\n" if close else b"\r\n")
-        if ex.method == "HEAD" or status in (204, 304):
+        fields = b"".join(out)
+        with_body = ex.method != "HEAD" and status not in (204, 304)
+        if not with_body:
             stream = None
-        elif stream is None:
-            out.append(reply.body)
-        self.last = self.server.loop.time()
-        self.transport.write(b"".join(out))
-        if self.server.settings.verbose:
-            self.server.log_request(f"[serve] {self.peer} \"{log_line(ex.requestline)}\" "
-                                    f"{status} -\n")
+        if ex.alias is not None and status in (200, 304) and stream is None:
+            self.server.cache.alias(ex.raw, ex.alias, status, fields, with_body, close)
+        self._write(status, fields, reply.body if with_body and stream is None else b"")
+        self._log(ex.requestline, status)
         if stream is not None:
             self.outgoing, self.close_after = stream, close
             self._pump()
         else:
             self._sent(close)
+
+    def _write(self, status: int, fields: bytes, body: bytes) -> None:
+        """An answer's status line, the Server and Date fields, ``fields`` and ``body``."""
+        self.last = self.server.loop.time()
+        self.transport.write(b"HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n%s%s" % (
+            status, STATUS_PHRASES.get(status, b""), SERVER, self.server.date(), fields, body))
+
+    def _log(self, requestline: str, status: int) -> None:
+        if self.server.settings.verbose:
+            self.server.log_request(f"[serve] {self.peer} \"{log_line(requestline)}\" "
+                                    f"{status} -\n")
+
+    def _from_cache(self) -> bool:
+        """Answer the next request from the result cache without parsing it, when its head
+        is byte for byte that of a request answered from there before (an alias,
+        ``kg.server.cache``); False when it is not."""
+        buf = self.buf
+        end = buf.find(b"\r\n\r\n", 0, 2 * MAX_LINE)
+        if end < 0:
+            return False
+        head = bytes(buf[:end + 4])
+        found = self.server.cache.answer(head, self.server.pool.graph)
+        if found is None:
+            return False
+        status, fields, body, close = found
+        del buf[:end + 4]
+        self.started = self.server.loop.time() if buf else None
+        self._write(status, fields, body)
+        self._log(head[:head.find(b"\r\n")].decode("latin-1"), status)
+        self._sent(close)
+        return True
 
     def _sent(self, close: bool) -> None:
         """An answer has been handed to the transport whole: close, or read on."""
@@ -734,11 +769,14 @@ class Exchange:
     """One request and the checks and choices that turn it into a reply (or a job)."""
 
     def __init__(self, conn: Connection, method: str, target: str, requestline: str,
-                 headers: dict[str, str], body: bytes | None, close: bool, minor: int):
+                 headers: dict[str, str], body: bytes | None, close: bool, minor: int,
+                 raw: bytes | None = None):
         self.conn, self.server = conn, conn.server
         self.method, self.requestline, self.headers = method, requestline, headers
         self.path = "/" + target.lstrip("/") if target.startswith("//") else target
         self.body, self.close, self.minor = body, close, minor
+        self.raw = raw                        # the head's bytes (a body-less GET or HEAD)
+        self.alias: tuple | None = None       # the result cache's key for its answer
         self.body_read = body is not None     # else the connection closes after the reply
         self.drain = 0
         self.url = urlsplit(self.path)
@@ -853,6 +891,7 @@ class Exchange:
         key = cache.key(job)
         hit = cache.get(key, pool.graph)
         if hit is not None:
+            self.alias = key if self.raw is not None else None   # asked again: may repeat
             return hit
 
         def keep(reply: Reply) -> Reply:
