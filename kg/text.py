@@ -18,7 +18,7 @@ from functools import lru_cache
 _WS = re.compile(r"\s+")
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa"}
 _SYMBOLS = {">=": " ge ", "<=": " le ", "≥": " ge ", "≤": " le ", ">": " gt ", "<": " lt ",
-            "+": " pos ", "%": " pct "}
+            "+": " pos ", "−": " neg ", "%": " pct "}
 
 
 def normalise_whitespace(text: str) -> str:

@@ -28,7 +28,7 @@ import ahocorasick
 
 from kg.text import lookup_key
 
-_TOKEN = re.compile(r"[^\W_]+|[≥≤<>+%]", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+|[≥≤<>+−%]", re.UNICODE)     # − (U+2212): "CD19−" is CD19 neg
 # Extraction noise seen in the PDF texts (shared/README.md): how a name can appear corrupted.
 # Each rule rewrites a part of a name into the form the extraction produced.
 NOISE_RULES: tuple[tuple[str, str], ...] = (
@@ -48,10 +48,10 @@ IRREGULAR = {"lost": "loss", "lose": "loss", "loses": "loss", "losing": "loss",
 LOOSE_SPAN = 2       # content words allowed between the words of a loosely matched name
 STEM = 5             # (kept for callers) the shortest stem a suffix may leave
 STOPWORDS = frozenset("a an and as at be by for from in into is of on or the to with its their "
-                      "than that this via who which ge gt le lt pos pct".split())
+                      "than that this via who which ge gt le lt pos neg pct".split())
 # Words ``lookup_key`` makes of symbols (≥, >, +, %): a name holding one ("CD19+ relapse") is
 # never matched loosely, for the symbol would be the word that tells it apart.
-SYMBOL_WORDS = frozenset("ge gt le lt pos pct".split())
+SYMBOL_WORDS = frozenset("ge gt le lt pos neg pct".split())
 
 
 @dataclass(frozen=True)

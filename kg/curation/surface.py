@@ -25,8 +25,21 @@ a generic word alone a specific entity:
   "X-exposed";
 - **abbreviations an abstract defines** ("loss of heterozygosity (LOH)"): every name holding the
   long form is also written with the abbreviation, for that abstract (``with_abbreviations``);
-- **context**: "resistance" / "resistant" / "failure" in a sentence naming a therapy is
-  treatment failure, and "response(s)" beside a therapy or a marker is objective response
+- **coordinated names**: "Defective CD19 processing and trafficking" is also each conjunct,
+  "defective CD19 processing" and "defective CD19 trafficking" (never a coordination of
+  antigens: "CD19 and CD22 targeting" is dual targeting, not CD22 targeting);
+- **paraphrased heads** (HEAD_PARAPHRASES, a short curated table): the head word of a name of
+  two words or more in the words authors use for it, its modifiers kept ("lineage switch" →
+  "lineage change / conversion", "loss of CD19 expression" → "absence of CD19 expression",
+  "selection of CD19-negative clones" → "outgrowth of CD19-negative precursors", "defective
+  CD19 trafficking" → "impaired CD19 trafficking");
+- **responders**: "complete response" is also "complete responder", "non-response"
+  "non-responder";
+- **dysfunction**: "poor T-cell function" is also "T-cell dysfunction", "dysfunction of T cells";
+- **marker signs**: "CD22-positive" is also "CD22+" (and "CD19-negative" "CD19−": the tagger
+  reads the minus sign as "neg");
+- **context**: "resistance" / "resistant" / "failure" / "escape" in a sentence naming a therapy
+  is treatment failure, and "response(s)" beside a therapy or a marker is objective response
   (``resolved_mentions``); on their own they are nothing.
 
 A derived name that is another entity's own name, or that two entities derive, is dropped:
@@ -55,7 +68,7 @@ GENERIC = frozenset("resistance resistant response relapse recurrence remission 
 LOW = ("low", "lower", "lowered", "reduced", "decreased", "diminished", "dim")
 HIGH = ("high", "higher", "elevated", "increased", "raised")
 ANTIGEN = re.compile(r"^(?:cd\d+[a-z]?|antigen|bcma|her2)$")
-ANTIGEN_QUALIFIERS = ({"low", "lo", "dim"}, {"negative", "neg"})
+ANTIGEN_QUALIFIERS = ({"low", "lo", "dim"}, {"negative", "neg"}, {"positive", "pos"})
 CELL_WORDS = (("car", "t", "cell"), ("car", "t"), ("t", "cell"), ("car",))
 CELL_CATEGORIES = ("mechanism", "biomarker", "outcome")
 # What a finding named after the cells says of them: the head words the cell words may drop.
@@ -76,10 +89,21 @@ PRIOR = ("prior", "previous", "earlier", "preceding")
 # "resistance to CART-19", "CTL019 could no longer recognise ..., conferring resistance",
 # "failure of axicabtagene ciloleucel" (a name holding the word, "production failure", wins);
 # "response to tisagenlecleucel", "high LDH predicted poor responses".
-RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|failure)(?![\w-])", re.I),
+RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|failure|escape[sd]?)(?![\w-])",
+                                    re.I),
                         ("therapy",), "treatment-failure"),
                        (re.compile(r"(?<![\w-])respon(?:se|ses|ded|ders?)(?![\w-])", re.I),
                         ("therapy", "biomarker"), "objective-response"))
+# The words authors use for a name's head word (precision first: each keeps the sense, and the
+# name's other words are always kept, so a paraphrase alone is never a name).
+HEAD_PARAPHRASES = {"switch": ("switching", "conversion", "change", "shift"),
+                    "conversion": ("switch", "change", "shift"),
+                    "selection": ("outgrowth",),
+                    "clone": ("subclone", "precursor", "progenitor"),
+                    "loss": ("absence",),
+                    "defective": ("impaired", "disrupted", "aberrant")}
+POOR = ("poor", "impaired", "defective", "reduced")
+FUNCTION = ("function", "functionality")
 # British and American spellings: a name written one way is met written the other.
 SPELLINGS = (("tumour", "tumor"), ("leukaemia", "leukemia"), ("leukaemic", "leukemic"),
              ("haematopoietic", "hematopoietic"), ("haematological", "hematological"),
@@ -167,6 +191,52 @@ def _relapse(words: list[str]) -> set[str]:
                                          f"{q} recurrence"}
 
 
+def _conjuncts(name: str, words: list[str]) -> set[str]:
+    """"defective CD19 processing and trafficking" → each conjunct with the shared words; not
+    for lists ("A, B and C"), nor antigens or numbers coordinated."""
+    if words.count("and") != 1 or "," in name:
+        return set()
+    i = words.index("and")
+    if not 0 < i < len(words) - 1 or len(words) < 4:
+        return set()
+    a, b = words[i - 1], words[i + 1]
+    if any(ANTIGEN.match(w) or w.isdigit() for w in (a, b)):
+        return set()
+    return {" ".join([*words[:i - 1], w, *words[i + 2:]]) for w in (a, b)}
+
+
+def _head_paraphrases(words: list[str]) -> set[str]:
+    """Each word of HEAD_PARAPHRASES in a name of two words or more replaced by its
+    paraphrases (one or two words at once), the other words kept."""
+    if len(words) < 2:
+        return set()
+    out = [words]
+    for i, w in enumerate(words):
+        alternatives = HEAD_PARAPHRASES.get(w) or HEAD_PARAPHRASES.get(w[:-1], ())
+        out += [[*form[:i], alt, *form[i + 1:]] for form in list(out) for alt in alternatives]
+    return {" ".join(form) for form in out[1:]}
+
+
+def _responder(words: list[str]) -> set[str]:
+    """"complete response" → "complete responder", "non-response" → "non-responder"."""
+    return {" ".join([*words[:-1], "responder"])} \
+        if len(words) >= 2 and words[-1] == "response" else set()
+
+
+def _dysfunction(words: list[str]) -> set[str]:
+    """"poor T-cell function" / "poor functionality of T cells" → "T-cell dysfunction",
+    "dysfunction of T cells"."""
+    if len(words) < 3 or words[0] not in POOR:
+        return set()
+    if words[-1] in FUNCTION:
+        rest = words[1:-1]
+    elif words[1] in FUNCTION and words[2] == "of" and len(words) > 3:
+        rest = words[3:]
+    else:
+        return set()
+    return {f"{' '.join(rest)} dysfunction", f"dysfunction of {' '.join(rest)}"}
+
+
 def _spelling(words: list[str]) -> set[str]:
     if not any(w in SPELLING_SWAP for w in words):
         return set()
@@ -190,12 +260,14 @@ def derived_names(name: str, category: str) -> set[str]:
     if not words:
         return set()
     out = _antigen_qualifiers(words) | _density(key) | _relapse(words) | _prior(words) \
-        | _process_inverted(words) | _participle(words)
+        | _process_inverted(words) | _participle(words) | _conjuncts(name, words) \
+        | _head_paraphrases(words) | _responder(words) | _dysfunction(words)
     if category in INTENSITY_CATEGORIES:
         out |= _intensity(words)
     if category in CELL_CATEGORIES:
         out |= _without_cell_words(words)
     out |= {d for k in list(out) for d in _density(k)}
+    out |= {d for k in list(out) for d in _head_paraphrases(k.split())}
     out |= {d for k in [key, *out] for d in _spelling(k.split())}
     return {d for d in out if d != key and d.strip() and not is_generic(d)
             and any(len(w) >= 4 for w in d.split())}

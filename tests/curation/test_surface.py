@@ -166,3 +166,59 @@ def test_derived_name_never_overrides_another_entity():
     assert "reduced x density" not in out["e:a"]["synonyms"]     # e:b's own name
     assert "low x density" not in out["e:b"]["synonyms"]
     assert "diminished x density" not in out["e:a"]["synonyms"]  # derived by both: ambiguous
+
+
+def test_each_conjunct_of_a_coordinated_name(index):
+    # "Defective CD19 processing and trafficking": each conjunct, its words in any order
+    assert named(index, "Impaired trafficking of CD19 to the surface was found.")[
+        "defective-cd19-processing"] == "Impaired trafficking of CD19"
+    assert named(index, "Defective CD19 processing was seen.")[
+        "defective-cd19-processing"] == "Defective CD19 processing"
+    # the head without its modifier, or the modifier alone, is not the finding
+    assert "defective-cd19-processing" not in named(index, "CD19 trafficking was normal.")
+    assert "defective-cd19-processing" not in named(index, "Defective cells were removed.")
+    # coordinated antigens stay together: dual targeting is not the targeting of one
+    assert not derived_names("CD19 and CD22 targeting", "strategy")
+    assert not derived_names("Exhaustion, glycolysis and apoptosis genes", "biomarker")
+
+
+def test_paraphrased_head_keeps_its_modifiers(index):
+    assert named(index, "The leukaemia switched lineage after infusion.")[
+        "lineage-switch"] == "switched lineage"
+    assert named(index, "Mice relapsed after a change of lineage.")[
+        "lineage-switch"] == "change of lineage"
+    assert named(index, "Blasts at relapse showed complete absence of CD19.")[
+        "loss-of-cd19-expression"] == "absence of CD19"
+    assert named(index, "Outgrowth of CD19-negative subclones followed infusion.")[
+        "immune-pressure"] == "Outgrowth of CD19-negative subclones"
+    # the paraphrase alone, or with other words, names nothing
+    for sentence in ("The lineage of the blasts was recorded.", "A change in dosing was made.",
+                     "Absence of fever was noted.", "Outgrowth of the graft was seen."):
+        assert not named(index, sentence), sentence
+
+
+def test_responders_and_dysfunction(index):
+    assert named(index, "Non-responders had fewer memory cells.")[
+        "primary-non-response"] == "Non-responders"
+    assert named(index, "Complete responders had more naive T cells.")[
+        "complete-response"] == "Complete responders"
+    assert named(index, "Dysfunction of autologous T cells limited expansion.")[
+        "poor-autologous-t-cell-function"] == "Dysfunction of autologous T cells"
+    # "responders" alone says not which response; another organ's dysfunction is no T cell's
+    assert not named(index, "Responders were younger.")
+    assert not named(index, "Cardiac dysfunction occurred in two patients.")
+
+
+def test_marker_signs(index):
+    assert named(index, "Two patients had a CD19− relapse.") == {
+        "cd19-negative-relapse": "CD19− relapse"}
+    assert named(index, "A CD19+ relapse followed.") == {"cd19-positive-relapse": "CD19+ relapse"}
+    assert "cd22 pos relapse" in derived_names("CD22-positive relapse", "outcome")
+    # the minus sign is read, so a CD19− marker is never the CD19-positive finding
+    assert "cd19-positive-relapse" not in named(index, "Two patients had a CD19− relapse.")
+
+
+def test_escape_from_a_therapy_is_treatment_failure(index):
+    assert named(index, "Leukaemic cells escaped tisagenlecleucel.")[
+        "treatment-failure"] == "escaped"
+    assert "treatment-failure" not in named(index, "Some tumours escape.")
