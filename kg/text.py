@@ -21,6 +21,16 @@ _SYMBOLS = {">=": " ge ", "<=": " le ", "≥": " ge ", "≤": " le ", ">": " gt 
             "+": " pos ", "−": " neg ", "%": " pct "}
 
 
+def singular(key: str) -> str:
+    """A lower-case word in its singular form, so a name matches its plural and back
+    ("therapies"/"therapy", "cells"/"cell", "alterations"/"alteration"); short words and
+    words ending in -ss, -us or -is keep theirs ("loss", "status", "CARs" stays "cars")."""
+    if len(key) <= 4 or not key.endswith("s") or key.endswith(("ss", "us", "is")) \
+            or key[-2].isdigit():
+        return key
+    return key[:-3] + "y" if key.endswith("ies") else key[:-1]
+
+
 def normalise_whitespace(text: str) -> str:
     """Collapse every run of whitespace (including line breaks) to one space."""
     return _WS.sub(" ", text).strip()

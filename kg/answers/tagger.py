@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from kg.text import lookup_key
+from kg.text import lookup_key, singular  # noqa: F401  (singular: for callers too)
 
 _TOKEN = re.compile(r"[^\W_]+|[≥≤<>+−%]", re.UNICODE)     # − (U+2212): "CD19−" is CD19 neg
 # Extraction noise seen in the PDF texts (shared/README.md): how a name can appear corrupted.
@@ -73,16 +73,6 @@ class Mention:
 
 # An acronym's plural: "ORRs", "CRs", "MDSCs" (upper-case letters and digits, then "s").
 _ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Z0-9]*[A-Z])s$")
-
-
-def singular(key: str) -> str:
-    """A lower-case word in its singular form, so a name matches its plural and back
-    ("therapies"/"therapy", "cells"/"cell", "alterations"/"alteration"); short words and
-    words ending in -ss, -us or -is keep theirs ("loss", "status", "CARs" stays "cars")."""
-    if len(key) <= 4 or not key.endswith("s") or key.endswith(("ss", "us", "is")) \
-            or key[-2].isdigit():
-        return key
-    return key[:-3] + "y" if key.endswith("ies") else key[:-1]
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:

@@ -38,8 +38,8 @@ from kg.curation.learned import Learned, load_learned
 from kg.curation.lints import PRECLINICAL_TYPES, STRUCTURAL, UNTYPED, section_kind
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
 from kg.curation.scope import certainty_between, figures_for, negated_between, segments
-from kg.curation.surface import inner_mentions, resolved_mentions, surface_index, \
-    with_abbreviations
+from kg.curation.surface import inner_mentions, is_generic, resolved_mentions, \
+    surface_index, with_abbreviations
 from kg.curation.schema import Relation, load_schema
 from kg.curation.sentences import Sentence, locate, normalised_with_offsets, split_sentences, \
     with_sections
@@ -158,6 +158,10 @@ WEIGHTS = {"bias": -2.66,
 # cartkg's scope: CAR T cells an abstract gives without naming their target are CD19-directed.
 SCOPE_CELLS, SCOPE_THERAPY = "CAR-T cells", "CD19-directed CAR-T cell therapy"
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
+# The outcomes a resistance study is about (entity types): the one its abstract names most is
+# its topic, which a sentence naming only a mechanism explains ("A switch to the myeloid lineage
+# was not seen" in an abstract about CD19-negative relapse).
+TOPIC_TYPES = ("RelapsePhenotype", "TreatmentFailurePhenotype")
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
 DRUG_LIKE = re.compile(r"(?<![\w-])[A-Za-z]{4,}(?:mab|nib|cel|leucel|lisib|mide|platin|"
@@ -269,7 +273,8 @@ def entity_index(cur: Curation, paths: ProjectPaths,
     taught = learned.names() if learned else {}
     return surface_index({e.iri: {"label": e.label, "iri": str(e.iri),
                                   "synonyms": [*e.synonyms, *taught.get(e.id, ())],
-                                  "category": schema.category_of(e.type) or "other"}
+                                  "category": schema.category_of(e.type) or "other",
+                                  "type": e.type}
                           for e in cur.entities.values()})
 
 
@@ -425,7 +430,7 @@ def claim_mentions(mentions: list[Mention], broader: dict, study: dict | None,
     start)."""
     if study is None:
         return with_broader(mentions, broader)
-    return with_intervention(mentions, study, at)
+    return with_topic(with_intervention(mentions, study, at), study, at)
 
 
 def _study_type(sentence: str, refs: list[str]) -> str:
@@ -435,9 +440,11 @@ def _study_type(sentence: str, refs: list[str]) -> str:
     return named or ("review statement" if not refs else "mixed")
 
 
-def study_context(source: Source, text: str, tagger) -> dict:
-    """A primary study's design, population and diseases, read from its whole text; {} for a
-    review (whose sentences each report other studies)."""
+def study_context(source: Source, text: str, tagger, index: dict[str, dict] | None = None
+                  ) -> dict:
+    """A primary study's design, population, diseases, intervention and (given the entity
+    ``index``) topic outcome (``_topic``), read from its whole text; {} for a review (whose
+    sentences each report other studies)."""
     if not source.primary:
         return {}
     design, words = study_design(text)
@@ -451,7 +458,8 @@ def study_context(source: Source, text: str, tagger) -> dict:
     return {k: v for k, v in (("study_type", design), ("design_words", words),
                               ("population", population(text)), ("disease", diseases),
                               ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
-            if v} | ({"_intervention": treated} if treated else {})
+            if v} | ({"_intervention": treated} if treated else {}) \
+        | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {})
 
 
 def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
@@ -464,6 +472,26 @@ def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
         return []
     return [dataclasses.replace(m, iri=therapy.iri, label=therapy.label, category="therapy",
                                 name=m.name) for m in given]
+
+
+def with_topic(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
+    """A primary study's sentence naming a mechanism but no outcome may explain the outcome
+    the abstract is about (``study["_topic"]``): an implicit, zero-width mention of it at the
+    sentence start (``at``) is added."""
+    topic = (study or {}).get("_topic")
+    if topic is None or any(m.category == "outcome" for m in mentions) \
+            or not any(m.category == "mechanism" for m in mentions):
+        return mentions
+    return [*mentions, dataclasses.replace(topic, start=at, end=at, text="")]
+
+
+def _topic(mentions: list[Mention], index: dict[str, dict]) -> Mention | None:
+    """The specific resistance outcome (TOPIC_TYPES, not a generic word) the text names most
+    often, the first of those named as often; None when it names none."""
+    named = [m for m in mentions if index.get(m.iri, {}).get("type") in TOPIC_TYPES
+             and not is_generic(m.label)]
+    counts = Counter(m.iri for m in named)
+    return max(named, key=lambda m: counts[m.iri], default=None)
 
 
 def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
@@ -625,7 +653,7 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
     rejected = learned.rejected_keys()
     index = with_abbreviations(entity_index(cur, paths, learned), text)
     tagger, broader = make_tagger(index), broader_names(index)
-    study = study_context(src, text, tagger) if src.primary else None
+    study = study_context(src, text, tagger, index) if src.primary else None
     relations = [r for r in load_schema(paths.ontology).relations.values()
                  if r.name != "conflictsWith"]
     sentences = with_sections(text, split_sentences(text), src.sections)

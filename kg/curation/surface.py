@@ -16,6 +16,8 @@ a generic word alone a specific entity:
 - **the cell words**: a finding named "CAR-T cell fratricide" or "persistence of CAR-T cells" is
   also its head with its own modifiers ("fratricide", "poor persistence") when the head says
   what the cells do (CELL_PROCESSES), never a generic word;
+- **states**: "T-cell exhaustion" is also "exhausted T cells", "an exhausted state /
+  phenotype" (STATE_ADJECTIVES);
 - **British and American spellings** ("tumour burden" / "tumor burden");
 - **process nouns**: "exon 2 skipping" is also "skipping of exon 2", "CD19 mutation" also
   "mutation in CD19" and "CD19-mutated", "MLL rearrangement" "MLL-rearranged";
@@ -58,7 +60,7 @@ import dataclasses
 import re
 from typing import Any
 
-from kg.text import lookup_key
+from kg.text import lookup_key, singular
 
 # Words that alone name no specific entity: which resistance, response or relapse is meant
 # comes from the words around them.
@@ -74,6 +76,11 @@ CELL_CATEGORIES = ("mechanism", "biomarker", "outcome")
 # What a finding named after the cells says of them: the head words the cell words may drop.
 CELL_PROCESSES = frozenset("persistence exhaustion fratricide expansion failure dysfunction "
                            "fitness senescence proliferation trafficking".split())
+# The adjective of a cell process that names the cells' state: "T-cell exhaustion" is also
+# "exhausted T cells" and "an exhausted state / phenotype".
+STATE_ADJECTIVES = {"exhaustion": "exhausted", "senescence": "senescent",
+                    "dysfunction": "dysfunctional"}
+STATE_NOUNS = ("state", "phenotype")
 # Categories whose names are states with an intensity ("high LDH", "low antigen density"),
 # unlike strategies ("higher dose" is an escalation, "high-dose therapy" none).
 INTENSITY_CATEGORIES = ("mechanism", "biomarker", "outcome", "cell-population")
@@ -161,6 +168,16 @@ def _without_cell_words(words: list[str]) -> set[str]:
                 and words[-n - 2] in CELL_PROCESSES:
             return {" ".join(words[:-n - 1])}
     return set()
+
+
+def _state(words: list[str]) -> set[str]:
+    """"T-cell exhaustion" → "exhausted T cells", "exhausted state", "exhausted phenotype":
+    only a name made of cell words and the process (STATE_ADJECTIVES)."""
+    cells = tuple("cell" if w == "cells" else w for w in words[:-1])
+    adjective = STATE_ADJECTIVES.get(words[-1])
+    if adjective is None or cells not in CELL_WORDS:
+        return set()
+    return {f"{adjective} {' '.join(words[:-1])}", *(f"{adjective} {n}" for n in STATE_NOUNS)}
 
 
 def _process_inverted(words: list[str]) -> set[str]:
@@ -265,7 +282,7 @@ def derived_names(name: str, category: str) -> set[str]:
     if category in INTENSITY_CATEGORIES:
         out |= _intensity(words)
     if category in CELL_CATEGORIES:
-        out |= _without_cell_words(words)
+        out |= _without_cell_words(words) | _state(words)
     out |= {d for k in list(out) for d in _density(k)}
     out |= {d for k in list(out) for d in _head_paraphrases(k.split())}
     out |= {d for k in [key, *out] for d in _spelling(k.split())}
@@ -273,11 +290,16 @@ def derived_names(name: str, category: str) -> set[str]:
             and any(len(w) >= 4 for w in d.split())}
 
 
+def _singular(key: str) -> str:
+    """A name's key with each word in the singular, as the tagger compares them."""
+    return " ".join(singular(w) for w in key.split())
+
+
 def surface_index(index: dict[str, dict]) -> dict[str, dict]:
     """``index`` (entity records as the tagger reads them) with generic one-word names dropped
     (but an entity's generic label) and the derived names added where no other entity has or
     derives the same name."""
-    own = {iri: {lookup_key(n) for n in [r["label"], *r.get("synonyms", ())]}
+    own = {iri: {_singular(lookup_key(n)) for n in [r["label"], *r.get("synonyms", ())]}
            for iri, r in index.items()}
     claimed: dict[str, set[str]] = {}
     for iri, keys in own.items():
@@ -287,7 +309,7 @@ def surface_index(index: dict[str, dict]) -> dict[str, dict]:
     for iri, rec in index.items():
         for name in [rec["label"], *rec.get("synonyms", ())]:
             for d in derived_names(name, rec["category"]):
-                derived.setdefault(d, set()).add(iri)
+                derived.setdefault(_singular(d), set()).add(iri)
     extra: dict[str, list[str]] = {}
     for d, owners in derived.items():
         if len(owners) == 1 and claimed.get(d, owners) == owners:

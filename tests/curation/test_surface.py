@@ -222,3 +222,13 @@ def test_escape_from_a_therapy_is_treatment_failure(index):
     assert named(index, "Leukaemic cells escaped tisagenlecleucel.")[
         "treatment-failure"] == "escaped"
     assert "treatment-failure" not in named(index, "Some tumours escape.")
+
+
+def test_cell_state_adjective(index):
+    assert named(index, "Exhausted T cells were frequent.") == {
+        "t-cell-exhaustion": "Exhausted T cells"}
+    assert named(index, "Their CAR T cells had an exhausted phenotype.")[
+        "t-cell-exhaustion"] == "exhausted phenotype"
+    # the adjective alone is no state of T cells; a name another entity owns stays its own
+    assert not named(index, "The patients were exhausted.")
+    assert "t-cell-exhaustion" not in named(index, "Exhausted CAR T cells were frequent.")
