@@ -40,6 +40,8 @@ a generic word alone a specific entity:
 - **dysfunction**: "poor T-cell function" is also "T-cell dysfunction", "dysfunction of T cells";
 - **marker signs**: "CD22-positive" is also "CD22+" (and "CD19-negative" "CD19−": the tagger
   reads the minus sign as "neg");
+- **outcome verbs**: "patients who relapsed" / "whose lymphoma later progressed" name relapse /
+  progressive disease (never "relapsed or refractory");
 - **context**: "resistance" / "resistant" / "failure" / "escape" in a sentence naming a therapy
   is treatment failure, and "response(s)" beside a therapy or a marker is objective response
   (``resolved_mentions``); on their own they are nothing.
@@ -96,11 +98,20 @@ PRIOR = ("prior", "previous", "earlier", "preceding")
 # "resistance to CART-19", "CTL019 could no longer recognise ..., conferring resistance",
 # "failure of axicabtagene ciloleucel" (a name holding the word, "production failure", wins);
 # "response to tisagenlecleucel", "high LDH predicted poor responses".
+# The outcome verbs: "patients who relapsed", "whose lymphoma later progressed" (never the
+# adjective of "relapsed or refractory B-ALL"), resolved whatever else the sentence names.
+VERB_SUBJECT = (r"(?:who|that|which|whose\s+\w+|had|have|has|patients|children|adults|mice|"
+                r"them|\d+)")
+ADVERBS = r"(?:later|subsequently|eventually|ultimately|then|all)"
 RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|failure|escape[sd]?)(?![\w-])",
                                     re.I),
                         ("therapy",), "treatment-failure"),
                        (re.compile(r"(?<![\w-])respon(?:se|ses|ded|ders?)(?![\w-])", re.I),
-                        ("therapy", "biomarker"), "objective-response"))
+                        ("therapy", "biomarker"), "objective-response"),
+                       *((re.compile(rf"\b{VERB_SUBJECT}\s+(?:{ADVERBS}\s+)?({verb})\b"
+                                     r"(?!\s*(?:or|and|/)\s*refractory)", re.I), None, entity)
+                         for verb, entity in (("relapsed", "relapse"),
+                                              ("progressed", "progressive-disease"))))
 # The words authors use for a name's head word (precision first: each keeps the sense, and the
 # name's other words are always kept, so a paraphrase alone is never a name).
 HEAD_PARAPHRASES = {"switch": ("switching", "conversion", "change", "shift"),
@@ -389,22 +400,25 @@ def resolved_mentions(raw: str, mentions: list[Mention], index: dict[str, dict],
                       offset: int = 0) -> list[Mention]:
     """``mentions`` of the sentence ``raw`` (at ``offset`` in the text) and a mention of the
     entity each generic word resolves to where the sentence names what resolves it
-    (RESOLVED_BY_CONTEXT), at the word's place unless a mention covers it already."""
+    (RESOLVED_BY_CONTEXT; an outcome verb whatever the sentence names), at the word's place
+    unless a mention covers it already."""
     out = list(mentions)
     for pattern, categories, entity in RESOLVED_BY_CONTEXT:
-        anchor = next((m for m in mentions if m.category in categories and not m.loose), None)
+        anchor = next((m for m in mentions if (categories is None or m.category in categories)
+                       and not m.loose), None)
         if anchor is None or not pattern.search(raw):
             continue
         rec = next((r for iri, r in index.items() if iri.rsplit("/", 1)[-1] == entity), None)
         if rec is None or any(m.iri == rec["iri"] for m in mentions):
             continue
         for hit in pattern.finditer(raw):
-            start, end = hit.start() + offset, hit.end() + offset
+            word = hit.lastindex or 0               # the verb's group, else the whole match
+            start, end = hit.start(word) + offset, hit.end(word) + offset
             if any(m.start <= start and end <= m.end for m in mentions):
                 continue
-            out.append(dataclasses.replace(anchor, start=start, end=end, text=hit.group(),
+            out.append(dataclasses.replace(anchor, start=start, end=end, text=hit.group(word),
                                            iri=rec["iri"], label=rec["label"],
-                                           category=rec["category"], name=hit.group()))
+                                           category=rec["category"], name=hit.group(word)))
             break
     return out
 

@@ -232,3 +232,16 @@ def test_cell_state_adjective(index):
     # the adjective alone is no state of T cells; a name another entity owns stays its own
     assert not named(index, "The patients were exhausted.")
     assert "t-cell-exhaustion" not in named(index, "Exhausted CAR T cells were frequent.")
+
+
+def test_outcome_verbs(index):
+    assert named(index, "Patients who relapsed had lower CAR-T expansion.")["relapse"] \
+        == "relapsed"
+    assert named(index, "Patients who progressed had elevated LDH.")["progressive-disease"] \
+        == "progressed"
+    assert named(index, "Elevated LDH was frequent in patients whose leukaemia later "
+                        "relapsed.")["relapse"] == "relapsed"
+    # the adjective of the disease is no outcome
+    for sentence in ("We treated 20 patients with relapsed or refractory B-ALL.",
+                     "Relapsed B-ALL was treated with tisagenlecleucel."):
+        assert "relapse" not in named(index, sentence), sentence
