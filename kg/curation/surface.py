@@ -34,7 +34,8 @@ a generic word alone a specific entity:
   two words or more in the words authors use for it, its modifiers kept ("lineage switch" →
   "lineage change / conversion", "loss of CD19 expression" → "absence of CD19 expression",
   "selection of CD19-negative clones" → "outgrowth of CD19-negative precursors", "defective
-  CD19 trafficking" → "impaired CD19 trafficking");
+  CD19 trafficking" → "impaired CD19 trafficking", "memory gene signature" → "memory
+  transcripts");
 - **responders**: "complete response" is also "complete responder", "non-response"
   "non-responder";
 - **dysfunction**: "poor T-cell function" is also "T-cell dysfunction", "dysfunction of T cells";
@@ -119,7 +120,11 @@ HEAD_PARAPHRASES = {"switch": ("switching", "conversion", "change", "shift"),
                     "selection": ("outgrowth",),
                     "clone": ("subclone", "precursor", "progenitor"),
                     "loss": ("absence",),
-                    "defective": ("impaired", "disrupted", "aberrant")}
+                    "defective": ("impaired", "disrupted", "aberrant"),
+                    "related": ("associated",)}
+# ... and for a head of two words: a gene signature is read in its transcripts.
+PHRASE_PARAPHRASES = {"gene signature": ("transcripts", "transcriptional signature", "genes"),
+                      "gene expression": ("transcripts", "genes")}
 POOR = ("poor", "impaired", "defective", "reduced")
 FUNCTION = ("function", "functionality")
 # British and American spellings: a name written one way is met written the other.
@@ -234,11 +239,14 @@ def _conjuncts(name: str, words: list[str]) -> set[str]:
 
 
 def _head_paraphrases(words: list[str]) -> set[str]:
-    """Each word of HEAD_PARAPHRASES in a name of two words or more replaced by its
-    paraphrases (one or two words at once), the other words kept."""
+    """Each word of HEAD_PARAPHRASES (and phrase of PHRASE_PARAPHRASES) in a name of two words
+    or more replaced by its paraphrases (one or two at once), the other words kept."""
     if len(words) < 2:
         return set()
-    out = [words]
+    key = f" {' '.join(words)} "
+    out = [words] + [f"{key.replace(f' {phrase} ', f' {alt} ')}".split()
+                     for phrase, alternatives in PHRASE_PARAPHRASES.items()
+                     if f" {phrase} " in key and key.strip() != phrase for alt in alternatives]
     for i, w in enumerate(words):
         alternatives = HEAD_PARAPHRASES.get(w) or HEAD_PARAPHRASES.get(w[:-1], ())
         out += [[*form[:i], alt, *form[i + 1:]] for form in list(out) for alt in alternatives]

@@ -191,8 +191,11 @@ def test_paraphrased_head_keeps_its_modifiers(index):
         "loss-of-cd19-expression"] == "absence of CD19"
     assert named(index, "Outgrowth of CD19-negative subclones followed infusion.")[
         "immune-pressure"] == "Outgrowth of CD19-negative subclones"
+    assert named(index, "Responders carried memory-associated transcripts.")[
+        "memory-gene-signature-car-t"] == "memory-associated transcripts"
     # the paraphrase alone, or with other words, names nothing
     for sentence in ("The lineage of the blasts was recorded.", "A change in dosing was made.",
+                     "Transcripts were sequenced.",
                      "Absence of fever was noted.", "Outgrowth of the graft was seen."):
         assert not named(index, sentence), sentence
 
