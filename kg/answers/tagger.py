@@ -44,7 +44,11 @@ SHORT = 4            # names of at most this many characters must match their up
 SUFFIXES = ("ively", "ingly", "ory", "ive", "ing", "ion", "ed", "ly", "es", "ic", "al", "s",
             "e", "y")
 IRREGULAR = {"lost": "loss", "lose": "loss", "loses": "loss", "losing": "loss",
-             "led": "lead", "leads": "lead", "arisen": "arise", "arose": "arise"}
+             "led": "lead", "leads": "lead", "arisen": "arise", "arose": "arise",
+             # nouns whose stem is not their verb's: "expansion"/"expanded", "conversion"/
+             # "converting", "persistence"/"persisted", "resistance"/"resisted"
+             "expansion": "expand", "conversion": "convert", "persistence": "persist",
+             "persistent": "persist", "resistance": "resist", "resistant": "resist"}
 LOOSE_SPAN = 2       # content words allowed between the words of a loosely matched name
 STEM = 5             # (kept for callers) the shortest stem a suffix may leave
 STOPWORDS = frozenset("a an and as at be by for from in into is of on or the to with its their "
@@ -107,6 +111,8 @@ def word_stem(key: str) -> str:
     >>> [word_stem(w) for w in ("costimulatory", "costimulation", "lymphoblastic", "lymphoma")]
     ['costimulat', 'costimulat', 'lymphoblast', 'lymphoma']
     >>> word_stem("lost") == word_stem("loss"), word_stem("alternatively") == word_stem("alternative")
+    (True, True)
+    >>> word_stem("conversion") == word_stem("converting"), word_stem("expansion") == word_stem("expanded")
     (True, True)
     """
     key = IRREGULAR.get(key, key)

@@ -248,3 +248,15 @@ def test_outcome_verbs(index):
     for sentence in ("We treated 20 patients with relapsed or refractory B-ALL.",
                      "Relapsed B-ALL was treated with tisagenlecleucel."):
         assert "relapse" not in named(index, sentence), sentence
+
+
+def test_verb_forms_of_a_nouns_name(index):
+    # "myeloid conversion" met as "converted to a myeloid phenotype"; "CAR-T expansion" as
+    # "CAR T cells expanded"
+    assert named(index, "The leukaemia converted to a myeloid phenotype.")[
+        "lineage-switch"] == "converted to a myeloid"
+    assert named(index, "CAR T cells expanded poorly.")["car-t-expansion"] \
+        == "CAR T cells expanded"
+    # the verb alone is no finding
+    assert not named(index, "The assay converted the signal.")
+    assert "car-t-expansion" not in named(index, "The cohort expanded to 40 patients.")
