@@ -39,6 +39,8 @@ a generic word alone a specific entity:
 - **responders**: "complete response" is also "complete responder", "non-response"
   "non-responder";
 - **dysfunction**: "poor T-cell function" is also "T-cell dysfunction", "dysfunction of T cells";
+- **marker cells**: "CD4+Helios+ CAR-T cells" are also "CD4+ CAR-T cells (co-)expressing
+  Helios", with or without the other markers' plus signs;
 - **marker signs**: "CD22-positive" is also "CD22+" (and "CD19-negative" "CD19−": the tagger
   reads the minus sign as "neg");
 - **outcome verbs**: "patients who relapsed" / "whose lymphoma later progressed" name relapse /
@@ -253,6 +255,29 @@ def _head_paraphrases(words: list[str]) -> set[str]:
     return {" ".join(form) for form in out[1:]}
 
 
+def _marker_cells(words: list[str]) -> set[str]:
+    """"CD4+Helios+ CAR-T cells (at day 7)" → "CD4+ CAR-T cells (co-)expressing Helios (at day
+    7)" and "CD4 CAR-T cells ...": cells of two markers or more, one of them written as what
+    the cells express, the others with or without their plus sign."""
+    markers, i = [], 0
+    while i + 1 < len(words) and words[i + 1] == "pos":
+        markers.append(words[i])
+        i += 2
+    cell = next((j for j in range(i, min(i + 3, len(words))) if words[j] in ("cell", "cells")),
+                None)
+    if len(markers) < 2 or cell is None:
+        return set()
+    cells, tail = " ".join(words[i:cell + 1]), " ".join(words[cell + 1:])
+    out = set()
+    for k, expressed in enumerate(markers):
+        others = markers[:k] + markers[k + 1:]
+        for sign in (" pos", ""):
+            head = " ".join(f"{m}{sign}" for m in others)
+            out |= {f"{head} {cells} {verb} {expressed} {tail}".strip()
+                    for verb in ("expressing", "co expressing")}
+    return out
+
+
 def _responder(words: list[str]) -> set[str]:
     """"complete response" → "complete responder", "non-response" → "non-responder"."""
     return {" ".join([*words[:-1], "responder"])} \
@@ -297,7 +322,8 @@ def derived_names(name: str, category: str) -> set[str]:
         return set()
     out = _antigen_qualifiers(words) | _density(key) | _relapse(words) | _prior(words) \
         | _process_inverted(words) | _participle(words) | _conjuncts(name, words) \
-        | _head_paraphrases(words) | _responder(words) | _dysfunction(words)
+        | _head_paraphrases(words) | _responder(words) | _dysfunction(words) \
+        | _marker_cells(words)
     if category in INTENSITY_CATEGORIES:
         out |= _intensity(words)
     if category in CELL_CATEGORIES:

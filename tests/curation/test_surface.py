@@ -260,3 +260,11 @@ def test_verb_forms_of_a_nouns_name(index):
     # the verb alone is no finding
     assert not named(index, "The assay converted the signal.")
     assert "car-t-expansion" not in named(index, "The cohort expanded to 40 patients.")
+
+
+def test_marker_cells_written_as_what_they_express(index):
+    assert named(index, "CD4+ CAR T cells co-expressing Helios were counted.")[
+        "car-treg-cells"] == "CD4+ CAR T cells co-expressing Helios"
+    # one of the markers is not the population
+    assert "car-treg-cells" not in named(index, "CAR T cells expressing CD4 were counted.")
+    assert "car-treg-cells" not in named(index, "CAR T cells expressing Helios were counted.")
