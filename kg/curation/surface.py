@@ -7,8 +7,9 @@ a generic word alone a specific entity:
 
 - **generic words**: a one-word name such as "resistance", "response" or "myeloid" is dropped,
   unless the entity is that generic concept itself (label "Relapse" keeps "relapse");
-- **intensity**: "low X" is also "reduced / decreased / diminished / lower / lowered / dim X"
-  (and "high X" "elevated / increased / higher / raised X"): "Trogocytosis lowered antigen
+- **intensity**: "low X" is also "reduced / decreased / diminished / lower / lowered / dim X",
+  "lower X levels", "lower levels of X" (and "high X" "elevated / increased / higher / raised
+  X", "higher X levels"; cells also "fewer / more X cells"): "Trogocytosis lowered antigen
   density" names low antigen density;
 - **antigen qualifiers**: "CD19-low" is also "CD19lo", "CD19dim", "low CD19"; "CD19-negative"
   also "CD19neg";
@@ -147,9 +148,16 @@ def is_generic(name: str) -> bool:
 
 
 def _intensity(words: list[str]) -> set[str]:
-    for family in (LOW, HIGH):
-        if words[0] in family:
-            return {" ".join([w, *words[1:]]) for w in family}
+    """"low X" → "reduced X", ..., "lower X levels", "lower levels of X"; "high X" likewise,
+    and "more X" / "fewer X" for cells ("increased regulatory T cells" → "more regulatory T
+    cells")."""
+    for family, count in ((LOW, "fewer"), (HIGH, "more")):
+        if words[0] in family and len(words) > 1:
+            rest = " ".join(words[1:])
+            levels = {f"{w} {rest} levels" for w in family[:2]} \
+                | {f"{w} levels of {rest}" for w in family[:2]}
+            cells = {f"{count} {rest}"} if words[-1] in ("cell", "cells") else set()
+            return {" ".join([w, *words[1:]]) for w in family} | levels | cells
     return set()
 
 

@@ -77,6 +77,14 @@ def test_intensity_words_and_density(index):
     assert named(index, "Relapses showed reduced CD19 site density.")[
         "low-cd19-antigen-density"] == "reduced CD19 site density"
     assert "low-antigen-density" not in named(index, "Antigen levels were measured.")
+    assert named(index, "Higher levels of LDH predicted relapse.")["elevated-ldh"] \
+        == "Higher levels of LDH"
+    assert named(index, "LDH levels were higher in them.")["elevated-ldh"] \
+        == "LDH levels were higher"
+    assert named(index, "Non-responders had more regulatory T cells.")[
+        "increased-regulatory-t-cells"] == "more regulatory T cells"
+    # levels, or "more" of anything, alone are no finding
+    assert not named(index, "Levels were higher in the cohort with more patients.")
     # a strategy's words are no intensity: "high dose" is not "higher dose" (an escalation)
     assert "high dose" not in derived_names("higher dose", "strategy")
 
