@@ -8,10 +8,11 @@ names contain it (``with_broader``); every claim
 whose subject and object fit a relation's domain and range is scored by a logistic model of
 its features (``claim_features``, ``WEIGHTS``; in a primary study, a sentence naming only a
 mechanism is also read against the resistance outcome the abstract is about, ``with_topic``),
-and each pair of entities keeps its likeliest claim, with that probability as ``confidence``; ``negated`` and ``certainty`` come from the
-negation and hedge cues (kg.curation.cues), references and statistics from the sentence's own
-words (kg.curation.numbers). A candidate whose triple an existing item of the source states from
-an overlapping quote is marked ``duplicate_of``; the rest are ranked by ``confidence``.
+and each pair of entities keeps its likeliest claim, with that probability as ``confidence``;
+``negated`` and ``certainty`` come from the negation and hedge cues (kg.curation.cues),
+references and statistics from the sentence's own words (kg.curation.numbers). A candidate
+whose triple an existing item of the source states from an overlapping quote is marked
+``duplicate_of``; the rest are ranked by ``confidence``.
 
 The tagger is handed in by the caller (``Tagger.from_index`` of kg.answers.tagger): curation
 sits upstream of answers, so this module does not import it. Mentions are that tagger's

@@ -124,7 +124,8 @@ HEAD_PARAPHRASES = {"switch": ("switching", "conversion", "change", "shift"),
                     "clone": ("subclone", "precursor", "progenitor"),
                     "loss": ("absence",),
                     "defective": ("impaired", "disrupted", "aberrant"),
-                    "related": ("associated",)}
+                    "related": ("associated",),
+                    "primary": ("initial",)}
 # ... and for a head of two words: a gene signature is read in its transcripts.
 PHRASE_PARAPHRASES = {"gene signature": ("transcripts", "transcriptional signature", "genes"),
                       "gene expression": ("transcripts", "genes")}

@@ -276,3 +276,11 @@ def test_marker_cells_written_as_what_they_express(index):
     # one of the markers is not the population
     assert "car-treg-cells" not in named(index, "CAR T cells expressing CD4 were counted.")
     assert "car-treg-cells" not in named(index, "CAR T cells expressing Helios were counted.")
+
+
+def test_primary_as_initial(index):
+    assert named(index, "An initial failure of CAR T cells was seen.")[
+        "primary-t-cell-failure"] == "initial failure of CAR T cells"
+    assert named(index, "Initial non-responders were younger.")[
+        "primary-non-response"] == "Initial non-responders"
+    assert not named(index, "The initial dose was low.")
