@@ -54,7 +54,7 @@ def examples(paths, cur, source_id: str, gold: list | None = None) -> tuple[list
     rejected = learned.rejected_keys()
     index = with_abbreviations(entity_index(cur, paths, learned), text)
     broader = broader_names(index)
-    study = study_context(result.source, text, Tagger.from_index(index)) \
+    study = study_context(result.source, text, Tagger.from_index(index), index) \
         if result.source.primary else None
     feats, labels = [], []
     for sentence, mentions in result.sentences:

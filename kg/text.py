@@ -18,7 +18,17 @@ from functools import lru_cache
 _WS = re.compile(r"\s+")
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa"}
 _SYMBOLS = {">=": " ge ", "<=": " le ", "≥": " ge ", "≤": " le ", ">": " gt ", "<": " lt ",
-            "+": " pos ", "%": " pct "}
+            "+": " pos ", "−": " neg ", "%": " pct "}
+
+
+def singular(key: str) -> str:
+    """A lower-case word in its singular form, so a name matches its plural and back
+    ("therapies"/"therapy", "cells"/"cell", "alterations"/"alteration"); short words and
+    words ending in -ss, -us or -is keep theirs ("loss", "status", "CARs" stays "cars")."""
+    if len(key) <= 4 or not key.endswith("s") or key.endswith(("ss", "us", "is")) \
+            or key[-2].isdigit():
+        return key
+    return key[:-3] + "y" if key.endswith("ies") else key[:-1]
 
 
 def normalise_whitespace(text: str) -> str:

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from kg.text import lookup_key
+from kg.text import lookup_key, singular  # noqa: F401  (singular: for callers too)
 
-_TOKEN = re.compile(r"[^\W_]+|[≥≤<>+%]", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+|[≥≤<>+−%]", re.UNICODE)   # − (U+2212): "CD19−" is "CD19 neg"
 # Extraction noise seen in the PDF texts (shared/README.md): how a name can appear corrupted.
 # Each rule rewrites a part of a name into the form the extraction produced.
 NOISE_RULES: tuple[tuple[str, str], ...] = (
@@ -44,14 +44,19 @@ SHORT = 4            # names of at most this many characters must match their up
 SUFFIXES = ("ively", "ingly", "ory", "ive", "ing", "ion", "ed", "ly", "es", "ic", "al", "s",
             "e", "y")
 IRREGULAR = {"lost": "loss", "lose": "loss", "loses": "loss", "losing": "loss",
-             "led": "lead", "leads": "lead", "arisen": "arise", "arose": "arise"}
+             "led": "lead", "leads": "lead", "arisen": "arise", "arose": "arise",
+             # nouns whose stem is not their verb's: "expansion"/"expanded", "conversion"/
+             # "converting", "persistence"/"persisted", "resistance"/"resisted", "failure"/"failed"
+             "expansion": "expand", "conversion": "convert", "persistence": "persist",
+             "persistent": "persist", "resistance": "resist", "resistant": "resist",
+             "failure": "fail"}
 LOOSE_SPAN = 2       # content words allowed between the words of a loosely matched name
 STEM = 5             # (kept for callers) the shortest stem a suffix may leave
 STOPWORDS = frozenset("a an and as at be by for from in into is of on or the to with its their "
-                      "than that this via who which ge gt le lt pos pct".split())
+                      "than that this via who which ge gt le lt pos neg pct".split())
 # Words ``lookup_key`` makes of symbols (≥, >, +, %): a name holding one ("CD19+ relapse") is
 # never matched loosely, for the symbol would be the word that tells it apart.
-SYMBOL_WORDS = frozenset("ge gt le lt pos pct".split())
+SYMBOL_WORDS = frozenset("ge gt le lt pos neg pct".split())
 
 
 @dataclass(frozen=True)
@@ -73,16 +78,6 @@ class Mention:
 
 # An acronym's plural: "ORRs", "CRs", "MDSCs" (upper-case letters and digits, then "s").
 _ACRONYM_PLURAL = re.compile(r"^([A-Z][A-Z0-9]*[A-Z])s$")
-
-
-def singular(key: str) -> str:
-    """A lower-case word in its singular form, so a name matches its plural and back
-    ("therapies"/"therapy", "cells"/"cell", "alterations"/"alteration"); short words and
-    words ending in -ss, -us or -is keep theirs ("loss", "status", "CARs" stays "cars")."""
-    if len(key) <= 4 or not key.endswith("s") or key.endswith(("ss", "us", "is")) \
-            or key[-2].isdigit():
-        return key
-    return key[:-3] + "y" if key.endswith("ies") else key[:-1]
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
@@ -118,6 +113,8 @@ def word_stem(key: str) -> str:
     ['costimulat', 'costimulat', 'lymphoblast', 'lymphoma']
     >>> word_stem("lost") == word_stem("loss"), word_stem("alternatively") == word_stem("alternative")
     (True, True)
+    >>> word_stem("conversion") == word_stem("converting")
+    True
     """
     key = IRREGULAR.get(key, key)
     for _ in range(2):                  # "alternatively" -> "alternative" -> "alternat"

@@ -6,11 +6,13 @@ entities' names and the surface forms abstracts write them in (kg.curation.surfa
 ``sentence_mentions``), and in a review each name is also read as the broader entities whose
 names contain it (``with_broader``); every claim
 whose subject and object fit a relation's domain and range is scored by a logistic model of
-its features (``claim_features``, ``WEIGHTS``), and each pair of entities keeps its likeliest
-claim, with that probability as ``confidence``; ``negated`` and ``certainty`` come from the
-negation and hedge cues (kg.curation.cues), references and statistics from the sentence's own
-words (kg.curation.numbers). A candidate whose triple an existing item of the source states from
-an overlapping quote is marked ``duplicate_of``; the rest are ranked by ``confidence``.
+its features (``claim_features``, ``WEIGHTS``; in a primary study, a sentence naming only a
+mechanism is also read against the resistance outcome the abstract is about, ``with_topic``),
+and each pair of entities keeps its likeliest claim, with that probability as ``confidence``;
+``negated`` and ``certainty`` come from the negation and hedge cues (kg.curation.cues),
+references and statistics from the sentence's own words (kg.curation.numbers). A candidate
+whose triple an existing item of the source states from an overlapping quote is marked
+``duplicate_of``; the rest are ranked by ``confidence``.
 
 The tagger is handed in by the caller (``Tagger.from_index`` of kg.answers.tagger): curation
 sits upstream of answers, so this module does not import it. Mentions are that tagger's
@@ -38,8 +40,8 @@ from kg.curation.learned import Learned, load_learned
 from kg.curation.lints import PRECLINICAL_TYPES, STRUCTURAL, UNTYPED, section_kind
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
 from kg.curation.scope import certainty_between, figures_for, negated_between, segments
-from kg.curation.surface import inner_mentions, resolved_mentions, surface_index, \
-    with_abbreviations
+from kg.curation.surface import inner_mentions, is_generic, resolved_mentions, \
+    surface_index, with_abbreviations
 from kg.curation.schema import Relation, load_schema
 from kg.curation.sentences import Sentence, locate, normalised_with_offsets, split_sentences, \
     with_sections
@@ -107,57 +109,62 @@ PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # of benchmarks/primary/ by benchmarks/fit_suggest.py (which prints this table), so the figures
 # for jacoby2019 and the held-out abstracts are held out. A candidate's confidence is the
 # model's probability.
-WEIGHTS = {"bias": -2.66,
-           "broader mentions": -0.99,
-           "cites references": 0.26,
-           "clause break between": -1.58,
-           "cue between": 0.93,
-           "cue between, achieves": 0.08,
-           "cue between, addresses": 0.95,
-           "cue between, contributesTo": 0.6,
+WEIGHTS = {"bias": -2.79,
+           "broader mentions": -1.01,
+           "cites references": 0.42,
+           "clause break between": -1.56,
+           "cue between": 0.82,
+           "cue between, achieves": 0.01,
+           "cue between, addresses": 1.03,
+           "cue between, contributesTo": 0.63,
            "cue between, evaluatedIn": 0.0,
-           "cue between, improves": -0.08,
+           "cue between, improves": -0.07,
            "cue between, indicates": -0.04,
-           "cue between, involves": -0.35,
-           "cue between, involvesCells": -0.2,
-           "cue between, kindOf": -0.17,
-           "cue between, leadsTo": 0.79,
-           "cue between, predicts": -0.54,
-           "cue between, targets": 0.51,
-           "cue between, treats": -0.24,
-           "cue between, usesTherapy": -0.35,
-           "cue in sentence": 0.52,
-           "cue in the names": 0.71,
+           "cue between, involves": -0.21,
+           "cue between, involvesCells": -0.21,
+           "cue between, kindOf": -0.1,
+           "cue between, leadsTo": 0.56,
+           "cue between, predicts": -0.48,
+           "cue between, targets": 0.42,
+           "cue between, treats": -0.35,
+           "cue between, usesTherapy": -0.36,
+           "cue in sentence": 0.48,
+           "cue in the names": 0.86,
            "entities between": 0.05,
-           "entities in sentence": -0.84,
-           "implicit subject": 0.04,
-           "loose mentions": 0.14,
-           "object inside subject": 0.04,
-           "object inside subject (part relation)": 0.04,
-           "overlapping": -0.53,
-           "relation achieves": -0.82,
-           "relation addresses": 1.54,
-           "relation contributesTo": -0.62,
-           "relation evaluatedIn": 0.59,
-           "relation improves": -1.84,
-           "relation indicates": 0.5,
-           "relation involves": 0.56,
-           "relation involvesCells": -0.49,
-           "relation kindOf": -1.74,
-           "relation leadsTo": 0.12,
-           "relation predicts": 2.45,
-           "relation targets": -0.98,
-           "relation treats": 1.49,
-           "relation usesTherapy": -0.75,
-           "subject first": 0.61,
-           "subject inside object": -0.31,
-           "subject lifted from object": 1.49,
+           "entities in sentence": -0.78,
+           "implicit object": -0.09,
+           "implicit subject": -0.05,
+           "loose mentions": 0.18,
+           "object inside subject": -0.02,
+           "object inside subject (part relation)": 0.01,
+           "overlapping": -0.56,
+           "relation achieves": -0.62,
+           "relation addresses": 1.49,
+           "relation contributesTo": -0.5,
+           "relation evaluatedIn": 0.56,
+           "relation improves": -1.89,
+           "relation indicates": 0.47,
+           "relation involves": 0.46,
+           "relation involvesCells": -0.61,
+           "relation kindOf": -1.78,
+           "relation leadsTo": 0.4,
+           "relation predicts": 2.39,
+           "relation targets": -1.1,
+           "relation treats": 1.47,
+           "relation usesTherapy": -0.73,
+           "subject first": 0.59,
+           "subject inside object": -0.38,
+           "subject lifted from object": 1.51,
            "subject opens the sentence": 0.36,
-           "subject outside definition": -3.11,
-           "words apart": -0.34}
+           "subject outside definition": -3.15,
+           "words apart": -0.35}
 # cartkg's scope: CAR T cells an abstract gives without naming their target are CD19-directed.
 SCOPE_CELLS, SCOPE_THERAPY = "CAR-T cells", "CD19-directed CAR-T cell therapy"
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
+# The outcomes a resistance study is about (entity types): the one its abstract names most is
+# its topic, which a sentence naming only a mechanism explains ("A switch to the myeloid lineage
+# was not seen" in an abstract about CD19-negative relapse).
+TOPIC_TYPES = ("RelapsePhenotype", "TreatmentFailurePhenotype")
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
 DRUG_LIKE = re.compile(r"(?<![\w-])[A-Za-z]{4,}(?:mab|nib|cel|leucel|lisib|mide|platin|"
@@ -269,7 +276,8 @@ def entity_index(cur: Curation, paths: ProjectPaths,
     taught = learned.names() if learned else {}
     return surface_index({e.iri: {"label": e.label, "iri": str(e.iri),
                                   "synonyms": [*e.synonyms, *taught.get(e.id, ())],
-                                  "category": schema.category_of(e.type) or "other"}
+                                  "category": schema.category_of(e.type) or "other",
+                                  "type": e.type}
                           for e in cur.entities.values()})
 
 
@@ -284,6 +292,7 @@ def pair_features(a: Mention, b: Mention, raw: str, offset: int,
     between = raw[max(0, lo - offset):max(0, hi - offset)]
     f = {"bias": 1.0, "subject first": float(a.start < b.start),
          "implicit subject": float(a.start == a.end),
+         "implicit object": float(b.start == b.end),
          "clause break between": float(bool(CLAUSE_BREAK.search(between))),
          "loose mentions": float(a.loose + b.loose),
          "broader mentions": float(a.lifted + b.lifted),
@@ -425,7 +434,7 @@ def claim_mentions(mentions: list[Mention], broader: dict, study: dict | None,
     start)."""
     if study is None:
         return with_broader(mentions, broader)
-    return with_intervention(mentions, study, at)
+    return with_topic(with_intervention(mentions, study, at), study, at)
 
 
 def _study_type(sentence: str, refs: list[str]) -> str:
@@ -435,9 +444,11 @@ def _study_type(sentence: str, refs: list[str]) -> str:
     return named or ("review statement" if not refs else "mixed")
 
 
-def study_context(source: Source, text: str, tagger) -> dict:
-    """A primary study's design, population and diseases, read from its whole text; {} for a
-    review (whose sentences each report other studies)."""
+def study_context(source: Source, text: str, tagger, index: dict[str, dict] | None = None
+                  ) -> dict:
+    """A primary study's design, population, diseases, intervention and (given the entity
+    ``index``) topic outcome (``_topic``), read from its whole text; {} for a review (whose
+    sentences each report other studies)."""
     if not source.primary:
         return {}
     design, words = study_design(text)
@@ -451,7 +462,8 @@ def study_context(source: Source, text: str, tagger) -> dict:
     return {k: v for k, v in (("study_type", design), ("design_words", words),
                               ("population", population(text)), ("disease", diseases),
                               ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
-            if v} | ({"_intervention": treated} if treated else {})
+            if v} | ({"_intervention": treated} if treated else {}) \
+        | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {})
 
 
 def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
@@ -464,6 +476,26 @@ def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
         return []
     return [dataclasses.replace(m, iri=therapy.iri, label=therapy.label, category="therapy",
                                 name=m.name) for m in given]
+
+
+def with_topic(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
+    """A primary study's sentence naming a mechanism but no outcome may explain the outcome
+    the abstract is about (``study["_topic"]``): an implicit, zero-width mention of it at the
+    sentence start (``at``) is added."""
+    topic = (study or {}).get("_topic")
+    if topic is None or any(m.category == "outcome" for m in mentions) \
+            or not any(m.category == "mechanism" for m in mentions):
+        return mentions
+    return [*mentions, dataclasses.replace(topic, start=at, end=at, text="")]
+
+
+def _topic(mentions: list[Mention], index: dict[str, dict]) -> Mention | None:
+    """The specific resistance outcome (TOPIC_TYPES, not a generic word) the text names most
+    often, the first of those named as often; None when it names none."""
+    named = [m for m in mentions if index.get(m.iri, {}).get("type") in TOPIC_TYPES
+             and not is_generic(m.label)]
+    counts = Counter(m.iri for m in named)
+    return max(named, key=lambda m: counts[m.iri], default=None)
 
 
 def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
@@ -625,7 +657,7 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
     rejected = learned.rejected_keys()
     index = with_abbreviations(entity_index(cur, paths, learned), text)
     tagger, broader = make_tagger(index), broader_names(index)
-    study = study_context(src, text, tagger) if src.primary else None
+    study = study_context(src, text, tagger, index) if src.primary else None
     relations = [r for r in load_schema(paths.ontology).relations.values()
                  if r.name != "conflictsWith"]
     sentences = with_sections(text, split_sentences(text), src.sections)

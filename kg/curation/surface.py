@@ -7,8 +7,9 @@ a generic word alone a specific entity:
 
 - **generic words**: a one-word name such as "resistance", "response" or "myeloid" is dropped,
   unless the entity is that generic concept itself (label "Relapse" keeps "relapse");
-- **intensity**: "low X" is also "reduced / decreased / diminished / lower / lowered / dim X"
-  (and "high X" "elevated / increased / higher / raised X"): "Trogocytosis lowered antigen
+- **intensity**: "low X" is also "reduced / decreased / diminished / lower / lowered / dim X",
+  "lower X levels", "lower levels of X" (and "high X" "elevated / increased / higher / raised
+  X", "higher X levels"; cells also "fewer / more X cells"): "Trogocytosis lowered antigen
   density" names low antigen density;
 - **antigen qualifiers**: "CD19-low" is also "CD19lo", "CD19dim", "low CD19"; "CD19-negative"
   also "CD19neg";
@@ -16,6 +17,8 @@ a generic word alone a specific entity:
 - **the cell words**: a finding named "CAR-T cell fratricide" or "persistence of CAR-T cells" is
   also its head with its own modifiers ("fratricide", "poor persistence") when the head says
   what the cells do (CELL_PROCESSES), never a generic word;
+- **states**: "T-cell exhaustion" is also "exhausted T cells", "an exhausted state /
+  phenotype" (STATE_ADJECTIVES);
 - **British and American spellings** ("tumour burden" / "tumor burden");
 - **process nouns**: "exon 2 skipping" is also "skipping of exon 2", "CD19 mutation" also
   "mutation in CD19" and "CD19-mutated", "MLL rearrangement" "MLL-rearranged";
@@ -25,8 +28,26 @@ a generic word alone a specific entity:
   "X-exposed";
 - **abbreviations an abstract defines** ("loss of heterozygosity (LOH)"): every name holding the
   long form is also written with the abbreviation, for that abstract (``with_abbreviations``);
-- **context**: "resistance" / "resistant" / "failure" in a sentence naming a therapy is
-  treatment failure, and "response(s)" beside a therapy or a marker is objective response
+- **coordinated names**: "Defective CD19 processing and trafficking" is also each conjunct,
+  "defective CD19 processing" and "defective CD19 trafficking" (never a coordination of
+  antigens: "CD19 and CD22 targeting" is dual targeting, not CD22 targeting);
+- **paraphrased heads** (HEAD_PARAPHRASES, a short curated table): the head word of a name of
+  two words or more in the words authors use for it, its modifiers kept ("lineage switch" →
+  "lineage change / conversion", "loss of CD19 expression" → "absence of CD19 expression",
+  "selection of CD19-negative clones" → "outgrowth of CD19-negative precursors", "defective
+  CD19 trafficking" → "impaired CD19 trafficking", "memory gene signature" → "memory
+  transcripts");
+- **responders**: "complete response" is also "complete responder", "non-response"
+  "non-responder";
+- **dysfunction**: "poor T-cell function" is also "T-cell dysfunction", "dysfunction of T cells";
+- **marker cells**: "CD4+Helios+ CAR-T cells" are also "CD4+ CAR-T cells (co-)expressing
+  Helios", with or without the other markers' plus signs;
+- **marker signs**: "CD22-positive" is also "CD22+" (and "CD19-negative" "CD19−": the tagger
+  reads the minus sign as "neg");
+- **outcome verbs**: "patients who relapsed" / "whose lymphoma later progressed" name relapse /
+  progressive disease (never "relapsed or refractory");
+- **context**: "resistance" / "resistant" / "failure" / "escape" in a sentence naming a therapy
+  is treatment failure, and "response(s)" beside a therapy or a marker is objective response
   (``resolved_mentions``); on their own they are nothing.
 
 A derived name that is another entity's own name, or that two entities derive, is dropped:
@@ -45,7 +66,7 @@ import dataclasses
 import re
 from typing import Any
 
-from kg.text import lookup_key
+from kg.text import lookup_key, singular
 
 # Words that alone name no specific entity: which resistance, response or relapse is meant
 # comes from the words around them.
@@ -55,12 +76,17 @@ GENERIC = frozenset("resistance resistant response relapse recurrence remission 
 LOW = ("low", "lower", "lowered", "reduced", "decreased", "diminished", "dim")
 HIGH = ("high", "higher", "elevated", "increased", "raised")
 ANTIGEN = re.compile(r"^(?:cd\d+[a-z]?|antigen|bcma|her2)$")
-ANTIGEN_QUALIFIERS = ({"low", "lo", "dim"}, {"negative", "neg"})
+ANTIGEN_QUALIFIERS = ({"low", "lo", "dim"}, {"negative", "neg"}, {"positive", "pos"})
 CELL_WORDS = (("car", "t", "cell"), ("car", "t"), ("t", "cell"), ("car",))
 CELL_CATEGORIES = ("mechanism", "biomarker", "outcome")
 # What a finding named after the cells says of them: the head words the cell words may drop.
 CELL_PROCESSES = frozenset("persistence exhaustion fratricide expansion failure dysfunction "
                            "fitness senescence proliferation trafficking".split())
+# The adjective of a cell process that names the cells' state: "T-cell exhaustion" is also
+# "exhausted T cells" and "an exhausted state / phenotype".
+STATE_ADJECTIVES = {"exhaustion": "exhausted", "senescence": "senescent",
+                    "dysfunction": "dysfunctional"}
+STATE_NOUNS = ("state", "phenotype")
 # Categories whose names are states with an intensity ("high LDH", "low antigen density"),
 # unlike strategies ("higher dose" is an escalation, "high-dose therapy" none).
 INTENSITY_CATEGORIES = ("mechanism", "biomarker", "outcome", "cell-population")
@@ -76,10 +102,35 @@ PRIOR = ("prior", "previous", "earlier", "preceding")
 # "resistance to CART-19", "CTL019 could no longer recognise ..., conferring resistance",
 # "failure of axicabtagene ciloleucel" (a name holding the word, "production failure", wins);
 # "response to tisagenlecleucel", "high LDH predicted poor responses".
-RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|failure)(?![\w-])", re.I),
+# The outcome verbs: "patients who relapsed", "whose lymphoma later progressed" (never the
+# adjective of "relapsed or refractory B-ALL"), resolved whatever else the sentence names.
+VERB_SUBJECT = (r"(?:who|that|which|whose\s+\w+|had|have|has|patients|children|adults|mice|"
+                r"them|\d+)")
+ADVERBS = r"(?:later|subsequently|eventually|ultimately|then|all)"
+RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|failure|escape[sd]?)(?![\w-])",
+                                    re.I),
                         ("therapy",), "treatment-failure"),
                        (re.compile(r"(?<![\w-])respon(?:se|ses|ded|ders?)(?![\w-])", re.I),
-                        ("therapy", "biomarker"), "objective-response"))
+                        ("therapy", "biomarker"), "objective-response"),
+                       *((re.compile(rf"\b{VERB_SUBJECT}\s+(?:{ADVERBS}\s+)?({verb})\b"
+                                     r"(?!\s*(?:or|and|/)\s*refractory)", re.I), None, entity)
+                         for verb, entity in (("relapsed", "relapse"),
+                                              ("progressed", "progressive-disease"))))
+# The words authors use for a name's head word (precision first: each keeps the sense, and the
+# name's other words are always kept, so a paraphrase alone is never a name).
+HEAD_PARAPHRASES = {"switch": ("switching", "conversion", "change", "shift"),
+                    "conversion": ("switch", "change", "shift"),
+                    "selection": ("outgrowth",),
+                    "clone": ("subclone", "precursor", "progenitor"),
+                    "loss": ("absence",),
+                    "defective": ("impaired", "disrupted", "aberrant"),
+                    "related": ("associated",),
+                    "primary": ("initial",)}
+# ... and for a head of two words: a gene signature is read in its transcripts.
+PHRASE_PARAPHRASES = {"gene signature": ("transcripts", "transcriptional signature", "genes"),
+                      "gene expression": ("transcripts", "genes")}
+POOR = ("poor", "impaired", "defective", "reduced")
+FUNCTION = ("function", "functionality")
 # British and American spellings: a name written one way is met written the other.
 SPELLINGS = (("tumour", "tumor"), ("leukaemia", "leukemia"), ("leukaemic", "leukemic"),
              ("haematopoietic", "hematopoietic"), ("haematological", "hematological"),
@@ -98,9 +149,16 @@ def is_generic(name: str) -> bool:
 
 
 def _intensity(words: list[str]) -> set[str]:
-    for family in (LOW, HIGH):
-        if words[0] in family:
-            return {" ".join([w, *words[1:]]) for w in family}
+    """"low X" → "reduced X", ..., "lower X levels", "lower levels of X"; "high X" likewise,
+    and "more X" / "fewer X" for cells ("increased regulatory T cells" → "more regulatory T
+    cells")."""
+    for family, count in ((LOW, "fewer"), (HIGH, "more")):
+        if words[0] in family and len(words) > 1:
+            rest = " ".join(words[1:])
+            levels = {f"{w} {rest} levels" for w in family[:2]} \
+                | {f"{w} levels of {rest}" for w in family[:2]}
+            cells = {f"{count} {rest}"} if words[-1] in ("cell", "cells") else set()
+            return {" ".join([w, *words[1:]]) for w in family} | levels | cells
     return set()
 
 
@@ -139,6 +197,16 @@ def _without_cell_words(words: list[str]) -> set[str]:
     return set()
 
 
+def _state(words: list[str]) -> set[str]:
+    """"T-cell exhaustion" → "exhausted T cells", "exhausted state", "exhausted phenotype":
+    only a name made of cell words and the process (STATE_ADJECTIVES)."""
+    cells = tuple("cell" if w == "cells" else w for w in words[:-1])
+    adjective = STATE_ADJECTIVES.get(words[-1])
+    if adjective is None or cells not in CELL_WORDS:
+        return set()
+    return {f"{adjective} {' '.join(words[:-1])}", *(f"{adjective} {n}" for n in STATE_NOUNS)}
+
+
 def _process_inverted(words: list[str]) -> set[str]:
     """"exon 2 skipping" → "skipping of exon 2"; "CD19 alternative splicing" (an antigen
     first) → "alternative splicing of CD19" too."""
@@ -167,6 +235,78 @@ def _relapse(words: list[str]) -> set[str]:
                                          f"{q} recurrence"}
 
 
+def _conjuncts(name: str, words: list[str]) -> set[str]:
+    """"defective CD19 processing and trafficking" → each conjunct with the shared words; not
+    for lists ("A, B and C"), nor antigens or numbers coordinated."""
+    if words.count("and") != 1 or "," in name:
+        return set()
+    i = words.index("and")
+    if not 0 < i < len(words) - 1 or len(words) < 4:
+        return set()
+    a, b = words[i - 1], words[i + 1]
+    if any(ANTIGEN.match(w) or w.isdigit() for w in (a, b)):
+        return set()
+    return {" ".join([*words[:i - 1], w, *words[i + 2:]]) for w in (a, b)}
+
+
+def _head_paraphrases(words: list[str]) -> set[str]:
+    """Each word of HEAD_PARAPHRASES (and phrase of PHRASE_PARAPHRASES) in a name of two words
+    or more replaced by its paraphrases (one or two at once), the other words kept."""
+    if len(words) < 2:
+        return set()
+    key = f" {' '.join(words)} "
+    out = [words] + [f"{key.replace(f' {phrase} ', f' {alt} ')}".split()
+                     for phrase, alternatives in PHRASE_PARAPHRASES.items()
+                     if f" {phrase} " in key and key.strip() != phrase for alt in alternatives]
+    for i, w in enumerate(words):
+        alternatives = HEAD_PARAPHRASES.get(w) or HEAD_PARAPHRASES.get(w[:-1], ())
+        out += [[*form[:i], alt, *form[i + 1:]] for form in list(out) for alt in alternatives]
+    return {" ".join(form) for form in out[1:]}
+
+
+def _marker_cells(words: list[str]) -> set[str]:
+    """"CD4+Helios+ CAR-T cells (at day 7)" → "CD4+ CAR-T cells (co-)expressing Helios (at day
+    7)" and "CD4 CAR-T cells ...": cells of two markers or more, one of them written as what
+    the cells express, the others with or without their plus sign."""
+    markers, i = [], 0
+    while i + 1 < len(words) and words[i + 1] == "pos":
+        markers.append(words[i])
+        i += 2
+    cell = next((j for j in range(i, min(i + 3, len(words))) if words[j] in ("cell", "cells")),
+                None)
+    if len(markers) < 2 or cell is None:
+        return set()
+    cells, tail = " ".join(words[i:cell + 1]), " ".join(words[cell + 1:])
+    out = set()
+    for k, expressed in enumerate(markers):
+        others = markers[:k] + markers[k + 1:]
+        for sign in (" pos", ""):
+            head = " ".join(f"{m}{sign}" for m in others)
+            out |= {f"{head} {cells} {verb} {expressed} {tail}".strip()
+                    for verb in ("expressing", "co expressing")}
+    return out
+
+
+def _responder(words: list[str]) -> set[str]:
+    """"complete response" → "complete responder", "non-response" → "non-responder"."""
+    return {" ".join([*words[:-1], "responder"])} \
+        if len(words) >= 2 and words[-1] == "response" else set()
+
+
+def _dysfunction(words: list[str]) -> set[str]:
+    """"poor T-cell function" / "poor functionality of T cells" → "T-cell dysfunction",
+    "dysfunction of T cells"."""
+    if len(words) < 3 or words[0] not in POOR:
+        return set()
+    if words[-1] in FUNCTION:
+        rest = words[1:-1]
+    elif words[1] in FUNCTION and words[2] == "of" and len(words) > 3:
+        rest = words[3:]
+    else:
+        return set()
+    return {f"{' '.join(rest)} dysfunction", f"dysfunction of {' '.join(rest)}"}
+
+
 def _spelling(words: list[str]) -> set[str]:
     if not any(w in SPELLING_SWAP for w in words):
         return set()
@@ -190,22 +330,30 @@ def derived_names(name: str, category: str) -> set[str]:
     if not words:
         return set()
     out = _antigen_qualifiers(words) | _density(key) | _relapse(words) | _prior(words) \
-        | _process_inverted(words) | _participle(words)
+        | _process_inverted(words) | _participle(words) | _conjuncts(name, words) \
+        | _head_paraphrases(words) | _responder(words) | _dysfunction(words) \
+        | _marker_cells(words)
     if category in INTENSITY_CATEGORIES:
         out |= _intensity(words)
     if category in CELL_CATEGORIES:
-        out |= _without_cell_words(words)
+        out |= _without_cell_words(words) | _state(words)
     out |= {d for k in list(out) for d in _density(k)}
+    out |= {d for k in list(out) for d in _head_paraphrases(k.split())}
     out |= {d for k in [key, *out] for d in _spelling(k.split())}
     return {d for d in out if d != key and d.strip() and not is_generic(d)
             and any(len(w) >= 4 for w in d.split())}
+
+
+def _singular(key: str) -> str:
+    """A name's key with each word in the singular, as the tagger compares them."""
+    return " ".join(singular(w) for w in key.split())
 
 
 def surface_index(index: dict[str, dict]) -> dict[str, dict]:
     """``index`` (entity records as the tagger reads them) with generic one-word names dropped
     (but an entity's generic label) and the derived names added where no other entity has or
     derives the same name."""
-    own = {iri: {lookup_key(n) for n in [r["label"], *r.get("synonyms", ())]}
+    own = {iri: {_singular(lookup_key(n)) for n in [r["label"], *r.get("synonyms", ())]}
            for iri, r in index.items()}
     claimed: dict[str, set[str]] = {}
     for iri, keys in own.items():
@@ -215,7 +363,7 @@ def surface_index(index: dict[str, dict]) -> dict[str, dict]:
     for iri, rec in index.items():
         for name in [rec["label"], *rec.get("synonyms", ())]:
             for d in derived_names(name, rec["category"]):
-                derived.setdefault(d, set()).add(iri)
+                derived.setdefault(_singular(d), set()).add(iri)
     extra: dict[str, list[str]] = {}
     for d, owners in derived.items():
         if len(owners) == 1 and claimed.get(d, owners) == owners:
@@ -295,22 +443,25 @@ def resolved_mentions(raw: str, mentions: list[Mention], index: dict[str, dict],
                       offset: int = 0) -> list[Mention]:
     """``mentions`` of the sentence ``raw`` (at ``offset`` in the text) and a mention of the
     entity each generic word resolves to where the sentence names what resolves it
-    (RESOLVED_BY_CONTEXT), at the word's place unless a mention covers it already."""
+    (RESOLVED_BY_CONTEXT; an outcome verb whatever the sentence names), at the word's place
+    unless a mention covers it already."""
     out = list(mentions)
     for pattern, categories, entity in RESOLVED_BY_CONTEXT:
-        anchor = next((m for m in mentions if m.category in categories and not m.loose), None)
+        anchor = next((m for m in mentions if (categories is None or m.category in categories)
+                       and not m.loose), None)
         if anchor is None or not pattern.search(raw):
             continue
         rec = next((r for iri, r in index.items() if iri.rsplit("/", 1)[-1] == entity), None)
         if rec is None or any(m.iri == rec["iri"] for m in mentions):
             continue
         for hit in pattern.finditer(raw):
-            start, end = hit.start() + offset, hit.end() + offset
+            word = hit.lastindex or 0               # the verb's group, else the whole match
+            start, end = hit.start(word) + offset, hit.end(word) + offset
             if any(m.start <= start and end <= m.end for m in mentions):
                 continue
-            out.append(dataclasses.replace(anchor, start=start, end=end, text=hit.group(),
+            out.append(dataclasses.replace(anchor, start=start, end=end, text=hit.group(word),
                                            iri=rec["iri"], label=rec["label"],
-                                           category=rec["category"], name=hit.group()))
+                                           category=rec["category"], name=hit.group(word)))
             break
     return out
 

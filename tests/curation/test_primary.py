@@ -227,3 +227,27 @@ def test_figures_go_to_the_claim_they_count(project_copy):
     assert not figures("mll-rearrangement", "kmt2a")
     assert ("count", 5, 6) in figures("cd19-car-t", "complete-response")
     assert not figures("low-cd19-antigen-density", "complete-response")
+
+
+def test_a_mechanism_explains_the_abstracts_topic(project_copy):
+    """A sentence naming only a mechanism may explain the resistance outcome the abstract is
+    about (its topic): that claim is offered, with an empty object text; not where the
+    sentence names an outcome itself, nor in an abstract about no resistance outcome."""
+    add_primary(project_copy, "topic", (
+        "We studied six children with B-cell acute lymphoblastic leukaemia who had a "
+        "CD19-negative relapse after tisagenlecleucel. "
+        "A change of lineage was seen in two of them. "
+        "Lineage switch preceded disease progression in one patient.\n"))
+    cands = suggestions(project_copy, "topic")["candidates"]
+    def pairs(words):
+        return {(c["subject"]["id"], c["predicate"]["name"], c["object"]["id"],
+                 c["object"]["text"]) for c in cands if words in c["quote"]}
+    assert ("lineage-switch", "leadsTo", "cd19-negative-relapse", "") \
+        in pairs("A change of lineage")
+    assert not any(o == "cd19-negative-relapse" for _, _, o, _ in pairs("preceded disease"))
+    add_primary(project_copy, "no-topic", (
+        "Children with B-cell acute lymphoblastic leukaemia reached complete remission after "
+        "tisagenlecleucel. A change of lineage was seen in two of them.\n"))
+    cands = suggestions(project_copy, "no-topic")["candidates"]
+    assert not any(c["object"]["category"] == "outcome" for c in cands
+                   if "change of lineage" in c["quote"])

@@ -67,7 +67,7 @@ def test_review_page_round_trip(primary_project, browser, tmp_path):
         accept = index_of(page, "cd22-car-t", "achieves", "complete-response", "11 of 15")
         edit = index_of(page, "low-cd19-antigen-density", "predicts", "complete-response",
                         "all 5 patients")
-        reject = index_of(page, "loss-of-cd19-expression", "involves", "cd19", "Loss of CD19")
+        reject = index_of(page, "loss-of-cd19-expression", "involves", "cd22", "Loss of CD19")
         page.click(f"#cand-{accept} .accept")
         page.click(f"#cand-{reject} .reject")
         page.click(f"#cand-{edit} .edit-button")

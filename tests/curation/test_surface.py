@@ -77,6 +77,14 @@ def test_intensity_words_and_density(index):
     assert named(index, "Relapses showed reduced CD19 site density.")[
         "low-cd19-antigen-density"] == "reduced CD19 site density"
     assert "low-antigen-density" not in named(index, "Antigen levels were measured.")
+    assert named(index, "Higher levels of LDH predicted relapse.")["elevated-ldh"] \
+        == "Higher levels of LDH"
+    assert named(index, "LDH levels were higher in them.")["elevated-ldh"] \
+        == "LDH levels were higher"
+    assert named(index, "Non-responders had more regulatory T cells.")[
+        "increased-regulatory-t-cells"] == "more regulatory T cells"
+    # levels, or "more" of anything, alone are no finding
+    assert not named(index, "Levels were higher in the cohort with more patients.")
     # a strategy's words are no intensity: "high dose" is not "higher dose" (an escalation)
     assert "high dose" not in derived_names("higher dose", "strategy")
 
@@ -166,3 +174,113 @@ def test_derived_name_never_overrides_another_entity():
     assert "reduced x density" not in out["e:a"]["synonyms"]     # e:b's own name
     assert "low x density" not in out["e:b"]["synonyms"]
     assert "diminished x density" not in out["e:a"]["synonyms"]  # derived by both: ambiguous
+
+
+def test_each_conjunct_of_a_coordinated_name(index):
+    # "Defective CD19 processing and trafficking": each conjunct, its words in any order
+    assert named(index, "Impaired trafficking of CD19 to the surface was found.")[
+        "defective-cd19-processing"] == "Impaired trafficking of CD19"
+    assert named(index, "Defective CD19 processing was seen.")[
+        "defective-cd19-processing"] == "Defective CD19 processing"
+    # the head without its modifier, or the modifier alone, is not the finding
+    assert "defective-cd19-processing" not in named(index, "CD19 trafficking was normal.")
+    assert "defective-cd19-processing" not in named(index, "Defective cells were removed.")
+    # coordinated antigens stay together: dual targeting is not the targeting of one
+    assert not derived_names("CD19 and CD22 targeting", "strategy")
+    assert not derived_names("Exhaustion, glycolysis and apoptosis genes", "biomarker")
+
+
+def test_paraphrased_head_keeps_its_modifiers(index):
+    assert named(index, "The leukaemia switched lineage after infusion.")[
+        "lineage-switch"] == "switched lineage"
+    assert named(index, "Mice relapsed after a change of lineage.")[
+        "lineage-switch"] == "change of lineage"
+    assert named(index, "Blasts at relapse showed complete absence of CD19.")[
+        "loss-of-cd19-expression"] == "absence of CD19"
+    assert named(index, "Outgrowth of CD19-negative subclones followed infusion.")[
+        "immune-pressure"] == "Outgrowth of CD19-negative subclones"
+    assert named(index, "Responders carried memory-associated transcripts.")[
+        "memory-gene-signature-car-t"] == "memory-associated transcripts"
+    # the paraphrase alone, or with other words, names nothing
+    for sentence in ("The lineage of the blasts was recorded.", "A change in dosing was made.",
+                     "Transcripts were sequenced.",
+                     "Absence of fever was noted.", "Outgrowth of the graft was seen."):
+        assert not named(index, sentence), sentence
+
+
+def test_responders_and_dysfunction(index):
+    assert named(index, "Non-responders had fewer memory cells.")[
+        "primary-non-response"] == "Non-responders"
+    assert named(index, "Complete responders had more naive T cells.")[
+        "complete-response"] == "Complete responders"
+    assert named(index, "Dysfunction of autologous T cells limited expansion.")[
+        "poor-autologous-t-cell-function"] == "Dysfunction of autologous T cells"
+    # "responders" alone says not which response; another organ's dysfunction is no T cell's
+    assert not named(index, "Responders were younger.")
+    assert not named(index, "Cardiac dysfunction occurred in two patients.")
+
+
+def test_marker_signs(index):
+    assert named(index, "Two patients had a CD19− relapse.") == {
+        "cd19-negative-relapse": "CD19− relapse"}
+    assert named(index, "A CD19+ relapse followed.") == {"cd19-positive-relapse": "CD19+ relapse"}
+    assert "cd22 pos relapse" in derived_names("CD22-positive relapse", "outcome")
+    # the minus sign is read, so a CD19− marker is never the CD19-positive finding
+    assert "cd19-positive-relapse" not in named(index, "Two patients had a CD19− relapse.")
+
+
+def test_escape_from_a_therapy_is_treatment_failure(index):
+    assert named(index, "Leukaemic cells escaped tisagenlecleucel.")[
+        "treatment-failure"] == "escaped"
+    assert "treatment-failure" not in named(index, "Some tumours escape.")
+
+
+def test_cell_state_adjective(index):
+    assert named(index, "Exhausted T cells were frequent.") == {
+        "t-cell-exhaustion": "Exhausted T cells"}
+    assert named(index, "Their CAR T cells had an exhausted phenotype.")[
+        "t-cell-exhaustion"] == "exhausted phenotype"
+    # the adjective alone is no state of T cells; a name another entity owns stays its own
+    assert not named(index, "The patients were exhausted.")
+    assert "t-cell-exhaustion" not in named(index, "Exhausted CAR T cells were frequent.")
+
+
+def test_outcome_verbs(index):
+    assert named(index, "Patients who relapsed had lower CAR-T expansion.")["relapse"] \
+        == "relapsed"
+    assert named(index, "Patients who progressed had elevated LDH.")["progressive-disease"] \
+        == "progressed"
+    assert named(index, "Elevated LDH was frequent in patients whose leukaemia later "
+                        "relapsed.")["relapse"] == "relapsed"
+    # the adjective of the disease is no outcome
+    for sentence in ("We treated 20 patients with relapsed or refractory B-ALL.",
+                     "Relapsed B-ALL was treated with tisagenlecleucel."):
+        assert "relapse" not in named(index, sentence), sentence
+
+
+def test_verb_forms_of_a_nouns_name(index):
+    # "myeloid conversion" met as "converted to a myeloid phenotype"; "CAR-T expansion" as
+    # "CAR T cells expanded"
+    assert named(index, "The leukaemia converted to a myeloid phenotype.")[
+        "lineage-switch"] == "converted to a myeloid"
+    assert named(index, "CAR T cells expanded poorly.")["car-t-expansion"] \
+        == "CAR T cells expanded"
+    # the verb alone is no finding
+    assert not named(index, "The assay converted the signal.")
+    assert "car-t-expansion" not in named(index, "The cohort expanded to 40 patients.")
+
+
+def test_marker_cells_written_as_what_they_express(index):
+    assert named(index, "CD4+ CAR T cells co-expressing Helios were counted.")[
+        "car-treg-cells"] == "CD4+ CAR T cells co-expressing Helios"
+    # one of the markers is not the population
+    assert "car-treg-cells" not in named(index, "CAR T cells expressing CD4 were counted.")
+    assert "car-treg-cells" not in named(index, "CAR T cells expressing Helios were counted.")
+
+
+def test_primary_as_initial(index):
+    assert named(index, "An initial failure of CAR T cells was seen.")[
+        "primary-t-cell-failure"] == "initial failure of CAR T cells"
+    assert named(index, "Initial non-responders were younger.")[
+        "primary-non-response"] == "Initial non-responders"
+    assert not named(index, "The initial dose was low.")
