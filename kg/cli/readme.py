@@ -169,9 +169,9 @@ def _setup_time(root: Path, main) -> str:
     results = root / "benchmarks" / "RESULTS.md"
     text = results.read_text(encoding="utf-8") if results.exists() else ""
     if "### Set-up" not in text:
-        return "Not measured yet: run `python benchmarks/run.py --only setup --merge`.\n"
+        return "Not measured yet: run the setup group of `python benchmarks/run.py`.\n"
     body = text.split("### Set-up", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0].strip()
-    return f"Measured by `python benchmarks/run.py --only setup` (benchmarks/RESULTS.md): {body}\n"
+    return f"Measured by the setup group of `python benchmarks/run.py` (benchmarks/RESULTS.md): {body}\n"
 
 
 def _screenshots(root: Path, main) -> str:
