@@ -5,7 +5,7 @@ Each evidence item has a level from A (strongest) to E — its own ``evidence_le
 rubric's, ``kg.curation.levels``) when it carries one, otherwise a provisional level from its
 study type, one step lower when hedged and one more when extrapolated (``level_of``).
 
-A row is ordered by its strongest supporting item, compared in this order:
+A row is ordered by what backs it as a whole (1, 2), then by its strongest supporting item:
 1. backed by patients before backed only by animal or in-vitro work (``preclinical_only``);
 2. observed before only hypothesised or not yet observed (``hypothesis_only``);
 3. not outweighed before outweighed: a direct, independent contrary item at least as strong
@@ -185,8 +185,11 @@ def rank_row(evidence: list[dict], contrary: list[dict], inherited: str | None =
              "provisional_levels": any(not isinstance(e.get("evidence_level"), dict)
                                        or e["evidence_level"].get("level") not in POINTS
                                        for e in evidence + contrary)}
-    basis["key"] = list(item_key(best)[:2]) + [outweighed] + list(item_key(best)[2:]) \
-        if best else [True, True, True, len(LEVELS), len(CERTAINTY_ORDER), True]
+    # the row's own principles first (patients before laboratory only, observed before only
+    # proposed), then the strength of its best item
+    basis["key"] = [basis["preclinical_only"], basis["hypothesis_only"], outweighed] \
+        + list(item_key(best)[2:]) if best else [True, True, True, len(LEVELS),
+                                                  len(CERTAINTY_ORDER), True]
     basis["summary"] = summary(basis, best, inherited)
     return basis
 
