@@ -49,6 +49,11 @@ STUDY_TYPES = ("randomised controlled trial", "single-arm trial", "clinical tria
                "prospective cohort", "retrospective cohort", "observational study",
                "case report", "preclinical animal model", "preclinical", "in vitro",
                "review statement", "mixed")
+# The study types that name a design: studies in people, and laboratory work.
+CLINICAL_TYPES = ("randomised controlled trial", "single-arm trial", "clinical trial",
+                  "prospective cohort", "retrospective cohort", "observational study",
+                  "case report")
+PRECLINICAL_TYPES = ("preclinical animal model", "in vitro")
 CERTAINTIES = ("stated", "hedged", "hypothesis", "not-yet-observed")
 DIRECTNESS = ("direct", "extrapolated")
 # What a caveat stated in the claim's own sentence is about (never contrary evidence).

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from kg.text import lookup_key, singular  # noqa: F401  (singular: for callers too)
+from kg.text import lookup_key, singular
 
 _TOKEN = re.compile(r"[^\W_]+|[≥≤<>+−%]", re.UNICODE)   # − (U+2212): "CD19−" is "CD19 neg"
 # Extraction noise seen in the PDF texts (shared/README.md): how a name can appear corrupted.

@@ -129,11 +129,29 @@ def _primary_studies(root: Path, main) -> str:
     return references_markdown(_coverage_report(root))
 
 
+RESULTS = Path("benchmarks") / "RESULTS.md"
+
+
+def _results(root: Path) -> str:
+    """benchmarks/RESULTS.md as written by benchmarks/run.py ("" before any run)."""
+    path = root / RESULTS
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def _sections(text: str, heading: str) -> list[tuple[str, str]]:
+    """(the rest of the heading line, the body up to the next heading) of each section of
+    RESULTS.md whose heading starts with ``heading``."""
+    sections = []
+    for part in text.split(heading)[1:]:
+        title, body = part.split("\n", 1)
+        sections.append((title, body.split("\n### ", 1)[0].split("\n## ", 1)[0].strip("\n")))
+    return sections
+
+
 def _benchmarks(root: Path, main) -> str:
-    results = root / "benchmarks" / "RESULTS.md"
-    if not results.exists():
+    text = _results(root)
+    if not text:
         return "No benchmark run recorded yet: run `python benchmarks/run.py`.\n"
-    text = results.read_text(encoding="utf-8")
     written = next((line for line in text.splitlines() if line.startswith("Written by")), "")
     table = text.split("## Figures", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
     header, rule, *rows = table.splitlines()
@@ -143,17 +161,20 @@ def _benchmarks(root: Path, main) -> str:
 
 
 def _suggest_evaluation(root: Path, main) -> str:
-    results = root / "benchmarks" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else ""
-    heading = "### Curation assistant"
-    if heading not in text:
+    # each "### Curation assistant …" section (reviews, primary studies)
+    sections = _sections(_results(root), "### Curation assistant")
+    if not sections:
         return "Not measured yet: run `python benchmarks/run.py`.\n"
-    sections = []            # each "### Curation assistant …" section (reviews, primary studies)
-    for part in text.split(heading)[1:]:
-        title, body = part.split("\n", 1)
-        body = body.split("\n### ", 1)[0].split("\n## ", 1)[0].strip("\n")
-        sections.append(body if not sections else f"**Curation assistant{title}**\n\n{body}")
-    return "\n\n".join(sections) + "\n"
+    return "\n\n".join(body if n == 0 else f"**Curation assistant{title}**\n\n{body}"
+                       for n, (title, body) in enumerate(sections)) + "\n"
+
+
+def _setup_time(root: Path, main) -> str:
+    sections = _sections(_results(root), "### Set-up")
+    if not sections:
+        return "Not measured yet: run the setup group of `python benchmarks/run.py`.\n"
+    return ("Measured by the setup group of `python benchmarks/run.py` (benchmarks/RESULTS.md): "
+            f"{sections[0][1]}\n")
 
 
 SCREENSHOT_FOLDER = Path("exports") / "screenshots"
@@ -163,15 +184,6 @@ SCREENSHOTS = {
     "ask-card.png": "An answer card opened on its evidence: the chain in words, the quote, the "
                     "source and its reference numbers, the primary studies",
     "ask-phone.png": "The same answer at phone width"}
-
-
-def _setup_time(root: Path, main) -> str:
-    results = root / "benchmarks" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else ""
-    if "### Set-up" not in text:
-        return "Not measured yet: run the setup group of `python benchmarks/run.py`.\n"
-    body = text.split("### Set-up", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0].strip()
-    return f"Measured by the setup group of `python benchmarks/run.py` (benchmarks/RESULTS.md): {body}\n"
 
 
 def _screenshots(root: Path, main) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from kg.curation.cues import ANIMAL_WORDS, hedge_cues, negation_cues
 from kg.curation.sources import Curation, Evidence
 from kg.errors import CurationError
+from kg.vocab import CLINICAL_TYPES, PRECLINICAL_TYPES
 
 # (predicate, direction) pairs that contradict each other, with why.
 CONTRADICTIONS = {
@@ -32,10 +33,6 @@ CONTRADICTIONS = {
 UNDIRECTED = ("kindOf",)                     # taxonomy: a direction means nothing here
 STRUCTURAL = ("kindOf", "involves", "involvesCells", "targets", "usesTherapy")  # no finding
 SHARED_OK = ("count", "cut-off")             # cohort sizes and thresholds describe a study
-CLINICAL_TYPES = ("randomised controlled trial", "single-arm trial", "clinical trial",
-                  "prospective cohort", "retrospective cohort", "observational study",
-                  "case report")
-PRECLINICAL_TYPES = ("preclinical animal model", "in vitro")
 # Words that name a design (RULEBOOK R4): laboratory work vs studies in patients.
 PRECLINICAL_WORDS = re.compile(rf"\b(?:{ANIMAL_WORDS}|in vitro|cell lines?)\b", re.IGNORECASE)
 CLINICAL_WORDS = re.compile(r"\b(?:patients?|trials?|phase|cohorts?|children|adults|"
@@ -166,14 +163,22 @@ def review_statement_level(items: list[Evidence], _all: list[Evidence]):
                            "design, or set level: review-statement if the review says it itself")
 
 
+def _reported_study(ev: Evidence) -> tuple[str, str] | None:
+    """(source id, reference number) of the one study a typed item reports, else None."""
+    if ev.level != "primary-study" or len(ev.refs) != 1 or ev.study_type in UNTYPED:
+        return None
+    return ev.source, str(ev.refs[0])
+
+
 def _study_key(ev: Evidence, register: dict) -> tuple | None:
     """The study one item reports: its one reference, resolved through the primary-study
     register when it is there (so both reviews' numbers meet), and which part of it - its
     laboratory or its patients (a study may have both, each typed once)."""
-    if ev.level != "primary-study" or len(ev.refs) != 1 or ev.study_type in UNTYPED:
+    cited = _reported_study(ev)
+    if cited is None:
         return None
     part = "laboratory" if ev.study_type in PRECLINICAL_TYPES else "patients"
-    return (*register.get((ev.source, ev.refs[0]), (ev.source, ev.refs[0])), part)
+    return (*register.get(cited, cited), part)
 
 
 def study_typed_twice(items: list[Evidence], everything: list[Evidence], register=None):
@@ -206,9 +211,7 @@ def registered_design(items: list[Evidence], _all: list[Evidence], designs=None)
     (RULEBOOK R4: one study, one type, from the words or the checked record)."""
     designs = designs or {}
     for ev in items:
-        if ev.level != "primary-study" or len(ev.refs) != 1 or ev.study_type in UNTYPED:
-            continue
-        study, design = designs.get((ev.source, str(ev.refs[0])), (None, None))
+        study, design = designs.get(_reported_study(ev), (None, None))
         if design is None or ev.study_type == design or ev.study_type in PRECLINICAL_TYPES:
             continue
         yield _problem(ev, "context.study_type", f"study type {ev.study_type!r}, but the "

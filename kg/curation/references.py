@@ -181,9 +181,9 @@ def parse_study(node: Node, sources: dict, c) -> PrimaryStudy | None:
 def _design(node: Node, c) -> str | None:
     """The optional ``design``: a study type of the evidence vocabulary that names a design
     (not a review statement, a mix or the deprecated 'preclinical')."""
-    from kg.vocab import STUDY_TYPES
+    from kg.vocab import CLINICAL_TYPES, PRECLINICAL_TYPES
     design = c.text(node, "design", False)
-    allowed = [t for t in STUDY_TYPES if t not in ("review statement", "mixed", "preclinical")]
+    allowed = CLINICAL_TYPES + PRECLINICAL_TYPES
     if design is not None and design not in allowed:
         c.add(node, "design", f"design {design!r} is not a study design",
               f"write the design the checked record shows: one of {', '.join(allowed)}")

@@ -28,6 +28,12 @@ def named(index, sentence: str, text: str | None = None) -> dict[str, str]:
             for m in sentence_mentions(sentence, 0, Tagger.from_index(index), index)}
 
 
+def assert_named(index, *cases: tuple[str, str, str]) -> None:
+    """Each (sentence, entity id, words): the sentence names the entity with those words."""
+    for sentence, entity, words in cases:
+        assert named(index, sentence).get(entity) == words, (sentence, entity)
+
+
 def test_generic_words_alone_name_nothing_specific(index):
     for sentence in ("Resistance remains a problem.", "The response was assessed at day 28.",
                      "Some tumours escape.", "Myeloid cells were counted.",
@@ -191,16 +197,16 @@ def test_each_conjunct_of_a_coordinated_name(index):
 
 
 def test_paraphrased_head_keeps_its_modifiers(index):
-    assert named(index, "The leukaemia switched lineage after infusion.")[
-        "lineage-switch"] == "switched lineage"
-    assert named(index, "Mice relapsed after a change of lineage.")[
-        "lineage-switch"] == "change of lineage"
-    assert named(index, "Blasts at relapse showed complete absence of CD19.")[
-        "loss-of-cd19-expression"] == "absence of CD19"
-    assert named(index, "Outgrowth of CD19-negative subclones followed infusion.")[
-        "immune-pressure"] == "Outgrowth of CD19-negative subclones"
-    assert named(index, "Responders carried memory-associated transcripts.")[
-        "memory-gene-signature-car-t"] == "memory-associated transcripts"
+    assert_named(
+        index,
+        ("The leukaemia switched lineage after infusion.", "lineage-switch", "switched lineage"),
+        ("Mice relapsed after a change of lineage.", "lineage-switch", "change of lineage"),
+        ("Blasts at relapse showed complete absence of CD19.", "loss-of-cd19-expression",
+         "absence of CD19"),
+        ("Outgrowth of CD19-negative subclones followed infusion.", "immune-pressure",
+         "Outgrowth of CD19-negative subclones"),
+        ("Responders carried memory-associated transcripts.", "memory-gene-signature-car-t",
+         "memory-associated transcripts"))
     # the paraphrase alone, or with other words, names nothing
     for sentence in ("The lineage of the blasts was recorded.", "A change in dosing was made.",
                      "Transcripts were sequenced.",
@@ -209,12 +215,13 @@ def test_paraphrased_head_keeps_its_modifiers(index):
 
 
 def test_responders_and_dysfunction(index):
-    assert named(index, "Non-responders had fewer memory cells.")[
-        "primary-non-response"] == "Non-responders"
-    assert named(index, "Complete responders had more naive T cells.")[
-        "complete-response"] == "Complete responders"
-    assert named(index, "Dysfunction of autologous T cells limited expansion.")[
-        "poor-autologous-t-cell-function"] == "Dysfunction of autologous T cells"
+    assert_named(
+        index,
+        ("Non-responders had fewer memory cells.", "primary-non-response", "Non-responders"),
+        ("Complete responders had more naive T cells.", "complete-response",
+         "Complete responders"),
+        ("Dysfunction of autologous T cells limited expansion.",
+         "poor-autologous-t-cell-function", "Dysfunction of autologous T cells"))
     # "responders" alone says not which response; another organ's dysfunction is no T cell's
     assert not named(index, "Responders were younger.")
     assert not named(index, "Cardiac dysfunction occurred in two patients.")
