@@ -34,7 +34,10 @@ UNDIRECTED = ("kindOf",)                     # taxonomy: a direction means nothi
 STRUCTURAL = ("kindOf", "involves", "involvesCells", "targets", "usesTherapy")  # no finding
 SHARED_OK = ("count", "cut-off")             # cohort sizes and thresholds describe a study
 # Words that name a design (RULEBOOK R4): laboratory work vs studies in patients.
-PRECLINICAL_WORDS = re.compile(rf"\b(?:{ANIMAL_WORDS}|in vitro|cell lines?)\b", re.IGNORECASE)
+# A gene knocked down, out, inhibited or silenced is a laboratory experiment even in a sentence
+# that goes on to patients ("The inhibition of the SRSF3 gene resulted in ...").
+PRECLINICAL_WORDS = re.compile(rf"\b(?:{ANIMAL_WORDS}|in vitro|cell lines?|knock(?:ed)?[- ]?(?:down|out)s?|"
+                               r"(?:inhibition|silencing) of (?:the )?\w+ gene)\b", re.IGNORECASE)
 CLINICAL_WORDS = re.compile(r"\b(?:patients?|trials?|phase|cohorts?|children|adults|"
                             r"retrospective|prospective|real-world|cases?)\b", re.IGNORECASE)
 UNTYPED = ("mixed", "review statement", None)

@@ -201,3 +201,23 @@ def test_a_laboratory_item_of_a_registered_clinical_study_passes(mini_project):
     _break(mini_project, None, SAME_STUDY.replace("case report", "in vitro"))
     assert [p for p in lint_problems(load_curation(project_paths(mini_project)))
             if "registered-design" in p.problem] == []
+
+
+GENE_EXPERIMENT = ("The inhibition of the MINI1 gene raised exon skipping, and lower MINI1 levels were "
+                   "found in patients who relapsed (7).")
+
+
+@pytest.mark.parametrize("quote, flagged", [
+    (GENE_EXPERIMENT, False),            # a gene experiment beside patients: laboratory part kept
+    ("Lower MINI1 levels were found in patients who relapsed (7).", True),
+])
+def test_a_gene_experiment_is_laboratory_work_beside_patients(mini_project, quote, flagged):
+    with (mini_project / "fixtures" / "text.txt").open("a", encoding="utf-8") as text:
+        text.write(f" {quote}\n")
+    _break(mini_project, None, SAME_STUDY.replace("mini2024-tmtv-mechanism", "mini2024-gene")
+           .replace("case report", "in vitro").split("  quote:")[0]
+           + f'  quote: "{quote}"\n  context: {{study_type: in vitro}}\n'
+           + "  certainty: stated\n  directness: direct\n")
+    found = [p for p in lint_problems(load_curation(project_paths(mini_project)))
+             if "design-words" in p.problem and "mini2024-gene" in p.problem]
+    assert bool(found) == flagged, found
