@@ -69,13 +69,16 @@ that runs past its time limit be stopped for real (the process is killed), which
 server cannot do. `benchmarks/profile_endpoint.py` measures these parts;
 `benchmarks/README.md` has the tables.
 
-**Fix.** Remove the main process and one hop from the path of a new query: worker processes
-accepting on the shared listening socket (pre-fork), each parsing and answering its own
-connections, with the parent killing and replacing a worker whose query passes the time
-limit and answering that connection from a copy of its socket; the result cache, the
-per-client job caps and the connection shares would then have to live in shared memory.
-Handing only the answer's write to the worker (the client socket passed with the job) was
-measured and saves ~5–13% of the server's CPU per new query, within this machine's noise.
+**Fix.** Not a rearrangement of Python processes. Worker processes that own their connections
+(no main process and no hop on any request: `benchmarks/prefork_bound.py`, which has none of
+the fairness, time-limit and job-cap machinery they would need) cut a new query's CPU by
+27–32% yet reach only 0.43–0.78× native, with a worse p99 on both workloads: Oxigraph's own
+parse, plan and serialisation of the text already cost about the native server's whole
+request, and the Python HTTP layer adds ~200–300 µs. So ≥ 0.7× needs the per-request HTTP
+work out of Python (a native front end before the workers, the policy still decided before
+evaluation). Handing only the answer's write to the worker (the client socket passed with
+the job) was measured and saves ~5–13% of the server's CPU per new query, within this
+machine's noise.
 """,
 }
 
