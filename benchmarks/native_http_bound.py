@@ -11,13 +11,15 @@ asked), ``If-None-Match`` → 304. Nothing else: no result cache, no pages or qu
 Host check, no time limit, no memory cap, no per-client job cap or connection share, no
 fairness between the connections of a worker (``inline``: the job runs on granian's event
 loop, so a long query stalls every other request of its process) or only the GIL's
-(``thread``: the job runs on a small thread pool, the loop stays free).
+(``thread``: the job runs on a small thread pool, the loop stays free; ``wsgi``: granian's
+WSGI interface, the app on granian's own Python threads).
 
 Measured in rotation, with ``prefork_bound.measure`` (the endpoint benchmark's hammer, 16
-keep-alive clients), against the native Oxigraph server and ``cartkg serve``:
+keep-alive clients), against the native Oxigraph server and ``cartkg serve``. Granian is not
+a dependency of the project: ``pip install granian`` first (2.8.9 was measured).
 
-    python benchmarks/native_http_bound.py [SECONDS] [ROUNDS] [repeated]   # the table
-    python benchmarks/native_http_bound.py serve PORT inline|thread        # the bound alone
+    python benchmarks/native_http_bound.py [SECONDS] [ROUNDS] [repeated]    # the table
+    python benchmarks/native_http_bound.py serve PORT inline|thread|wsgi    # the bound alone
 """
 from __future__ import annotations
 
@@ -181,7 +183,7 @@ def main() -> None:
         serve(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "inline")
         return
     from prefork_bound import measure
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 6.0
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 9.0
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     me = [sys.executable, __file__, "serve"]
     print("\n".join(measure(seconds, rounds, "repeated" not in sys.argv, {
