@@ -111,18 +111,19 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
-def measure(seconds: float, rounds: int, distinct: bool) -> list[str]:
-    """Per question: req/s (× native), p99 and CPU µs per request of each server."""
+def measure(seconds: float, rounds: int, distinct: bool, bounds: dict) -> list[str]:
+    """Per question: req/s (× native), p99 and CPU µs per request of the native Oxigraph
+    server, ``cartkg serve`` and each of ``bounds`` (name → the command starting it on a
+    port), in rotation."""
     from bench_cq import question_specs
     from kg.paths import installed_tool, project_paths
     from timing import free_port, percentile
     paths = project_paths()
     specs = {s["name"]: s for s in question_specs(paths) if s["name"] in QUESTIONS}
-    me = [sys.executable, __file__, "serve"]
     commands = {"oxigraph server": lambda p: [installed_tool("oxigraph"), "serve", "--bind",
                                               f"127.0.0.1:{p}"],
-                "cartkg serve": lambda p: me + ["0", str(p)],
-                "bound, 2 processes": lambda p: me + ["2", str(p)]}
+                "cartkg serve": lambda p: [sys.executable, __file__, "serve", "0", str(p)],
+                **bounds}
     servers, seen = {}, {}
     try:
         for name, command in commands.items():
@@ -161,7 +162,9 @@ def main() -> None:
         return
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    print("\n".join(measure(seconds, rounds, distinct="repeated" not in sys.argv)))
+    me = [sys.executable, __file__, "serve"]
+    print("\n".join(measure(seconds, rounds, "repeated" not in sys.argv,
+                            {"bound, 2 processes": lambda p: me + ["2", str(p)]})))
 
 
 if __name__ == "__main__":
