@@ -39,6 +39,7 @@ from kg.curation.design import population, sentence_study_type, study_design
 from kg.curation.learned import Learned, load_learned
 from kg.curation.lints import PRECLINICAL_TYPES, STRUCTURAL, UNTYPED, section_kind
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
+from kg.curation.prior import RelationPrior, relation_prior
 from kg.curation.scope import certainty_between, figures_for, negated_between, segments
 from kg.curation.surface import inner_mentions, is_generic, resolved_mentions, \
     surface_index, with_abbreviations
@@ -109,55 +110,57 @@ PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # of benchmarks/primary/ by benchmarks/fit_suggest.py (which prints this table), so the figures
 # for jacoby2019 and the held-out abstracts are held out. A candidate's confidence is the
 # model's probability.
-WEIGHTS = {"bias": -2.79,
+WEIGHTS = {"bias": -2.94,
            "broader mentions": -1.01,
-           "cites references": 0.42,
-           "clause break between": -1.56,
-           "cue between": 0.82,
-           "cue between, achieves": 0.01,
-           "cue between, addresses": 1.03,
-           "cue between, contributesTo": 0.63,
-           "cue between, evaluatedIn": 0.0,
-           "cue between, improves": -0.07,
-           "cue between, indicates": -0.04,
+           "cites references": 0.51,
+           "clause break between": -1.27,
+           "cue between": 0.87,
+           "cue between, achieves": -0.16,
+           "cue between, addresses": 0.75,
+           "cue between, contributesTo": 0.56,
+           "cue between, evaluatedIn": 0.37,
+           "cue between, improves": -0.08,
+           "cue between, indicates": -0.06,
            "cue between, involves": -0.21,
-           "cue between, involvesCells": -0.21,
-           "cue between, kindOf": -0.1,
-           "cue between, leadsTo": 0.56,
-           "cue between, predicts": -0.48,
-           "cue between, targets": 0.42,
-           "cue between, treats": -0.35,
+           "cue between, involvesCells": -0.22,
+           "cue between, kindOf": -0.13,
+           "cue between, leadsTo": 0.67,
+           "cue between, predicts": -0.57,
+           "cue between, targets": 0.53,
+           "cue between, treats": -0.22,
            "cue between, usesTherapy": -0.36,
-           "cue in sentence": 0.48,
-           "cue in the names": 0.86,
+           "cue in sentence": 0.46,
+           "cue in the names": 0.85,
+           "curated elsewhere": 1.32,
            "entities between": 0.05,
-           "entities in sentence": -0.78,
-           "implicit object": -0.09,
-           "implicit subject": -0.05,
-           "loose mentions": 0.18,
-           "object inside subject": -0.02,
-           "object inside subject (part relation)": 0.01,
-           "overlapping": -0.56,
-           "relation achieves": -0.62,
-           "relation addresses": 1.49,
-           "relation contributesTo": -0.5,
-           "relation evaluatedIn": 0.56,
-           "relation improves": -1.89,
-           "relation indicates": 0.47,
-           "relation involves": 0.46,
-           "relation involvesCells": -0.61,
-           "relation kindOf": -1.78,
-           "relation leadsTo": 0.4,
-           "relation predicts": 2.39,
-           "relation targets": -1.1,
-           "relation treats": 1.47,
+           "entities in sentence": -0.66,
+           "implicit object": -0.9,
+           "implicit subject": -0.41,
+           "loose mentions": 0.23,
+           "object inside subject": -0.24,
+           "object inside subject (part relation)": -0.11,
+           "overlapping": -0.61,
+           "relation achieves": -0.5,
+           "relation addresses": 1.45,
+           "relation contributesTo": -0.54,
+           "relation evaluatedIn": 0.88,
+           "relation improves": -1.87,
+           "relation indicates": 0.74,
+           "relation involves": 0.42,
+           "relation involvesCells": -0.72,
+           "relation kindOf": -1.8,
+           "relation leadsTo": 0.06,
+           "relation predicts": 2.53,
+           "relation prior": 0.14,
+           "relation targets": -1.04,
+           "relation treats": 1.14,
            "relation usesTherapy": -0.73,
-           "subject first": 0.59,
-           "subject inside object": -0.38,
-           "subject lifted from object": 1.51,
-           "subject opens the sentence": 0.36,
-           "subject outside definition": -3.15,
-           "words apart": -0.35}
+           "subject first": 0.4,
+           "subject inside object": -0.64,
+           "subject lifted from object": 1.45,
+           "subject opens the sentence": 0.45,
+           "subject outside definition": -3.1,
+           "words apart": -0.36}
 # cartkg's scope: CAR T cells an abstract gives without naming their target are CD19-directed.
 SCOPE_CELLS, SCOPE_THERAPY = "CAR-T cells", "CD19-directed CAR-T cell therapy"
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
@@ -165,6 +168,8 @@ CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 # its topic, which a sentence naming only a mechanism explains ("A switch to the myeloid lineage
 # was not seen" in an abstract about CD19-negative relapse).
 TOPIC_TYPES = ("RelapsePhenotype", "TreatmentFailurePhenotype")
+# Words saying patients were given the study's intervention.
+TREATED = re.compile(r"\b(?:treated|infused|enrolled|received|dosed)\b", re.I)
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
 DRUG_LIKE = re.compile(r"(?<![\w-])[A-Za-z]{4,}(?:mab|nib|cel|leucel|lisib|mide|platin|"
@@ -353,10 +358,12 @@ def nearest_pair(first: list[Mention], second: list[Mention]) -> tuple[Mention, 
                               p[0].start))
 
 
-def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: list[Relation]):
+def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: list[Relation],
+                   prior: RelationPrior | None = None):
     """Every (subject, relation, object, features) the schema allows among the entities
     ``mentions`` of one sentence name: the relation's domain and range fit, kindOf within one
-    category; each pair is read at its nearest mentions (``nearest_pair``)."""
+    category; each pair is read at its nearest mentions (``nearest_pair``); with the curated
+    items' ``prior`` (kg.curation.prior) when given."""
     in_sentence = {rel.name: bool(CUE_PATTERNS[rel.name].search(raw)) for rel in relations}
     cites = float(bool(parse_refs(raw, None)))
     ents = distinct_entities(mentions)
@@ -380,7 +387,11 @@ def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: li
                     pair[0]["cites references"] = cites
                     pair[0]["subject opens the sentence"] = float(
                         opening is not None and a.iri == opening.iri)
-                yield a, rel, b, claim_features(a, rel, b, *pair, in_sentence[rel.name])
+                f = claim_features(a, rel, b, *pair, in_sentence[rel.name])
+                if prior is not None:
+                    f.update(prior.features(a.iri.rsplit("/", 1)[-1], rel.name,
+                                            b.iri.rsplit("/", 1)[-1]))
+                yield a, rel, b, f
 
 
 def broader_names(index: dict[str, dict]) -> dict[str, list[dict]]:
@@ -426,15 +437,17 @@ def with_broader(mentions: list[Mention], broader: dict[str, list[dict]]) -> lis
 
 
 def claim_mentions(mentions: list[Mention], broader: dict, study: dict | None,
-                   at: int) -> list[Mention]:
+                   at: int, raw: str = "") -> list[Mention]:
     """What a sentence's claims may relate: its mentions and, in a review, the broader
     findings of its genes and cells (``with_broader``: a review's sentence summarises
     findings by the gene they concern), or in a primary study (``study``), which states its
-    findings in full, its implicit intervention (``with_intervention``; ``at``: the sentence
-    start)."""
+    findings in full, its implicit intervention, topic outcome and mechanism
+    (``with_intervention``, ``with_topic``, ``with_mechanism``; ``at``: the sentence start,
+    ``raw`` its text)."""
     if study is None:
         return with_broader(mentions, broader)
-    return with_topic(with_intervention(mentions, study, at), study, at)
+    return with_mechanism(with_topic(with_intervention(mentions, study, at, raw), study, at),
+                          study, at)
 
 
 def _study_type(sentence: str, refs: list[str]) -> str:
@@ -463,7 +476,8 @@ def study_context(source: Source, text: str, tagger, index: dict[str, dict] | No
                               ("population", population(text)), ("disease", diseases),
                               ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
             if v} | ({"_intervention": treated} if treated else {}) \
-        | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {})
+        | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {}) \
+        | ({"_mechanism": mech, "_index": index or {}} if (mech := _mechanism(mentions)) else {})
 
 
 def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
@@ -489,6 +503,29 @@ def with_topic(mentions: list[Mention], study: dict | None, at: int) -> list[Men
     return [*mentions, dataclasses.replace(topic, start=at, end=at, text="")]
 
 
+def with_mechanism(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
+    """A primary study's sentence naming a strategy or a resistance outcome (TOPIC_TYPES) but
+    no mechanism or biomarker may be about the mechanism the abstract studies
+    (``study["_mechanism"]``: "Cooperative killing and combinatorial targeting counteracted
+    these effects", "Defects in this pathway may thus cause CART19 to fail"): an implicit,
+    zero-width mention of it at the sentence start (``at``) is added."""
+    mechanism = (study or {}).get("_mechanism")
+    index = (study or {}).get("_index", {})
+    if mechanism is None or any(m.category in ("mechanism", "biomarker") for m in mentions) \
+            or not any(m.category == "strategy" and m.start < m.end
+                       or index.get(m.iri, {}).get("type") in TOPIC_TYPES for m in mentions):
+        return mentions
+    return [dataclasses.replace(mechanism, start=at, end=at, text=""), *mentions]
+
+
+def _mechanism(mentions: list[Mention]) -> Mention | None:
+    """The mechanism the text names most often (the first of those named as often); None
+    when it names none."""
+    counts = Counter(m.iri for m in mentions if m.category == "mechanism")
+    return max((m for m in mentions if m.iri in counts), key=lambda m: counts[m.iri],
+               default=None)
+
+
 def _topic(mentions: list[Mention], index: dict[str, dict]) -> Mention | None:
     """The specific resistance outcome (TOPIC_TYPES, not a generic word) the text names most
     often, the first of those named as often; None when it names none."""
@@ -498,12 +535,17 @@ def _topic(mentions: list[Mention], index: dict[str, dict]) -> Mention | None:
     return max(named, key=lambda m: counts[m.iri], default=None)
 
 
-def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
-    """A primary study's sentence reporting an outcome without naming what was given ("All 7
-    patients reached complete remission") is about the study's intervention: an implicit,
-    zero-width mention of it at the sentence start (``at``) is added."""
+def with_intervention(mentions: list[Mention], study: dict | None, at: int,
+                      raw: str = "") -> list[Mention]:
+    """A primary study's sentence reporting an outcome, or patients with a disease being
+    treated (TREATED), without naming what was given ("All 7 patients reached complete
+    remission", "53 adults with relapsed B-ALL were infused with their own engineered T
+    cells") is about the study's intervention: an implicit, zero-width mention of it at the
+    sentence start (``at``) is added."""
     treated = (study or {}).get("_intervention")
-    if treated is None or not any(m.category == "outcome" for m in mentions) \
+    reports = any(m.category == "outcome" for m in mentions) \
+        or any(m.category == "disease" for m in mentions) and TREATED.search(raw)
+    if treated is None or not reports \
             or any(m.category in ("therapy", "strategy") for m in mentions):
         return mentions
     return [dataclasses.replace(treated, start=at, end=at, text=""), *mentions]
@@ -532,7 +574,7 @@ def _covered(at: int, mentions: list[Mention]) -> bool:
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                    relations: list[Relation], reference_count: int | None,
                    study: dict | None = None, per_sentence: int | None = PER_SENTENCE,
-                   ) -> list[Candidate]:
+                   prior: RelationPrior | None = None) -> list[Candidate]:
     """The likeliest claims of one sentence (at most ``per_sentence``), each with the
     negation, certainty and figures in its own scope (kg.curation.scope). ``study``: the
     design of a primary study (``study_context``), or None for a review."""
@@ -560,7 +602,7 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     if primary and "product" in context and study.get("intervention") in context["product"]:
         context["product"] = [study["intervention"]]
     best: dict[frozenset, tuple] = {}    # one claim per pair: its likeliest relation and direction
-    for a, rel, b, features in fitting_claims(mentions, raw, sentence.start, relations):
+    for a, rel, b, features in fitting_claims(mentions, raw, sentence.start, relations, prior):
         score = confidence(features)
         pair = frozenset((a.iri, b.iri))
         if pair not in best or score > best[pair][0]:
@@ -670,14 +712,16 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
                                 f"{'; '.join(titles) or 'none registered'})")
         sentences = kept
     existing = _existing(cur, src, text)
+    prior = relation_prior(cur, exclude=(src.id,)) if src.primary else None
     typed = {} if src.primary else _typed_studies(cur, src)
     tagged, candidates, spans, seen = [], [], [], set()
     for s in sentences:
         mentions = sentence_mentions(text[s.start:s.end], s.start, tagger, index)
         spans += [(m.start, m.end) for m in mentions if not m.loose]
         tagged.append((s, mentions))
-        for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start),
-                                relations, src.reference_count, study, per_sentence):
+        for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start,
+                                                        text[s.start:s.end]),
+                                relations, src.reference_count, study, per_sentence, prior):
             triple = tuple(x.rsplit("/", 1)[-1] for x in (c.subject.iri, c.object.iri))
             claim = (triple, c.predicate.name, c.quote)
             if claim in seen or (src.id, c.quote, triple[0], c.predicate.name, triple[1]) \

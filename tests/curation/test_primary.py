@@ -251,3 +251,42 @@ def test_a_mechanism_explains_the_abstracts_topic(project_copy):
     cands = suggestions(project_copy, "no-topic")["candidates"]
     assert not any(c["object"]["category"] == "outcome" for c in cands
                    if "change of lineage" in c["quote"])
+
+
+def test_the_abstracts_intervention_and_mechanism_are_implied(project_copy):
+    """Patients with a disease being given something unnamed were given the study's
+    intervention; a strategy answering no named mechanism answers the one the abstract
+    studies. Both are offered with an empty text, and not where the sentence names them."""
+    add_primary(project_copy, "implied", (
+        "We studied trogocytosis in mice given CD19 CAR T cells. "
+        "Trogocytosis lowered antigen density on the leukaemia cells. "
+        "Combinatorial targeting counteracted these effects. "
+        "Twelve adults with B-cell acute lymphoblastic leukaemia were infused with their own "
+        "engineered T cells. "
+        "Children with B-cell acute lymphoblastic leukaemia were counted.\n"))
+    cands = suggestions(project_copy, "implied")["candidates"]
+    def claims(words):
+        return {(c["subject"]["id"], c["predicate"]["name"], c["object"]["id"],
+                 c["subject"]["text"], c["object"]["text"]) for c in cands if words in c["quote"]}
+    assert ("dual-multi-targeted-car-t", "addresses", "trogocytosis", "Combinatorial targeting",
+            "") in claims("counteracted")
+    assert ("cd19-car-t", "treats", "b-all", "", "B-cell acute lymphoblastic leukaemia") \
+        in claims("were infused")
+    assert not claims("were counted")            # no treatment word: nothing implied
+    assert not any(s == "trogocytosis" and t == "" for s, _, _, t, _ in claims("lowered"))
+
+
+def test_the_relation_prior_leaves_out_the_suggested_source():
+    from kg.curation.prior import relation_prior
+    from kg.curation.sources import load_curation
+    from kg.paths import project_paths
+    cur = load_curation(project_paths())
+    ev = next(e for e in cur.evidence if e.source == "xu2023" and e.status == "accepted"
+              and not any((x.subject, x.predicate, x.object) == (e.subject, e.predicate,
+                                                                 e.object)
+                          for x in cur.evidence if x.source != "xu2023"))
+    triple = (ev.subject, ev.predicate, ev.object)
+    assert relation_prior(cur).features(*triple)["curated elsewhere"] == 1.0
+    assert relation_prior(cur, exclude=("xu2023",)).features(*triple)["curated elsewhere"] \
+        == 0.0
+    assert 0 < relation_prior(cur).features(*triple)["relation prior"] <= 1
