@@ -41,7 +41,7 @@ def examples(paths, cur, source_id: str, gold: list | None = None) -> tuple[list
     from kg.curation.schema import load_schema
     from kg.curation.sentences import locate, normalised_with_offsets
     from kg.curation.suggest import broader_names, claim_mentions, entity_index, \
-        fitting_claims, study_context, suggest
+        fitting_claims, kinds_of, study_context, suggest
     from kg.curation.surface import with_abbreviations
     from kg.text import normalise_whitespace
     result = suggest(paths, source_id, Tagger.from_index, cur=cur, per_sentence=None)
@@ -58,14 +58,14 @@ def examples(paths, cur, source_id: str, gold: list | None = None) -> tuple[list
     learned = load_learned(paths)
     rejected = learned.rejected_keys()
     index = with_abbreviations(entity_index(cur, paths, learned), text)
-    broader = broader_names(index)
+    broader, kinds = broader_names(index), kinds_of(cur)
     prior = relation_prior(cur, exclude=(source_id, *HELD_OUT_SOURCES))
     study = study_context(result.source, text, Tagger.from_index(index), index) \
         if result.source.primary else None
     feats, labels = [], []
     for sentence, mentions in result.sentences:
         raw = text[sentence.start:sentence.end]
-        named = claim_mentions(mentions, broader, study, sentence.start, raw)
+        named = claim_mentions(mentions, broader, study, sentence.start, raw, kinds)
         quote = normalise_whitespace(raw)
         for a, rel, b, f in fitting_claims(named, raw, sentence.start, relations, prior):
             triple = (a.iri.rsplit("/", 1)[-1], rel.name, b.iri.rsplit("/", 1)[-1])

@@ -46,8 +46,9 @@ a generic word alone a specific entity:
   Helios", with or without the other markers' plus signs;
 - **marker signs**: "CD22-positive" is also "CD22+" (and "CD19-negative" "CD19−": the tagger
   reads the minus sign as "neg");
-- **outcome verbs**: "patients who relapsed" / "whose lymphoma later progressed" name relapse /
-  progressive disease (never "relapsed or refractory");
+- **outcome verbs**: "patients who relapsed" / "whose lymphoma later progressed" / "whose
+  treatment failed" name relapse / progressive disease / treatment failure (never "relapsed
+  or refractory");
 - **context**: "resistance" / "resistant" / "failure" / "fail(ed)" / "escape" in a sentence
   naming a therapy is treatment failure ("may cause CART19 to fail"), and "response(s)" beside a therapy or a marker is objective response
   (``resolved_mentions``); on their own they are nothing.
@@ -106,7 +107,8 @@ PRIOR = ("prior", "previous", "earlier", "preceding")
 # "production failure", "failed to expand", wins);
 # "response to tisagenlecleucel", "high LDH predicted poor responses".
 # The outcome verbs: "patients who relapsed", "whose lymphoma later progressed" (never the
-# adjective of "relapsed or refractory B-ALL"), resolved whatever else the sentence names.
+# adjective of "relapsed or refractory B-ALL"), "whose treatment failed", resolved whatever
+# else the sentence names.
 VERB_SUBJECT = (r"(?:who|that|which|whose\s+\w+|had|have|has|patients|children|adults|mice|"
                 r"them|\d+)")
 ADVERBS = r"(?:later|subsequently|eventually|ultimately|then|all)"
@@ -118,7 +120,9 @@ RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|fail(?:ure|
                        *((re.compile(rf"\b{VERB_SUBJECT}\s+(?:{ADVERBS}\s+)?({verb})\b"
                                      r"(?!\s*(?:or|and|/)\s*refractory)", re.I), None, entity)
                          for verb, entity in (("relapsed", "relapse"),
-                                              ("progressed", "progressive-disease"))))
+                                              ("progressed", "progressive-disease"))),
+                       (re.compile(r"\b(?:treatment|therapy)\s+(?:had\s+)?(failed)\b", re.I), None,
+                        "treatment-failure"))
 # The words authors use for a name's head word (precision first: each keeps the sense, and the
 # name's other words are always kept, so a paraphrase alone is never a name).
 HEAD_PARAPHRASES = {"switch": ("switching", "conversion", "change", "shift"),

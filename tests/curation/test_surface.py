@@ -327,3 +327,6 @@ def test_failing_therapy_is_treatment_failure(index):
     found = named(index, "After tisagenlecleucel, CAR T cells failed to expand.")
     assert "primary-t-cell-failure" in found and "treatment-failure" not in found
     assert "treatment-failure" not in named(index, "The assay failed twice.")
+    # the outcome verb names it whatever else the sentence names
+    assert named(index, "None of the patients whose treatment failed had lost CD19.")[
+        "treatment-failure"] == "failed"
