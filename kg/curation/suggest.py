@@ -607,10 +607,14 @@ def _covered(at: int, mentions: list[Mention]) -> bool:
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                    relations: list[Relation], reference_count: int | None,
                    study: dict | None = None, per_sentence: int | None = PER_SENTENCE,
-                   prior: RelationPrior | None = None) -> list[Candidate]:
+                   prior: RelationPrior | None = None, said: set | None = None
+                   ) -> list[Candidate]:
     """The likeliest claims of one sentence (at most ``per_sentence``), each with the
     negation, certainty and figures in its own scope (kg.curation.scope). ``study``: the
-    design of a primary study (``study_context``), or None for a review."""
+    design of a primary study (``study_context``), or None for a review. ``said``: the
+    claims whose object the subject's own name holds ("CD19 gene mutation involves CD19")
+    already offered in an earlier sentence of a primary study, not offered again (and this
+    sentence's added)."""
     raw = text[sentence.start:sentence.end]
     ents = distinct_entities(mentions)
     if len(ents) < 2:
@@ -636,14 +640,19 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
         context["product"] = [study["intervention"]]
     best: dict[frozenset, tuple] = {}    # one claim per pair: its likeliest relation and direction
     for a, rel, b, features in fitting_claims(mentions, raw, sentence.start, relations, prior):
+        part = "object inside subject (part relation)" in features
+        if part and said is not None and (a.iri, rel.name, b.iri) in said:
+            continue                     # "CD19 mutation involves CD19" is offered once
         score = confidence(features)
         pair = frozenset((a.iri, b.iri))
         if pair not in best or score > best[pair][0]:
-            best[pair] = (score, a, rel, b)
+            best[pair] = (score, a, rel, b, part)
     scored = sorted(best.values(), key=lambda x: -x[0])
     scored = scored[:1] + [x for x in scored[1:] if x[0] >= MIN_CONFIDENCE]
     out = []
-    for score, a, rel, b in scored[:per_sentence]:
+    for score, a, rel, b, part in scored[:per_sentence]:
+        if part and said is not None:
+            said.add((a.iri, rel.name, b.iri))
         x = (a.start - sentence.start, a.end - sentence.start)
         y = (b.start - sentence.start, b.end - sentence.start)
         certainty = certainty_between(raw, x, y, segs)
@@ -747,6 +756,7 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
     existing = _existing(cur, src, text)
     prior = relation_prior(cur, exclude=(src.id,)) if src.primary else None
     kinds = kinds_of(cur)
+    said: set | None = set() if src.primary else None
     typed = {} if src.primary else _typed_studies(cur, src)
     tagged, candidates, spans, seen = [], [], [], set()
     for s in sentences:
@@ -755,7 +765,8 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
         tagged.append((s, mentions))
         for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start,
                                                         text[s.start:s.end], kinds),
-                                relations, src.reference_count, study, per_sentence, prior):
+                                relations, src.reference_count, study, per_sentence, prior,
+                                said):
             triple = tuple(x.rsplit("/", 1)[-1] for x in (c.subject.iri, c.object.iri))
             claim = (triple, c.predicate.name, c.quote)
             if claim in seen or (src.id, c.quote, triple[0], c.predicate.name, triple[1]) \
