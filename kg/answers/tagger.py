@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ahocorasick
 
@@ -50,6 +51,20 @@ IRREGULAR = {"lost": "loss", "lose": "loss", "loses": "loss", "losing": "loss",
              "expansion": "expand", "conversion": "convert", "persistence": "persist",
              "persistent": "persist", "resistance": "resist", "resistant": "resist",
              "failure": "fail"}
+# Words of one sense in loose matching, each read as the word it maps to (after British
+# spellings are read as American: "leukaemic" is "leukemic"): an intensity ("heavy load",
+# "burden was small", "higher"), a quantity ("tumour mass", "amount of leukaemia"), a duration
+# ("lasting responses") and "own" cells (autologous). General English, so loose matching
+# meets a name in the words authors vary; never a word that is also a verb of another sense
+# ("lower the rate", "more").
+SENSES = {**dict.fromkeys("heavy large great greater higher elevated increased raised"
+                          .split(), "high"),
+          **dict.fromkeys("small smaller reduced decreased diminished fewer".split(), "low"),
+          **dict.fromkeys("load mass amount".split(), "burden"),
+          **dict.fromkeys("lasting sustained durability".split(), "durable"),
+          "own": "autologous", "leukemic": "leukemia"}
+BRITISH = ((re.compile(r"ae"), "e"), (re.compile(r"(?<=\w{3})our(s?)$"), r"or\1"),
+           (re.compile(r"(?<=[ae])lling$"), "ling"))
 LOOSE_SPAN = 2       # content words allowed between the words of a loosely matched name
 STEM = 5             # (kept for callers) the shortest stem a suffix may leave
 STOPWORDS = frozenset("a an and as at be by for from in into is of on or the to with its their "
@@ -128,9 +143,24 @@ def word_stem(key: str) -> str:
     return key
 
 
+@lru_cache(maxsize=65536)
+def sense(key: str) -> str:
+    """The word ``key`` stands for in loose matching (SENSES), American spelling.
+
+    >>> [sense(w) for w in ("heavy", "leukaemic", "tumour", "load", "CD19".lower())]
+    ['high', 'leukemia', 'tumor', 'burden', 'cd19']
+    """
+    if not key.isascii() or not key.isalpha():
+        return key
+    for british, american in BRITISH:
+        key = british.sub(american, key)
+    return SENSES.get(key, key)
+
+
 def _stems(tokens: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """(start, end, stem) of the content words among ``tokens`` (``_tokens`` of a text)."""
-    return [(a, b, word_stem(key)) for a, b, key in tokens if key not in STOPWORDS]
+    """(start, end, stem) of the content words among ``tokens`` (``_tokens`` of a text), each
+    word read in its sense (``sense``)."""
+    return [(a, b, word_stem(sense(key))) for a, b, key in tokens if key not in STOPWORDS]
 
 
 class Tagger:

@@ -39,6 +39,7 @@ from kg.curation.design import population, sentence_study_type, study_design
 from kg.curation.learned import Learned, load_learned
 from kg.curation.lints import PRECLINICAL_TYPES, STRUCTURAL, UNTYPED, section_kind
 from kg.curation.numbers import parse_refs, parse_statistics, statistic_spec
+from kg.curation.prior import RelationPrior, relation_prior
 from kg.curation.scope import certainty_between, figures_for, negated_between, segments
 from kg.curation.surface import inner_mentions, is_generic, resolved_mentions, \
     surface_index, with_abbreviations
@@ -102,61 +103,66 @@ MAX_BROADER = 10
 # Only names of these categories are read as the broader findings that contain them ("IL-6" →
 # "Elevated IL-6"); an outcome word ("relapse", "response") is too generic to lift.
 LIFT_FROM = ("gene", "cell-population")
+# Categories whose names may hold an outcome's words that are no outcome of the sentence.
+PARTS_OF = ("biomarker", "mechanism", "strategy")
 # Relations whose object is often named inside the subject's own name ("loss of CD19").
 PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # The weights of a logistic model of "a curator would state this claim", one per feature of
-# ``claim_features``; fitted on xu2023's accepted items and the fitted primary-study abstracts
-# of benchmarks/primary/ by benchmarks/fit_suggest.py (which prints this table), so the figures
-# for jacoby2019 and the held-out abstracts are held out. A candidate's confidence is the
-# model's probability.
-WEIGHTS = {"bias": -2.79,
-           "broader mentions": -1.01,
-           "cites references": 0.42,
-           "clause break between": -1.56,
-           "cue between": 0.82,
-           "cue between, achieves": 0.01,
-           "cue between, addresses": 1.03,
-           "cue between, contributesTo": 0.63,
-           "cue between, evaluatedIn": 0.0,
-           "cue between, improves": -0.07,
-           "cue between, indicates": -0.04,
-           "cue between, involves": -0.21,
-           "cue between, involvesCells": -0.21,
-           "cue between, kindOf": -0.1,
-           "cue between, leadsTo": 0.56,
-           "cue between, predicts": -0.48,
-           "cue between, targets": 0.42,
-           "cue between, treats": -0.35,
+# ``claim_features`` (with the relation prior's, kg.curation.prior); fitted on xu2023's
+# accepted items and the 21 fitted primary-study abstracts of benchmarks/primary/ by
+# benchmarks/fit_suggest.py (which prints this table; jacoby2019's items reach neither the fit
+# nor the prior it uses), so the figures for jacoby2019 and the held-out abstracts are held
+# out. A candidate's confidence is the model's probability.
+WEIGHTS = {"bias": -2.9,
+           "broader mentions": -1.14,
+           "cites references": 0.5,
+           "clause break between": -1.29,
+           "cue between": 0.86,
+           "cue between, achieves": -0.2,
+           "cue between, addresses": 0.75,
+           "cue between, contributesTo": 0.56,
+           "cue between, evaluatedIn": 0.56,
+           "cue between, improves": -0.09,
+           "cue between, indicates": -0.05,
+           "cue between, involves": -0.22,
+           "cue between, involvesCells": -0.16,
+           "cue between, kindOf": -0.13,
+           "cue between, leadsTo": 0.57,
+           "cue between, predicts": -0.78,
+           "cue between, targets": 0.51,
+           "cue between, treats": -0.11,
            "cue between, usesTherapy": -0.36,
-           "cue in sentence": 0.48,
-           "cue in the names": 0.86,
-           "entities between": 0.05,
-           "entities in sentence": -0.78,
-           "implicit object": -0.09,
-           "implicit subject": -0.05,
-           "loose mentions": 0.18,
-           "object inside subject": -0.02,
-           "object inside subject (part relation)": 0.01,
-           "overlapping": -0.56,
-           "relation achieves": -0.62,
-           "relation addresses": 1.49,
-           "relation contributesTo": -0.5,
-           "relation evaluatedIn": 0.56,
-           "relation improves": -1.89,
-           "relation indicates": 0.47,
-           "relation involves": 0.46,
-           "relation involvesCells": -0.61,
-           "relation kindOf": -1.78,
-           "relation leadsTo": 0.4,
-           "relation predicts": 2.39,
-           "relation targets": -1.1,
-           "relation treats": 1.47,
-           "relation usesTherapy": -0.73,
-           "subject first": 0.59,
-           "subject inside object": -0.38,
-           "subject lifted from object": 1.51,
-           "subject opens the sentence": 0.36,
-           "subject outside definition": -3.15,
+           "cue in sentence": 0.53,
+           "cue in the names": 0.76,
+           "curated elsewhere": 1.28,
+           "entities between": 0.03,
+           "entities in sentence": -0.64,
+           "implicit object": -0.92,
+           "implicit subject": -0.46,
+           "loose mentions": 0.29,
+           "object inside subject": 0.06,
+           "object inside subject (part relation)": -0.11,
+           "overlapping": -0.64,
+           "relation achieves": -0.48,
+           "relation addresses": 1.38,
+           "relation contributesTo": -0.6,
+           "relation evaluatedIn": 1.02,
+           "relation improves": -1.9,
+           "relation indicates": 0.68,
+           "relation involves": 0.38,
+           "relation involvesCells": -0.74,
+           "relation kindOf": -1.87,
+           "relation leadsTo": 0.19,
+           "relation predicts": 2.62,
+           "relation prior": 0.11,
+           "relation targets": -1.07,
+           "relation treats": 1.14,
+           "relation usesTherapy": -0.74,
+           "subject first": 0.45,
+           "subject inside object": -0.63,
+           "subject lifted from object": 1.49,
+           "subject opens the sentence": 0.4,
+           "subject outside definition": -3.12,
            "words apart": -0.35}
 # cartkg's scope: CAR T cells an abstract gives without naming their target are CD19-directed.
 SCOPE_CELLS, SCOPE_THERAPY = "CAR-T cells", "CD19-directed CAR-T cell therapy"
@@ -165,6 +171,8 @@ CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 # its topic, which a sentence naming only a mechanism explains ("A switch to the myeloid lineage
 # was not seen" in an abstract about CD19-negative relapse).
 TOPIC_TYPES = ("RelapsePhenotype", "TreatmentFailurePhenotype")
+# Words saying patients were given the study's intervention.
+TREATED = re.compile(r"\b(?:treated|infused|enrolled|received|dosed)\b", re.I)
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
                        r"|[a-z]{2,}[0-9]+)(?![\w-])")
 DRUG_LIKE = re.compile(r"(?<![\w-])[A-Za-z]{4,}(?:mab|nib|cel|leucel|lisib|mide|platin|"
@@ -353,10 +361,12 @@ def nearest_pair(first: list[Mention], second: list[Mention]) -> tuple[Mention, 
                               p[0].start))
 
 
-def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: list[Relation]):
+def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: list[Relation],
+                   prior: RelationPrior | None = None):
     """Every (subject, relation, object, features) the schema allows among the entities
     ``mentions`` of one sentence name: the relation's domain and range fit, kindOf within one
-    category; each pair is read at its nearest mentions (``nearest_pair``)."""
+    category; each pair is read at its nearest mentions (``nearest_pair``); with the curated
+    items' ``prior`` (kg.curation.prior) when given."""
     in_sentence = {rel.name: bool(CUE_PATTERNS[rel.name].search(raw)) for rel in relations}
     cites = float(bool(parse_refs(raw, None)))
     ents = distinct_entities(mentions)
@@ -380,7 +390,11 @@ def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: li
                     pair[0]["cites references"] = cites
                     pair[0]["subject opens the sentence"] = float(
                         opening is not None and a.iri == opening.iri)
-                yield a, rel, b, claim_features(a, rel, b, *pair, in_sentence[rel.name])
+                f = claim_features(a, rel, b, *pair, in_sentence[rel.name])
+                if prior is not None:
+                    f.update(prior.features(a.iri.rsplit("/", 1)[-1], rel.name,
+                                            b.iri.rsplit("/", 1)[-1]))
+                yield a, rel, b, f
 
 
 def broader_names(index: dict[str, dict]) -> dict[str, list[dict]]:
@@ -426,15 +440,36 @@ def with_broader(mentions: list[Mention], broader: dict[str, list[dict]]) -> lis
 
 
 def claim_mentions(mentions: list[Mention], broader: dict, study: dict | None,
-                   at: int) -> list[Mention]:
+                   at: int, raw: str = "", kinds: dict[str, set[str]] | None = None
+                   ) -> list[Mention]:
     """What a sentence's claims may relate: its mentions and, in a review, the broader
     findings of its genes and cells (``with_broader``: a review's sentence summarises
     findings by the gene they concern), or in a primary study (``study``), which states its
-    findings in full, its implicit intervention (``with_intervention``; ``at``: the sentence
-    start)."""
+    findings in full, its implicit intervention, topic outcome and mechanism
+    (``with_intervention``, ``with_topic``, ``with_mechanism``; ``at``: the sentence start,
+    ``raw`` its text); never the parts of another finding's words nor a class set beside its
+    product (``own_mentions``; ``kinds``: entity id -> the ids it is a kind of)."""
+    mentions = own_mentions(mentions, kinds or {})
     if study is None:
         return with_broader(mentions, broader)
-    return with_topic(with_intervention(mentions, study, at), study, at)
+    return with_mechanism(with_topic(with_intervention(mentions, study, at, raw), study, at),
+                          study, at)
+
+
+def own_mentions(mentions: list[Mention], kinds: dict[str, set[str]]) -> list[Mention]:
+    """``mentions`` but an outcome named inside the words of a finding or strategy ("an
+    earlier failure to respond to blinatumomab" is prior blinatumomab, not non-response) and a
+    therapy class beside one of its products ("axicabtagene ciloleucel, an anti-CD19 CAR
+    T-cell product": the product)."""
+    def ident(m: Mention) -> str:
+        return m.iri.rsplit("/", 1)[-1]
+    products = {k for m in mentions if m.category == "therapy" for k in kinds.get(ident(m), ())}
+    return [m for m in mentions
+            if not (m.category == "therapy" and ident(m) in products)
+            and not (m.category == "outcome" and m.start < m.end and any(
+                o.category in PARTS_OF for o in mentions
+                if o.iri != m.iri and o.start <= m.start and m.end <= o.end
+                and (o.start, o.end) != (m.start, m.end)))]
 
 
 def _study_type(sentence: str, refs: list[str]) -> str:
@@ -463,7 +498,8 @@ def study_context(source: Source, text: str, tagger, index: dict[str, dict] | No
                               ("population", population(text)), ("disease", diseases),
                               ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
             if v} | ({"_intervention": treated} if treated else {}) \
-        | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {})
+        | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {}) \
+        | ({"_mechanism": mech, "_index": index or {}} if (mech := _mechanism(mentions)) else {})
 
 
 def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
@@ -489,6 +525,40 @@ def with_topic(mentions: list[Mention], study: dict | None, at: int) -> list[Men
     return [*mentions, dataclasses.replace(topic, start=at, end=at, text="")]
 
 
+def with_mechanism(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
+    """A primary study's sentence naming a strategy or a resistance outcome (TOPIC_TYPES) but
+    no mechanism or biomarker may be about the mechanism the abstract studies
+    (``study["_mechanism"]``: "Cooperative killing and combinatorial targeting counteracted
+    these effects", "Defects in this pathway may thus cause CART19 to fail"): an implicit,
+    zero-width mention of it at the sentence start (``at``) is added."""
+    mechanism = (study or {}).get("_mechanism")
+    index = (study or {}).get("_index", {})
+    if mechanism is None or any(m.category in ("mechanism", "biomarker") for m in mentions) \
+            or not any(m.category == "strategy" and m.start < m.end
+                       or index.get(m.iri, {}).get("type") in TOPIC_TYPES for m in mentions):
+        return mentions
+    return [dataclasses.replace(mechanism, start=at, end=at, text=""), *mentions]
+
+
+def kinds_of(cur: Curation) -> dict[str, set[str]]:
+    """Entity id -> every entity it is a kind of (``kind_of``, transitively)."""
+    def up(ident: str, seen: set[str]) -> set[str]:
+        for parent in cur.entities[ident].kind_of if ident in cur.entities else ():
+            if parent not in seen:
+                seen.add(parent)
+                up(parent, seen)
+        return seen
+    return {ident: up(ident, set()) for ident in cur.entities}
+
+
+def _mechanism(mentions: list[Mention]) -> Mention | None:
+    """The mechanism the text names most often (the first of those named as often); None
+    when it names none."""
+    counts = Counter(m.iri for m in mentions if m.category == "mechanism")
+    return max((m for m in mentions if m.iri in counts), key=lambda m: counts[m.iri],
+               default=None)
+
+
 def _topic(mentions: list[Mention], index: dict[str, dict]) -> Mention | None:
     """The specific resistance outcome (TOPIC_TYPES, not a generic word) the text names most
     often, the first of those named as often; None when it names none."""
@@ -498,12 +568,17 @@ def _topic(mentions: list[Mention], index: dict[str, dict]) -> Mention | None:
     return max(named, key=lambda m: counts[m.iri], default=None)
 
 
-def with_intervention(mentions: list[Mention], study: dict | None, at: int) -> list[Mention]:
-    """A primary study's sentence reporting an outcome without naming what was given ("All 7
-    patients reached complete remission") is about the study's intervention: an implicit,
-    zero-width mention of it at the sentence start (``at``) is added."""
+def with_intervention(mentions: list[Mention], study: dict | None, at: int,
+                      raw: str = "") -> list[Mention]:
+    """A primary study's sentence reporting an outcome, or patients with a disease being
+    treated (TREATED), without naming what was given ("All 7 patients reached complete
+    remission", "53 adults with relapsed B-ALL were infused with their own engineered T
+    cells") is about the study's intervention: an implicit, zero-width mention of it at the
+    sentence start (``at``) is added."""
     treated = (study or {}).get("_intervention")
-    if treated is None or not any(m.category == "outcome" for m in mentions) \
+    reports = any(m.category == "outcome" for m in mentions) \
+        or any(m.category == "disease" for m in mentions) and TREATED.search(raw)
+    if treated is None or not reports \
             or any(m.category in ("therapy", "strategy") for m in mentions):
         return mentions
     return [dataclasses.replace(treated, start=at, end=at, text=""), *mentions]
@@ -532,10 +607,14 @@ def _covered(at: int, mentions: list[Mention]) -> bool:
 def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
                    relations: list[Relation], reference_count: int | None,
                    study: dict | None = None, per_sentence: int | None = PER_SENTENCE,
+                   prior: RelationPrior | None = None, said: set | None = None
                    ) -> list[Candidate]:
     """The likeliest claims of one sentence (at most ``per_sentence``), each with the
     negation, certainty and figures in its own scope (kg.curation.scope). ``study``: the
-    design of a primary study (``study_context``), or None for a review."""
+    design of a primary study (``study_context``), or None for a review. ``said``: the
+    claims whose object the subject's own name holds ("CD19 gene mutation involves CD19")
+    already offered in an earlier sentence of a primary study, not offered again (and this
+    sentence's added)."""
     raw = text[sentence.start:sentence.end]
     ents = distinct_entities(mentions)
     if len(ents) < 2:
@@ -560,15 +639,20 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
     if primary and "product" in context and study.get("intervention") in context["product"]:
         context["product"] = [study["intervention"]]
     best: dict[frozenset, tuple] = {}    # one claim per pair: its likeliest relation and direction
-    for a, rel, b, features in fitting_claims(mentions, raw, sentence.start, relations):
+    for a, rel, b, features in fitting_claims(mentions, raw, sentence.start, relations, prior):
+        part = "object inside subject (part relation)" in features
+        if part and said is not None and (a.iri, rel.name, b.iri) in said:
+            continue                     # "CD19 mutation involves CD19" is offered once
         score = confidence(features)
         pair = frozenset((a.iri, b.iri))
         if pair not in best or score > best[pair][0]:
-            best[pair] = (score, a, rel, b)
+            best[pair] = (score, a, rel, b, part)
     scored = sorted(best.values(), key=lambda x: -x[0])
     scored = scored[:1] + [x for x in scored[1:] if x[0] >= MIN_CONFIDENCE]
     out = []
-    for score, a, rel, b in scored[:per_sentence]:
+    for score, a, rel, b, part in scored[:per_sentence]:
+        if part and said is not None:
+            said.add((a.iri, rel.name, b.iri))
         x = (a.start - sentence.start, a.end - sentence.start)
         y = (b.start - sentence.start, b.end - sentence.start)
         certainty = certainty_between(raw, x, y, segs)
@@ -670,14 +754,19 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
                                 f"{'; '.join(titles) or 'none registered'})")
         sentences = kept
     existing = _existing(cur, src, text)
+    prior = relation_prior(cur, exclude=(src.id,)) if src.primary else None
+    kinds = kinds_of(cur)
+    said: set | None = set() if src.primary else None
     typed = {} if src.primary else _typed_studies(cur, src)
     tagged, candidates, spans, seen = [], [], [], set()
     for s in sentences:
         mentions = sentence_mentions(text[s.start:s.end], s.start, tagger, index)
         spans += [(m.start, m.end) for m in mentions if not m.loose]
         tagged.append((s, mentions))
-        for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start),
-                                relations, src.reference_count, study, per_sentence):
+        for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start,
+                                                        text[s.start:s.end], kinds),
+                                relations, src.reference_count, study, per_sentence, prior,
+                                said):
             triple = tuple(x.rsplit("/", 1)[-1] for x in (c.subject.iri, c.object.iri))
             claim = (triple, c.predicate.name, c.quote)
             if claim in seen or (src.id, c.quote, triple[0], c.predicate.name, triple[1]) \

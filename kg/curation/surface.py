@@ -37,6 +37,8 @@ a generic word alone a specific entity:
   "selection of CD19-negative clones" → "outgrowth of CD19-negative precursors", "defective
   CD19 trafficking" → "impaired CD19 trafficking", "memory gene signature" → "memory
   transcripts");
+- **brackets**: "International Prognostic Index (IPI)" is also "International Prognostic
+  Index" (a name of two words or more without its bracketed part);
 - **responders**: "complete response" is also "complete responder", "non-response"
   "non-responder";
 - **dysfunction**: "poor T-cell function" is also "T-cell dysfunction", "dysfunction of T cells";
@@ -44,10 +46,11 @@ a generic word alone a specific entity:
   Helios", with or without the other markers' plus signs;
 - **marker signs**: "CD22-positive" is also "CD22+" (and "CD19-negative" "CD19−": the tagger
   reads the minus sign as "neg");
-- **outcome verbs**: "patients who relapsed" / "whose lymphoma later progressed" name relapse /
-  progressive disease (never "relapsed or refractory");
-- **context**: "resistance" / "resistant" / "failure" / "escape" in a sentence naming a therapy
-  is treatment failure, and "response(s)" beside a therapy or a marker is objective response
+- **outcome verbs**: "patients who relapsed" / "whose lymphoma later progressed" / "whose
+  treatment failed" name relapse / progressive disease / treatment failure (never "relapsed
+  or refractory");
+- **context**: "resistance" / "resistant" / "failure" / "fail(ed)" / "escape" in a sentence
+  naming a therapy is treatment failure ("may cause CART19 to fail"), and "response(s)" beside a therapy or a marker is objective response
   (``resolved_mentions``); on their own they are nothing.
 
 A derived name that is another entity's own name, or that two entities derive, is dropped:
@@ -100,22 +103,26 @@ DISEASE_NOUNS = ("leukaemia", "leukemia", "disease", "lymphoma", "blast", "tumou
 PRIOR = ("prior", "previous", "earlier", "preceding")
 # A generic word read as one entity when the sentence names an entity of these categories:
 # "resistance to CART-19", "CTL019 could no longer recognise ..., conferring resistance",
-# "failure of axicabtagene ciloleucel" (a name holding the word, "production failure", wins);
+# "failure of axicabtagene ciloleucel", "cause CART19 to fail" (a name holding the word,
+# "production failure", "failed to expand", wins);
 # "response to tisagenlecleucel", "high LDH predicted poor responses".
 # The outcome verbs: "patients who relapsed", "whose lymphoma later progressed" (never the
-# adjective of "relapsed or refractory B-ALL"), resolved whatever else the sentence names.
+# adjective of "relapsed or refractory B-ALL"), "whose treatment failed", resolved whatever
+# else the sentence names.
 VERB_SUBJECT = (r"(?:who|that|which|whose\s+\w+|had|have|has|patients|children|adults|mice|"
                 r"them|\d+)")
 ADVERBS = r"(?:later|subsequently|eventually|ultimately|then|all)"
-RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|failure|escape[sd]?)(?![\w-])",
-                                    re.I),
+RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|fail(?:ure|s|ed|ing)?|"
+                                    r"escape[sd]?)(?![\w-])", re.I),
                         ("therapy",), "treatment-failure"),
                        (re.compile(r"(?<![\w-])respon(?:se|ses|ded|ders?)(?![\w-])", re.I),
                         ("therapy", "biomarker"), "objective-response"),
                        *((re.compile(rf"\b{VERB_SUBJECT}\s+(?:{ADVERBS}\s+)?({verb})\b"
                                      r"(?!\s*(?:or|and|/)\s*refractory)", re.I), None, entity)
                          for verb, entity in (("relapsed", "relapse"),
-                                              ("progressed", "progressive-disease"))))
+                                              ("progressed", "progressive-disease"))),
+                       (re.compile(r"\b(?:treatment|therapy)\s+(?:had\s+)?(failed)\b", re.I), None,
+                        "treatment-failure"))
 # The words authors use for a name's head word (precision first: each keeps the sense, and the
 # name's other words are always kept, so a paraphrase alone is never a name).
 HEAD_PARAPHRASES = {"switch": ("switching", "conversion", "change", "shift"),
@@ -322,6 +329,14 @@ def _prior(words: list[str]) -> set[str]:
             | {f"{rest} exposed", f"{rest} pretreated"})
 
 
+def _without_brackets(name: str) -> set[str]:
+    """"International Prognostic Index (IPI)" → "International Prognostic Index"; "High
+    disease burden (>15% leukaemic blasts)" → "High disease burden": a bracketed part says
+    what the name stands for or how it is measured, and the text may leave it out."""
+    bare = re.sub(r"\s*\([^()]*\)", " ", name).strip()
+    return {bare} if bare != name and len(lookup_key(bare).split()) >= 2 else set()
+
+
 def derived_names(name: str, category: str) -> set[str]:
     """The further forms of one entity name (lookup keys), by the rules above; none is a
     generic word alone, none the name itself."""
@@ -340,6 +355,8 @@ def derived_names(name: str, category: str) -> set[str]:
     out |= {d for k in list(out) for d in _density(k)}
     out |= {d for k in list(out) for d in _head_paraphrases(k.split())}
     out |= {d for k in [key, *out] for d in _spelling(k.split())}
+    out |= {d for bare in _without_brackets(name)
+            for d in {lookup_key(bare), *derived_names(bare, category)}}
     return {d for d in out if d != key and d.strip() and not is_generic(d)
             and any(len(w) >= 4 for w in d.split())}
 

@@ -49,6 +49,13 @@ def suggestions(root: Path, ident: str) -> dict:
     return json.loads(r.stdout)
 
 
+def claims_in(cands: list[dict], words: str) -> set[tuple]:
+    """(subject, relation, object, subject text, object text) of the candidates whose quote
+    holds ``words``."""
+    return {(c["subject"]["id"], c["predicate"]["name"], c["object"]["id"], c["subject"]["text"],
+             c["object"]["text"]) for c in cands if words in c["quote"]}
+
+
 def test_primary_source_candidates_carry_the_study(project_copy):
     assert add_primary(project_copy, "fry-like", ABSTRACTS / "cd22-car-phase1.txt")["kind"] \
         == "primary-study"
@@ -239,15 +246,67 @@ def test_a_mechanism_explains_the_abstracts_topic(project_copy):
         "A change of lineage was seen in two of them. "
         "Lineage switch preceded disease progression in one patient.\n"))
     cands = suggestions(project_copy, "topic")["candidates"]
-    def pairs(words):
-        return {(c["subject"]["id"], c["predicate"]["name"], c["object"]["id"],
-                 c["object"]["text"]) for c in cands if words in c["quote"]}
-    assert ("lineage-switch", "leadsTo", "cd19-negative-relapse", "") \
-        in pairs("A change of lineage")
-    assert not any(o == "cd19-negative-relapse" for _, _, o, _ in pairs("preceded disease"))
+    assert ("lineage-switch", "leadsTo", "cd19-negative-relapse", "") in {
+        (s, r, o, o_text) for s, r, o, _, o_text in claims_in(cands, "A change of lineage")}
+    assert not any(o == "cd19-negative-relapse"
+                   for _, _, o, _, _ in claims_in(cands, "preceded disease"))
     add_primary(project_copy, "no-topic", (
         "Children with B-cell acute lymphoblastic leukaemia reached complete remission after "
         "tisagenlecleucel. A change of lineage was seen in two of them.\n"))
     cands = suggestions(project_copy, "no-topic")["candidates"]
     assert not any(c["object"]["category"] == "outcome" for c in cands
                    if "change of lineage" in c["quote"])
+
+
+def test_the_abstracts_intervention_and_mechanism_are_implied(project_copy):
+    """Patients with a disease being given something unnamed were given the study's
+    intervention; a strategy answering no named mechanism answers the one the abstract
+    studies. Both are offered with an empty text, and not where the sentence names them."""
+    add_primary(project_copy, "implied", (
+        "We studied trogocytosis in mice given CD19 CAR T cells. "
+        "Trogocytosis lowered antigen density on the leukaemia cells. "
+        "Combinatorial targeting counteracted these effects. "
+        "Twelve adults with B-cell acute lymphoblastic leukaemia were infused with their own "
+        "engineered T cells. "
+        "Children with B-cell acute lymphoblastic leukaemia were counted.\n"))
+    cands = suggestions(project_copy, "implied")["candidates"]
+    assert ("dual-multi-targeted-car-t", "addresses", "trogocytosis", "Combinatorial targeting",
+            "") in claims_in(cands, "counteracted")
+    assert ("cd19-car-t", "treats", "b-all", "", "B-cell acute lymphoblastic leukaemia") \
+        in claims_in(cands, "were infused")
+    assert not claims_in(cands, "were counted")      # no treatment word: nothing implied
+    assert not any(s == "trogocytosis" and t == ""
+                   for s, _, _, t, _ in claims_in(cands, "lowered"))
+
+
+def test_the_relation_prior_leaves_out_the_suggested_source():
+    from kg.curation.prior import relation_prior
+    from kg.curation.sources import load_curation
+    from kg.paths import project_paths
+    cur = load_curation(project_paths())
+    ev = next(e for e in cur.evidence if e.source == "xu2023" and e.status == "accepted"
+              and not any((x.subject, x.predicate, x.object) == (e.subject, e.predicate,
+                                                                 e.object)
+                          for x in cur.evidence if x.source != "xu2023"))
+    triple = (ev.subject, ev.predicate, ev.object)
+    assert relation_prior(cur).features(*triple)["curated elsewhere"] == 1.0
+    assert relation_prior(cur, exclude=("xu2023",)).features(*triple)["curated elsewhere"] \
+        == 0.0
+    assert 0 < relation_prior(cur).features(*triple)["relation prior"] <= 1
+
+
+def test_a_claim_its_subjects_name_holds_is_offered_once(project_copy):
+    """"CD19 mutation involves CD19" is offered at the first sentence naming the mutation, not
+    again at every later one (whose own findings take the places)."""
+    add_primary(project_copy, "once", (
+        "Children with B-cell acute lymphoblastic leukaemia relapsed after tisagenlecleucel. "
+        "At relapse we found CD19 mutations in four of them. "
+        "CD19 mutations thus led to resistance to tisagenlecleucel.\n"))
+    cands = suggestions(project_copy, "once")["candidates"]
+    part = [c["quote"] for c in cands if (c["subject"]["id"], c["predicate"]["name"],
+                                          c["object"]["id"])
+            == ("cd19-gene-mutation", "involves", "cd19")]
+    assert part == ["At relapse we found CD19 mutations in four of them."]
+    assert any((c["subject"]["id"], c["object"]["id"]) == ("cd19-gene-mutation",
+                                                           "treatment-failure")
+               for c in cands if c["quote"].startswith("CD19 mutations thus"))

@@ -80,3 +80,31 @@ def test_one_claim_per_pair_and_every_related_sentence_shown(project_copy):
     assert all(0 <= c["confidence"] <= 1 for c in result["candidates"])
     starts = {c["start"] for c in result["candidates"]}
     assert len(starts) > 0.2 * result["sentences"]
+
+
+def test_own_mentions_drop_an_outcome_inside_a_finding_and_a_class_beside_its_product():
+    from kg.curation.suggest import own_mentions
+    index = {**INDEX,
+             "e:prior": {"iri": "e:prior", "label": "Prior checkpoint inhibitor therapy failure",
+                         "category": "strategy", "synonyms": []},
+             "e:fail": {"iri": "e:fail", "label": "therapy failure", "category": "outcome",
+                        "synonyms": []},
+             "e:car": {"iri": "e:car", "label": "CD19 CAR T cells", "category": "therapy",
+                       "synonyms": []},
+             "e:axi": {"iri": "e:axi", "label": "axicabtagene ciloleucel",
+                       "category": "therapy", "synonyms": []}}
+    tagger = Tagger.from_index(index)
+    sentence = "Prior checkpoint inhibitor therapy failure predicted overall survival."
+    exact = tagger.tag(sentence)
+    inner = [m for m in Tagger.from_index({"e:fail": index["e:fail"]}).tag(sentence)]
+    kept = {m.iri for m in own_mentions(exact + inner, {})}
+    assert kept == {"e:prior", "e:os"}                  # the failure is the strategy's word
+    # an outcome of its own stays
+    assert "e:fail" in {m.iri for m in own_mentions(tagger.tag("It ended in therapy failure."),
+                                                    {})}
+    sentence = "Axicabtagene ciloleucel, a CD19 CAR T cells product, gave overall survival."
+    kinds = {"e:axi": {"e:car"}}                       # ids: the IRIs here have no path
+    kept = {m.iri for m in own_mentions(tagger.tag(sentence), kinds)}
+    assert "e:axi" in kept and "e:car" not in kept
+    assert "e:car" in {m.iri for m in own_mentions(tagger.tag("CD19 CAR T cells worked."),
+                                                   kinds)}

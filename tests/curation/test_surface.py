@@ -291,3 +291,42 @@ def test_primary_as_initial(index):
     assert named(index, "Initial non-responders were younger.")[
         "primary-non-response"] == "Initial non-responders"
     assert not named(index, "The initial dose was low.")
+
+
+def test_words_of_one_sense_in_loose_matching(index):
+    # an intensity, a quantity, a duration or "own" cells in the words authors vary
+    assert_named(
+        index,
+        ("Relapse was linked to a heavy leukaemic load.", "high-disease-burden",
+         "heavy leukaemic load"),
+        ("Response depended on the tumour mass before treatment.", "high-tumour-burden",
+         "tumour mass"),
+        ("It gave frequent and lasting responses.", "durable-remission", "lasting responses"),
+        ("Survival was better when the leukaemia burden was small.", "low-disease-burden",
+         "leukaemia burden was small"),
+        ("Dysfunction of the patient's own T cells limited it.",
+         "poor-autologous-t-cell-function", "Dysfunction of the patient's own T cells"))
+    # a verb of another sense, or a quantity alone, names nothing
+    found = named(index, "Trials should lower the rate of CD19-negative relapse.")
+    assert "low-cd19-antigen-density" not in found
+    assert not named(index, "Patients with a large spleen had more visits.")
+
+
+def test_name_without_its_bracketed_part(index):
+    assert named(index, "Stage and the International Prognostic Index predicted little.")[
+        "ipi"] == "International Prognostic Index"
+    assert "international prognostic index" in derived_names(
+        "International Prognostic Index (IPI)", "biomarker")
+    assert not derived_names("CD19 (B4)", "gene")         # one word left: not a name
+
+
+def test_failing_therapy_is_treatment_failure(index):
+    assert named(index, "Defects in this pathway may cause CART19 to fail.")[
+        "treatment-failure"] == "fail"
+    # a name holding the verb wins; no therapy named, no treatment failure
+    found = named(index, "After tisagenlecleucel, CAR T cells failed to expand.")
+    assert "primary-t-cell-failure" in found and "treatment-failure" not in found
+    assert "treatment-failure" not in named(index, "The assay failed twice.")
+    # the outcome verb names it whatever else the sentence names
+    assert named(index, "None of the patients whose treatment failed had lost CD19.")[
+        "treatment-failure"] == "failed"
