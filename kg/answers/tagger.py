@@ -86,6 +86,11 @@ class Mention:
     loose: bool = False  # found by its words in any order and form (``Tagger.tag_loose``)
     lifted: bool = False  # a broader entity whose name contains the words found (curation)
 
+    @property
+    def ident(self) -> str:
+        """The entity's id, the last part of its IRI."""
+        return self.iri.rsplit("/", 1)[-1]
+
     def as_json(self) -> dict:
         return {"text": self.text, "start": self.start, "end": self.end, "iri": self.iri,
                 "label": self.label, "category": self.category, "matched": self.name}

@@ -207,7 +207,7 @@ class Candidate:
 
     def as_json(self) -> dict:
         def ent(m: Mention) -> dict:
-            return {"label": m.label, "iri": m.iri, "id": m.iri.rsplit("/", 1)[-1],
+            return {"label": m.label, "iri": m.iri, "id": m.ident,
                     "category": m.category, "text": m.text}
         return {"quote": self.quote, "start": self.start, "end": self.end,
                 "subject": ent(self.subject),
@@ -392,8 +392,7 @@ def fitting_claims(mentions: list[Mention], raw: str, offset: int, relations: li
                         opening is not None and a.iri == opening.iri)
                 f = claim_features(a, rel, b, *pair, in_sentence[rel.name])
                 if prior is not None:
-                    f.update(prior.features(a.iri.rsplit("/", 1)[-1], rel.name,
-                                            b.iri.rsplit("/", 1)[-1]))
+                    f.update(prior.features(a.ident, rel.name, b.ident))
                 yield a, rel, b, f
 
 
@@ -461,11 +460,9 @@ def own_mentions(mentions: list[Mention], kinds: dict[str, set[str]]) -> list[Me
     earlier failure to respond to blinatumomab" is prior blinatumomab, not non-response) and a
     therapy class beside one of its products ("axicabtagene ciloleucel, an anti-CD19 CAR
     T-cell product": the product)."""
-    def ident(m: Mention) -> str:
-        return m.iri.rsplit("/", 1)[-1]
-    products = {k for m in mentions if m.category == "therapy" for k in kinds.get(ident(m), ())}
+    products = {k for m in mentions if m.category == "therapy" for k in kinds.get(m.ident, ())}
     return [m for m in mentions
-            if not (m.category == "therapy" and ident(m) in products)
+            if not (m.category == "therapy" and m.ident in products)
             and not (m.category == "outcome" and m.start < m.end and any(
                 o.category in PARTS_OF for o in mentions
                 if o.iri != m.iri and o.start <= m.start and m.end <= o.end
@@ -488,7 +485,7 @@ def study_context(source: Source, text: str, tagger, index: dict[str, dict] | No
         return {}
     design, words = study_design(text)
     mentions = tagger.tag(text)
-    diseases = [m.iri.rsplit("/", 1)[-1] for m in distinct_entities(mentions)
+    diseases = [m.ident for m in distinct_entities(mentions)
                 if m.category == "disease"]
     therapies = [m for m in mentions if m.category == "therapy"] or _scope_therapy(mentions,
                                                                                     tagger)
@@ -496,7 +493,7 @@ def study_context(source: Source, text: str, tagger, index: dict[str, dict] | No
     treated = max(therapies, key=lambda m: counts[m.iri], default=None)  # first of the most named
     return {k: v for k, v in (("study_type", design), ("design_words", words),
                               ("population", population(text)), ("disease", diseases),
-                              ("intervention", treated and treated.iri.rsplit("/", 1)[-1]))
+                              ("intervention", treated and treated.ident))
             if v} | ({"_intervention": treated} if treated else {}) \
         | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {}) \
         | ({"_mechanism": mech, "_index": index or {}} if (mech := _mechanism(mentions)) else {})
@@ -633,7 +630,7 @@ def _candidates_in(sentence: Sentence, text: str, mentions: list[Mention],
         context = {"study_type": _study_type(raw, refs)}
     for m in ents:
         if m.category in CONTEXT_ROLES:
-            context.setdefault(CONTEXT_ROLES[m.category], []).append(m.iri.rsplit("/", 1)[-1])
+            context.setdefault(CONTEXT_ROLES[m.category], []).append(m.ident)
     if primary and "disease" not in context and study.get("disease"):
         context["disease"] = list(study["disease"])
     if primary and "product" in context and study.get("intervention") in context["product"]:
@@ -767,7 +764,7 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
                                                         text[s.start:s.end], kinds),
                                 relations, src.reference_count, study, per_sentence, prior,
                                 said):
-            triple = tuple(x.rsplit("/", 1)[-1] for x in (c.subject.iri, c.object.iri))
+            triple = (c.subject.ident, c.object.ident)
             claim = (triple, c.predicate.name, c.quote)
             if claim in seen or (src.id, c.quote, triple[0], c.predicate.name, triple[1]) \
                     in rejected:    # a repeated line (a table cell) is one piece of evidence
@@ -833,7 +830,7 @@ def candidate_row(source: str, c: Candidate) -> list:
     """One candidate as a row of ``to_tsv`` (TSV_COLUMNS, TSV_EXTRA, confidence, TSV_MENTIONS)."""
     context = [f"{k}={v}" for k, vals in c.context.items()
                for v in (vals if isinstance(vals, list) else [vals])]
-    subject, obj = (m.iri.rsplit("/", 1)[-1] for m in (c.subject, c.object))
+    subject, obj = (m.ident for m in (c.subject, c.object))
     return [source, subject, c.predicate.name, obj, c.quote, ",".join(c.refs),
             ";".join(spec for s in c.statistics for spec in statistic_spec(s)),
             ";".join(context), c.section, c.level, "true" if c.negated else "false",
