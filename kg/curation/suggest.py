@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from kg.curation.anaphora import with_antecedents
 from kg.curation.cues import suggest_certainty, suggest_study_type
 from kg.curation.design import population, sentence_study_type, study_design
 from kg.curation.learned import Learned, load_learned
@@ -109,61 +110,61 @@ PARTS_OF = ("biomarker", "mechanism", "strategy")
 PART_RELATIONS = ("involves", "involvesCells", "targets", "usesTherapy")
 # The weights of a logistic model of "a curator would state this claim", one per feature of
 # ``claim_features`` (with the relation prior's, kg.curation.prior); fitted on xu2023's
-# accepted items and the 21 fitted primary-study abstracts of benchmarks/primary/ by
+# accepted items and the 33 fitted primary-study abstracts of benchmarks/primary/ by
 # benchmarks/fit_suggest.py (which prints this table; jacoby2019's items reach neither the fit
 # nor the prior it uses), so the figures for jacoby2019 and the held-out abstracts are held
 # out. A candidate's confidence is the model's probability.
-WEIGHTS = {"bias": -2.82,
-           "broader mentions": -1.18,
-           "cites references": 0.42,
-           "clause break between": -1.5,
-           "cue between": 0.83,
-           "cue between, achieves": -0.16,
-           "cue between, addresses": 0.94,
-           "cue between, contributesTo": 0.54,
-           "cue between, evaluatedIn": 0.55,
-           "cue between, improves": -0.07,
+WEIGHTS = {"bias": -3.07,
+           "broader mentions": -1.01,
+           "cites references": 0.68,
+           "clause break between": -1.19,
+           "cue between": 0.78,
+           "cue between, achieves": -0.47,
+           "cue between, addresses": 0.52,
+           "cue between, contributesTo": 0.6,
+           "cue between, evaluatedIn": 0.47,
+           "cue between, improves": 0.66,
            "cue between, indicates": -0.05,
-           "cue between, involves": -0.16,
-           "cue between, involvesCells": -0.13,
-           "cue between, kindOf": -0.1,
-           "cue between, leadsTo": 0.51,
-           "cue between, predicts": -0.75,
-           "cue between, targets": 0.38,
-           "cue between, treats": -0.23,
+           "cue between, involves": -0.2,
+           "cue between, involvesCells": -0.15,
+           "cue between, kindOf": -0.09,
+           "cue between, leadsTo": 0.46,
+           "cue between, predicts": -0.58,
+           "cue between, targets": 0.21,
+           "cue between, treats": -0.16,
            "cue between, usesTherapy": -0.44,
-           "cue in sentence": 0.5,
-           "cue in the names": 0.74,
-           "curated elsewhere": 1.18,
+           "cue in sentence": 0.65,
+           "cue in the names": 0.62,
+           "curated elsewhere": 0.99,
            "entities between": 0.03,
-           "entities in sentence": -0.57,
-           "implicit object": -0.89,
-           "implicit subject": -0.53,
-           "loose mentions": 0.24,
-           "object inside subject": 0.08,
-           "object inside subject (part relation)": 0.05,
-           "overlapping": -0.42,
-           "relation achieves": -0.41,
-           "relation addresses": 1.02,
-           "relation contributesTo": -0.45,
-           "relation evaluatedIn": 1.01,
-           "relation improves": -1.94,
-           "relation indicates": 0.87,
-           "relation involves": 0.34,
-           "relation involvesCells": -0.83,
-           "relation kindOf": -1.88,
-           "relation leadsTo": 0.3,
-           "relation predicts": 2.58,
-           "relation prior": 0.12,
-           "relation targets": -0.73,
-           "relation treats": 1.02,
-           "relation usesTherapy": -0.89,
-           "subject first": 0.44,
-           "subject inside object": -0.74,
-           "subject lifted from object": 1.55,
-           "subject opens the sentence": 0.43,
-           "subject outside definition": -3.08,
-           "words apart": -0.38}
+           "entities in sentence": -0.54,
+           "implicit object": -1.11,
+           "implicit subject": -0.39,
+           "loose mentions": 0.04,
+           "object inside subject": 0.09,
+           "object inside subject (part relation)": 0.22,
+           "overlapping": -0.56,
+           "relation achieves": -0.47,
+           "relation addresses": 1.17,
+           "relation contributesTo": -0.54,
+           "relation evaluatedIn": 1.37,
+           "relation improves": -1.58,
+           "relation indicates": 0.73,
+           "relation involves": 0.2,
+           "relation involvesCells": -0.89,
+           "relation kindOf": -1.96,
+           "relation leadsTo": 0.33,
+           "relation predicts": 2.49,
+           "relation prior": 0.26,
+           "relation targets": -0.83,
+           "relation treats": 0.9,
+           "relation usesTherapy": -0.92,
+           "subject first": 0.41,
+           "subject inside object": -0.09,
+           "subject lifted from object": 1.61,
+           "subject opens the sentence": 0.42,
+           "subject outside definition": -3.1,
+           "words apart": -0.37}
 # cartkg's scope: CAR T cells an abstract gives without naming their target are CD19-directed.
 SCOPE_CELLS, SCOPE_THERAPY = "CAR-T cells", "CD19-directed CAR-T cell therapy"
 CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
@@ -171,6 +172,8 @@ CONTEXT_ROLES = {"disease": "disease", "therapy": "product", "trial": "trial"}
 # its topic, which a sentence naming only a mechanism explains ("A switch to the myeloid lineage
 # was not seen" in an abstract about CD19-negative relapse).
 TOPIC_TYPES = ("RelapsePhenotype", "TreatmentFailurePhenotype")
+# How many sentences back "these cells" or "this pathway" may point (kg.curation.anaphora).
+ANTECEDENT_SENTENCES = 2
 # Words saying patients were given the study's intervention.
 TREATED = re.compile(r"\b(?:treated|infused|enrolled|received|dosed)\b", re.I)
 GENE_LIKE = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,6}[0-9][A-Z0-9]*|[A-Z]{2,}[0-9]+[a-z]?"
@@ -451,8 +454,8 @@ def claim_mentions(mentions: list[Mention], broader: dict, study: dict | None,
     mentions = own_mentions(mentions, kinds or {})
     if study is None:
         return with_broader(mentions, broader)
-    return with_mechanism(with_topic(with_intervention(mentions, study, at, raw), study, at),
-                          study, at)
+    return with_mechanism(with_topic(with_disease(with_intervention(mentions, study, at, raw),
+                                                  study, at, raw), study, at), study, at)
 
 
 def own_mentions(mentions: list[Mention], kinds: dict[str, set[str]]) -> list[Mention]:
@@ -496,7 +499,8 @@ def study_context(source: Source, text: str, tagger, index: dict[str, dict] | No
                               ("intervention", treated and treated.ident))
             if v} | ({"_intervention": treated} if treated else {}) \
         | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {}) \
-        | ({"_mechanism": mech, "_index": index or {}} if (mech := _mechanism(mentions)) else {})
+        | ({"_disease": disease} if (disease := _most_named(mentions, "disease")) else {}) \
+        | ({"_mechanism": mech, "_index": index or {}} if (mech := _most_named(mentions, "mechanism")) else {})
 
 
 def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
@@ -548,10 +552,10 @@ def kinds_of(cur: Curation) -> dict[str, set[str]]:
     return {ident: up(ident, set()) for ident in cur.entities}
 
 
-def _mechanism(mentions: list[Mention]) -> Mention | None:
-    """The mechanism the text names most often (the first of those named as often); None
-    when it names none."""
-    counts = Counter(m.iri for m in mentions if m.category == "mechanism")
+def _most_named(mentions: list[Mention], category: str) -> Mention | None:
+    """The entity of ``category`` the text names most often (the first of those named as
+    often); None when it names none."""
+    counts = Counter(m.iri for m in mentions if m.category == category)
     return max((m for m in mentions if m.iri in counts), key=lambda m: counts[m.iri],
                default=None)
 
@@ -579,6 +583,21 @@ def with_intervention(mentions: list[Mention], study: dict | None, at: int,
             or any(m.category in ("therapy", "strategy") for m in mentions):
         return mentions
     return [dataclasses.replace(treated, start=at, end=at, text=""), *mentions]
+
+
+def with_disease(mentions: list[Mention], study: dict | None, at: int,
+                 raw: str = "") -> list[Mention]:
+    """A primary study's sentence saying patients were given a therapy it names (TREATED)
+    without naming their disease ("In 143 patients treated with tisagenlecleucel") is about
+    the disease the abstract names most (``study["_disease"]``): an implicit, zero-width
+    mention of it at the sentence start (``at``) is added."""
+    disease = (study or {}).get("_disease")
+    if disease is None or not TREATED.search(raw) \
+            or any(m.category == "disease" for m in mentions) \
+            or not any(m.category in ("therapy", "strategy") and m.start < m.end
+                       for m in mentions):
+        return mentions
+    return [*mentions, dataclasses.replace(disease, start=at, end=at, text="")]
 
 
 def sentence_mentions(raw: str, offset: int, tagger, index: dict[str, dict]) -> list[Mention]:
@@ -758,6 +777,9 @@ def suggest(paths: ProjectPaths, source: str, make_tagger: Callable[[dict], Any]
     tagged, candidates, spans, seen = [], [], [], set()
     for s in sentences:
         mentions = sentence_mentions(text[s.start:s.end], s.start, tagger, index)
+        if src.primary:                  # "these cells": what an earlier sentence named
+            mentions = with_antecedents(mentions, text[s.start:s.end], s.start,
+                                        [ms for _, ms in tagged[-ANTECEDENT_SENTENCES:]])
         spans += [(m.start, m.end) for m in mentions if not m.loose]
         tagged.append((s, mentions))
         for c in _candidates_in(s, text, claim_mentions(mentions, broader, study, s.start,

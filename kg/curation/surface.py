@@ -48,7 +48,8 @@ a generic word alone a specific entity:
   reads the minus sign as "neg");
 - **outcome verbs**: "patients who relapsed" / "whose lymphoma later progressed" / "whose
   treatment failed" name relapse / progressive disease / treatment failure (never "relapsed
-  or refractory");
+  or refractory"); "stayed / remained in remission" durable remission; "lost CD19", "CD19
+  was negative / absent" the loss of CD19 expression;
 - **context**: "resistance" / "resistant" / "failure" / "fail(ed)" / "escape" in a sentence
   naming a therapy is treatment failure ("may cause CART19 to fail"), and "response(s)" beside a therapy or a marker is objective response
   (``resolved_mentions``); on their own they are nothing.
@@ -108,7 +109,8 @@ PRIOR = ("prior", "previous", "earlier", "preceding")
 # "response to tisagenlecleucel", "high LDH predicted poor responses".
 # The outcome verbs: "patients who relapsed", "whose lymphoma later progressed" (never the
 # adjective of "relapsed or refractory B-ALL"), "whose treatment failed", resolved whatever
-# else the sentence names.
+# else the sentence names. "Stayed / remained in remission" is durable remission, and
+# "lost CD19", "CD19 was negative / absent" the loss of CD19 expression.
 VERB_SUBJECT = (r"(?:who|that|which|whose\s+\w+|had|have|has|patients|children|adults|mice|"
                 r"them|\d+)")
 ADVERBS = r"(?:later|subsequently|eventually|ultimately|then|all)"
@@ -122,7 +124,14 @@ RESOLVED_BY_CONTEXT = ((re.compile(r"(?<![\w-])(?:resist(?:ance|ant)|fail(?:ure|
                          for verb, entity in (("relapsed", "relapse"),
                                               ("progressed", "progressive-disease"))),
                        (re.compile(r"\b(?:treatment|therapy)\s+(?:had\s+)?(failed)\b", re.I), None,
-                        "treatment-failure"))
+                        "treatment-failure"),
+                       (re.compile(r"\b((?:remain(?:ed|s)?|stay(?:ed|s)?|(?:were|was|are|is)\s+still)"
+                                   r"\s+in\s+(?:(?:complete|continuous|ongoing|sustained)\s+)?"
+                                   r"remission)\b", re.I), None, "durable-remission"),
+                       (re.compile(r"\b(los(?:t|e|es|ing)\s+(?:(?:surface|their|its)\s+)?CD19)\b"
+                                   r"|\b(CD19\s+(?:expression\s+)?(?:was|were|had\s+been|became)\s+"
+                                   r"(?:\w+\s+)?(?:lost|absent|negative|undetectable))\b"),
+                        None, "loss-of-cd19-expression"))
 # The words authors use for a name's head word (precision first: each keeps the sense, and the
 # name's other words are always kept, so a paraphrase alone is never a name).
 HEAD_PARAPHRASES = {"switch": ("switching", "conversion", "change", "shift"),

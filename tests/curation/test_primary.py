@@ -310,3 +310,26 @@ def test_a_claim_its_subjects_name_holds_is_offered_once(project_copy):
     assert any((c["subject"]["id"], c["object"]["id"]) == ("cd19-gene-mutation",
                                                            "treatment-failure")
                for c in cands if c["quote"].startswith("CD19 mutations thus"))
+
+
+def test_words_pointing_back_and_the_implied_disease(project_copy):
+    """"These cells" is the cell population the sentence before named; "the cells" points
+    nowhere; patients treated with a named therapy, no disease named, have the abstract's
+    disease. The pointing words are the mention's text, the implied disease has none."""
+    from kg.answers.tagger import Tagger
+    from kg.curation.suggest import suggest
+    from kg.paths import ProjectPaths
+    add_primary(project_copy, "pointing", (
+        "We studied adults with B-cell acute lymphoblastic leukaemia given blinatumomab. "
+        "Regulatory T cells were counted in the blood before treatment. "
+        "These cells were more frequent in non-responders than in responders. "
+        "The cells were counted again after treatment. "
+        "In 40 patients treated with blinatumomab, 20 reached complete remission.\n"))
+    result = suggest(ProjectPaths(project_copy), "pointing", Tagger.from_index)
+    said = {result.text[s.start:s.end].split()[0]: {(m.ident, m.text) for m in ms}
+            for s, ms in result.sentences}
+    assert ("regulatory-t-cells", "These cells") in said["These"]
+    assert not any(ident == "regulatory-t-cells" for ident, _ in said["The"])
+    cands = suggestions(project_copy, "pointing")["candidates"]
+    assert ("blinatumomab", "treats", "b-all", "blinatumomab", "") \
+        in claims_in(cands, "In 40 patients treated")

@@ -330,3 +330,18 @@ def test_failing_therapy_is_treatment_failure(index):
     # the outcome verb names it whatever else the sentence names
     assert named(index, "None of the patients whose treatment failed had lost CD19.")[
         "treatment-failure"] == "failed"
+
+
+def test_remission_and_cd19_loss_verbs(index):
+    assert_named(index,
+                 ("After tisagenlecleucel, patients stayed in remission longer.",
+                  "durable-remission", "stayed in remission"),
+                 ("Eight children given blinatumomab remained in complete remission.",
+                  "durable-remission", "remained in complete remission"),
+                 ("One patient relapsed with blasts that had lost CD19.",
+                  "loss-of-cd19-expression", "lost CD19"),
+                 ("CD19 was negative in 35% of the relapses.",
+                  "loss-of-cd19-expression", "CD19 was negative"))
+    # remission alone, or CD19 merely measured, is neither
+    assert "durable-remission" not in named(index, "Remission after blinatumomab was assessed.")
+    assert "loss-of-cd19-expression" not in named(index, "CD19 was measured by flow cytometry.")
