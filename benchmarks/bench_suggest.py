@@ -21,15 +21,17 @@ and the statistics rules were set looking at both, so neither review is held out
 or figures; jacoby2019 is held out only for the claim model's weights and threshold.
 
 Primary studies (``benchmarks/primary/``): abstracts written for this benchmark in our own
-words from real primary papers, each with the claims a curator would extract. All
-twenty-one are ``fitted`` now (looked at while adding synonyms and surface-form rules, writing
-the suggestion rules and fitting the claim model): five were held out until session 7, the six
-of the second set, written by a curator who had not seen the assistant, were measured held out
-once (4 of 35 claims in the top three) and then studied, and so were the six of the third set
-(8 of 32 held out, studied in session 8). Held-out
-abstracts are kept apart, in a directory of the same shape (abstract texts and a claims.yaml)
-named by the environment variable ``CARTKG_HELD_OUT_ABSTRACTS``: every abstract there counts
-as ``held-out``, and the held-out figures are left out when there is none. Each abstract is
+words from real primary papers, each with the claims a curator would extract, and a ``split``
+(claims.yaml's header tells each set's history): ``fitted`` abstracts were looked at while adding
+synonyms and rules and fitting the claim model; ``held-out`` ones were written by curators blind
+to the assistant and are measured, never studied (whoever studies their misses marks them
+``fitted`` first). More held-out abstracts may be kept apart, in a directory of the same shape
+(abstract texts and a claims.yaml) named by the environment variable
+``CARTKG_HELD_OUT_ABSTRACTS``: every abstract there counts as ``held-out``. Where a second
+curator, blind to the first, curated some abstracts too (``second-curator.yaml``), the two
+curators' agreement is the human reference for the top-3 recall: the share of the first
+curator's claims (same sentence, subject, relation, object) the second also made, the other way
+round, and the second curator's claims among the assistant's top three. Each abstract is
 registered as a primary-study source in a throw-away copy of the project, and for each split:
 - recall, every candidate kept: share of curator claims (same subject, relation, object)
   among all the candidates the generator makes for their sentence (its ceiling);
@@ -66,6 +68,8 @@ PRIMARY = HERE / "primary"
 CURVE = (0.05, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6)
 HELD_OUT = {"xu2023": "fitted on", "jacoby2019": "held out"}
 HELD_OUT_DIR = "CARTKG_HELD_OUT_ABSTRACTS"     # a directory of held-out abstracts, if any
+# Claims a second curator made on some abstracts, blind to the first curator's.
+SECOND = PRIMARY / "second-curator.yaml"
 RUNS = 5
 
 
@@ -187,9 +191,12 @@ def primary_project(workdir: Path) -> tuple[Path, list[dict]]:
         text = root / "abstracts" / f"{a['id']}.txt"
         shutil.copy(a["folder"] / a["text"], text)
         basis = a["based_on"]
+        # A record may show no year or journal: the throw-away register still needs them, so
+        # 0 and "not recorded" stand for "not shown" (the title says so).
         add_source(ProjectPaths(root), ident=a["id"], kind="primary-study", text=str(text),
-                   title=f"Benchmark abstract after {basis.get('first_author', 'a')} "
-                         f"{basis['year']}", year=basis["year"], journal=basis["journal"],
+                   title=f"Benchmark abstract after {basis.get('first_author', 'a paper')} "
+                         f"{basis.get('year', '(year not recorded)')}",
+                   year=basis.get("year", 0), journal=basis.get("journal", "not recorded"),
                    licence="written for cartkg's benchmark", doi=basis.get("doi"),
                    pmid=basis.get("pmid"))
     return root, abstracts
@@ -256,6 +263,41 @@ def evaluate_primary(paths, cur, abstract: dict) -> dict:
     return out
 
 
+def claim_keys(text: str, claims: list[dict]) -> list[tuple]:
+    """(sentence start, subject, relation, object) of each curator claim of ``text``, the
+    sentence found as the assistant splits the text."""
+    from kg.curation.sentences import split_sentences
+    sentences = split_sentences(text)
+    return [(next(s.start for s in sentences if s.start <= text.find(c["sentence"]) < s.end),
+             c["subject"], c["predicate"], c["object"]) for c in claims]
+
+
+def second_curations() -> dict[str, list[dict]]:
+    """Abstract id -> the claims a second curator made, blind to the first's (SECOND)."""
+    import yaml
+    if not SECOND.exists():
+        return {}
+    doc = yaml.safe_load(SECOND.read_text(encoding="utf-8"))
+    return {a["id"]: a["claims"] for a in doc["abstracts"]}
+
+
+def curator_agreement(abstracts: list[dict]) -> Counter:
+    """Over the abstracts a second curator read: the first curator's claims (``first``), the
+    second's (``second``), and how many of each the other also made (same sentence, subject,
+    relation and object: ``first_found``, ``second_found``), the human counterpart of the
+    assistant's top-3 recall."""
+    out = Counter()
+    for a, theirs in ((a, second_curations().get(a["id"])) for a in abstracts):
+        if theirs is None:
+            continue
+        text = (a["folder"] / a["text"]).read_text(encoding="utf-8")
+        first, second = claim_keys(text, a["claims"]), claim_keys(text, theirs)
+        out.update(first=len(first), second=len(second),
+                   first_found=sum(k in set(second) for k in first),
+                   second_found=sum(k in set(first) for k in second))
+    return out
+
+
 def primary_figures(workdir: Path) -> tuple[list[Figure], list[str]]:
     """The primary-study figures, fitted and held-out abstracts apart."""
     from kg.answers.tagger import Tagger
@@ -301,6 +343,26 @@ def primary_figures(workdir: Path) -> tuple[list[Figure], list[str]]:
             Figure(f"suggest.primary.{name}.figures-with-arm-n-unit",
                    pct("figures_whole", "figures_wanted"), "%", higher_is_better=True,
                    note="the figure on its claim with the curator's n, unit and arm"),
+        ]
+    agree = curator_agreement(abstracts)
+    if agree["first"]:
+        seconds = second_curations()
+        theirs = Counter()
+        for a in (a for a in abstracts if a["id"] in seconds):
+            theirs.update(evaluate_primary(paths, cur, {**a, "claims": seconds[a["id"]]}))
+        read = sum(a["id"] in seconds for a in abstracts)
+        figs += [
+            Figure("suggest.primary.curator-agreement", 100 * agree["first_found"] /
+                   agree["first"], "%", higher_is_better=True,
+                   note=f"of {agree['first']} claims of the first curator, those a second "
+                        f"curator (blind to them) also made: {read} abstracts"),
+            Figure("suggest.primary.curator-agreement-reverse", 100 * agree["second_found"] /
+                   agree["second"], "%", higher_is_better=True,
+                   note=f"of the second curator's {agree['second']} claims, those the first "
+                        "made"),
+            Figure("suggest.primary.second-curator.recall-top3", 100 * theirs["top3"] /
+                   max(1, theirs["claims"]), "%", higher_is_better=True,
+                   note=f"the second curator's {theirs['claims']} claims among the top 3"),
         ]
     times = []
     for a in abstracts:
