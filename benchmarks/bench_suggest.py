@@ -36,7 +36,9 @@ registered as a primary-study source in a throw-away copy of the project, and fo
 - recall, every candidate kept: share of curator claims (same subject, relation, object)
   among all the candidates the generator makes for their sentence (its ceiling);
 - recall, top three: among the three likeliest candidates of their sentence (what suggest
-  shows; target ≥ 70% held out);
+  shows; target ≥ 70% held out); and the near miss: a top-3 candidate of the sentence links
+  the same two entities, or a kind of either, with any relation or direction (``related``,
+  also reported between the two curators);
 - candidates per sentence: mean over sentences with at least one candidate (target ≤ 3);
 - study type, negation, certainty: agreement on the matched claims; figures: share of the
   curator's figures (measure and value) found on the matched candidate, and of those with the
@@ -223,11 +225,20 @@ def _same_figure(want: dict, got: dict, whole: bool = False) -> bool:
         and (not want.get("arm") or digits(want["arm"]) == digits(got.get("arm")))
 
 
+def related_pair(a: tuple, b: tuple, kinds: dict[str, set[str]]) -> bool:
+    """Whether claims ``a`` and ``b`` ((sentence start, subject, relation, object)) link the
+    same two entities, or an entity and one it is a kind of (``kinds``), in the same sentence,
+    in either direction and with any relation: the near miss of an exact match."""
+    same = lambda x, y: x == y or y in kinds.get(x, ()) or x in kinds.get(y, ())  # noqa: E731
+    return a[0] == b[0] and (same(a[1], b[1]) and same(a[3], b[3])
+                             or same(a[1], b[3]) and same(a[3], b[1]))
+
+
 def evaluate_primary(paths, cur, abstract: dict) -> dict:
     """Counts for one abstract: curator claims found among all candidates and among the top
     three of their sentence, candidates per sentence, and agreement on the matched claims."""
     from kg.answers.tagger import Tagger
-    from kg.curation.suggest import suggest
+    from kg.curation.suggest import kinds_of, suggest
     every = suggest(paths, abstract["id"], Tagger.from_index, cur=cur, per_sentence=None)
     shown = suggest(paths, abstract["id"], Tagger.from_index, cur=cur)
     key = lambda c: (c.start, c.subject.iri.rsplit("/", 1)[-1], c.predicate.name,  # noqa: E731
@@ -235,10 +246,12 @@ def evaluate_primary(paths, cur, abstract: dict) -> dict:
     all_keys = {key(c) for c in every.candidates}
     top = {key(c): c for c in shown.candidates}
     out = Counter(claims=len(abstract["claims"]))
+    kinds = kinds_of(cur)
     for claim in abstract["claims"]:
         s = _sentence_of(shown, claim["sentence"])
         k = (s.start, claim["subject"], claim["predicate"], claim["object"])
         out["ceiling"] += k in all_keys
+        out["top3_related"] += any(related_pair(k, t, kinds) for t in top)
         c = top.get(k)
         if c is None:
             continue
@@ -281,7 +294,7 @@ def second_curations() -> dict[str, list[dict]]:
     return {a["id"]: a["claims"] for a in doc["abstracts"]}
 
 
-def curator_agreement(abstracts: list[dict]) -> Counter:
+def curator_agreement(abstracts: list[dict], kinds: dict[str, set[str]]) -> Counter:
     """Over the abstracts a second curator read: the first curator's claims (``first``), the
     second's (``second``), and how many of each the other also made (same sentence, subject,
     relation and object: ``first_found``, ``second_found``), the human counterpart of the
@@ -294,7 +307,9 @@ def curator_agreement(abstracts: list[dict]) -> Counter:
         first, second = claim_keys(text, a["claims"]), claim_keys(text, theirs)
         out.update(first=len(first), second=len(second),
                    first_found=sum(k in set(second) for k in first),
-                   second_found=sum(k in set(first) for k in second))
+                   second_found=sum(k in set(first) for k in second),
+                   first_related=sum(any(related_pair(k, x, kinds) for x in second)
+                                     for k in first))
     return out
 
 
@@ -325,6 +340,10 @@ def primary_figures(workdir: Path) -> tuple[list[Figure], list[str]]:
             Figure(f"suggest.primary.{name}.recall-top3", pct("top3", "claims"), "%",
                    target="≥ 70%", checks=[("value", ">=", 70)] if split == "held-out" else [],
                    higher_is_better=True, note=f"{total['claims']} curator claims"),
+            Figure(f"suggest.primary.{name}.recall-top3-related", pct("top3_related", "claims"),
+                   "%", higher_is_better=True,
+                   note="a top-3 candidate links the same two entities (or a kind of either), "
+                        "any relation or direction"),
             Figure(f"suggest.primary.{name}.recall-all-candidates", pct("ceiling", "claims"),
                    "%", higher_is_better=True, note="every candidate kept: the generator's ceiling"),
             Figure(f"suggest.primary.{name}.candidates-per-sentence",
@@ -344,7 +363,8 @@ def primary_figures(workdir: Path) -> tuple[list[Figure], list[str]]:
                    pct("figures_whole", "figures_wanted"), "%", higher_is_better=True,
                    note="the figure on its claim with the curator's n, unit and arm"),
         ]
-    agree = curator_agreement(abstracts)
+    from kg.curation.suggest import kinds_of
+    agree = curator_agreement(abstracts, kinds_of(cur))
     if agree["first"]:
         seconds = second_curations()
         theirs = Counter()
@@ -360,6 +380,10 @@ def primary_figures(workdir: Path) -> tuple[list[Figure], list[str]]:
                    agree["second"], "%", higher_is_better=True,
                    note=f"of the second curator's {agree['second']} claims, those the first "
                         "made"),
+            Figure("suggest.primary.curator-agreement-related", 100 * agree["first_related"] /
+                   agree["first"], "%", higher_is_better=True,
+                   note="the same two entities (or a kind of either) linked in the same "
+                        "sentence, any relation or direction"),
             Figure("suggest.primary.second-curator.recall-top3", 100 * theirs["top3"] /
                    max(1, theirs["claims"]), "%", higher_is_better=True,
                    note=f"the second curator's {theirs['claims']} claims among the top 3"),
