@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
-from kg.answers.tagger import Mention
+Mention = Any            # kg.answers.tagger.Mention (handed in; curation does not import answers)
 
 # The noun after a pointing word -> the categories of entity it may stand for.
 ANAPHORS = {

@@ -54,6 +54,9 @@ _PATTERNS = (
                            rf"higher than|lower than|less than)\s*({NUM})\s*(mL|mg/L|U/L|%|"
                            rf"ng/mL|pg/mL|cm|years)?")),
     ("rate", re.compile(rf"({NUM})\s*(%)")),
+    # "Of the 38 patients in remission, 15 stayed": 15 counted among 38 (read in that order)
+    ("count", re.compile(rf"\b[Oo]f\s+(?:the\s+|these\s+|all\s+)?{COUNT}\s+[^.;,%]{{0,80}}?,"
+                         rf"\s*{COUNT}\b(?!\s*%)(?!\s+(?:years|months|weeks|days)\b)")),
     ("count", re.compile(rf"\b{COUNT}\s+(?:out\s+)?of\s+(?:the\s+)?{COUNT}\b(?!\s*%)")),
     ("count", re.compile(rf"\bn\s*=\s*(\d+)")),
     ("count", re.compile(r"\((\d+)/(\d+)\)")),
@@ -71,7 +74,8 @@ DOSE = re.compile(rf"(?:(?:at least|up to|≥|>|≤|<)\s*)?{NUM}\s*[×x]\s*10\s*
                   rf"(?:\s+[\w+-]+){{0,4}}?\s*(?:cells?)?\s*(?:/\s*kg|per\s+(?:kg|kilogram)"
                   rf"(?:\s+(?:of\s+)?body\s+weight)?)", re.I)
 EFFECTS = ("HR", "OR", "AUC", "median")    # measures a following P-value qualifies
-_P = re.compile(rf"\bP\s*(=|<|>|≤)\s*({NUM})", re.I)
+# "P = .02" (journal style without the leading zero) as well as "P = 0.02".
+_P = re.compile(r"\bP\s*(=|<|>|≤)\s*(\d*\.\d+|\d+)", re.I)
 
 
 def parse_refs(text: str, reference_count: int | None) -> list[str]:
@@ -124,7 +128,9 @@ def parse_statistics(text: str) -> list[dict]:
                     (group := re.search(rf"{COUNT}\s+(?:[A-Za-z-]+\s+){{0,4}}?(?:patients|"
                                         r"children|adults|people)\b[^.;]*$", text[:m.start()])):
                 stat["n"] = _number(group.group(1))
-            if len(numeric) > 1 and measure == "count":
+            if len(numeric) > 1 and measure == "count" and m.group(0)[:2].lower() == "of":
+                stat["value"], stat["n"] = _number(numeric[1]), _number(numeric[0])
+            elif len(numeric) > 1 and measure == "count":
                 stat["n"] = _number(numeric[1])
             elif len(numeric) > 1:
                 stat["comparator"] = _number(numeric[1])

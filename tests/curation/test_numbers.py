@@ -41,3 +41,21 @@ def test_median_of_one_endpoint_not_paired_with_another():
     assert ("median", 3, 19) not in read("median PFS (3 months) and OS (19 months)")
     # the further endpoint is read as a median only after the word median
     assert read("PFS (3 months) and OS (19 months)") == []
+
+
+def test_journal_style_p_values_and_counts_of_a_named_group():
+    """"P < .001" (no leading zero) qualifies the effect before it or stands alone; "Of the 38
+    patients ..., 15 remained" counts 15 of 38, and a rate right after it has that n."""
+    hr = parse_statistics("the hazard ratio was 4.5 (P < .001)")
+    assert [(s["measure"], s["value"], s.get("p_value"), s.get("p_qualifier")) for s in hr] \
+        == [("HR", 4.5, 0.001, "<")]
+    assert [(s["measure"], s["value"]) for s in parse_statistics("blasts above 50% (P = .02)")] \
+        == [("cut-off", 50), ("p-value", 0.02)]
+    counted = parse_statistics("Of the 43 patients treated, 38 responded (88%).")
+    assert [(s["measure"], s["value"], s.get("n")) for s in counted] \
+        == [("count", 38, 43), ("rate", 88, 43)]
+    assert statistic_spec(counted[0]) == ["count=38", "n=43"]
+    # a duration after the comma is no count of the group
+    assert ("count", 3, 12) not in [(s["measure"], s["value"], s.get("n")) for s in
+                                    parse_statistics("Of the 12 patients, 3 years later 5 "
+                                                     "relapsed")]
