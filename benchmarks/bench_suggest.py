@@ -234,9 +234,11 @@ def related_pair(a: tuple, b: tuple, kinds: dict[str, set[str]]) -> bool:
                              or same(a[1], b[3]) and same(a[3], b[1]))
 
 
-def evaluate_primary(paths, cur, abstract: dict) -> dict:
+def evaluate_primary(paths, cur, abstract: dict, kinds: dict[str, set[str]] | None = None
+                     ) -> dict:
     """Counts for one abstract: curator claims found among all candidates and among the top
-    three of their sentence, candidates per sentence, and agreement on the matched claims."""
+    three of their sentence, candidates per sentence, and agreement on the matched claims
+    (``kinds``: entity id -> the ids it is a kind of, ``kinds_of(cur)`` when not given)."""
     from kg.answers.tagger import Tagger
     from kg.curation.suggest import kinds_of, suggest
     every = suggest(paths, abstract["id"], Tagger.from_index, cur=cur, per_sentence=None)
@@ -246,7 +248,7 @@ def evaluate_primary(paths, cur, abstract: dict) -> dict:
     all_keys = {key(c) for c in every.candidates}
     top = {key(c): c for c in shown.candidates}
     out = Counter(claims=len(abstract["claims"]))
-    kinds = kinds_of(cur)
+    kinds = kinds_of(cur) if kinds is None else kinds
     for claim in abstract["claims"]:
         s = _sentence_of(shown, claim["sentence"])
         k = (s.start, claim["subject"], claim["predicate"], claim["object"])
@@ -294,20 +296,21 @@ def second_curations() -> dict[str, list[dict]]:
     return {a["id"]: a["claims"] for a in doc["abstracts"]}
 
 
-def curator_agreement(abstracts: list[dict], kinds: dict[str, set[str]]) -> Counter:
-    """Over the abstracts a second curator read: the first curator's claims (``first``), the
-    second's (``second``), and how many of each the other also made (same sentence, subject,
-    relation and object: ``first_found``, ``second_found``), the human counterpart of the
-    assistant's top-3 recall."""
+def curator_agreement(abstracts: list[dict], seconds: dict[str, list[dict]],
+                      kinds: dict[str, set[str]]) -> Counter:
+    """Over the abstracts a second curator read (``seconds``: ``second_curations()``): the
+    first curator's claims (``first``), the second's (``second``), how many of each the other
+    also made (same sentence, subject, relation and object: ``first_found``,
+    ``second_found``), the human counterpart of the assistant's top-3 recall, and how many of
+    the first's the second linked at least as a near miss (``first_related``)."""
     out = Counter()
-    for a, theirs in ((a, second_curations().get(a["id"])) for a in abstracts):
-        if theirs is None:
-            continue
+    for a in (a for a in abstracts if a["id"] in seconds):
         text = (a["folder"] / a["text"]).read_text(encoding="utf-8")
-        first, second = claim_keys(text, a["claims"]), claim_keys(text, theirs)
+        first, second = claim_keys(text, a["claims"]), claim_keys(text, seconds[a["id"]])
+        in_first, in_second = set(first), set(second)
         out.update(first=len(first), second=len(second),
-                   first_found=sum(k in set(second) for k in first),
-                   second_found=sum(k in set(first) for k in second),
+                   first_found=sum(k in in_second for k in first),
+                   second_found=sum(k in in_first for k in second),
                    first_related=sum(any(related_pair(k, x, kinds) for x in second)
                                      for k in first))
     return out
@@ -317,18 +320,19 @@ def primary_figures(workdir: Path) -> tuple[list[Figure], list[str]]:
     """The primary-study figures, fitted and held-out abstracts apart."""
     from kg.answers.tagger import Tagger
     from kg.curation.sources import load_curation
-    from kg.curation.suggest import suggest
+    from kg.curation.suggest import kinds_of, suggest
     from kg.paths import ProjectPaths
     root, abstracts = primary_project(workdir)
     paths = ProjectPaths(root)
     cur = load_curation(paths)
+    kinds = kinds_of(cur)
     figs, rows = [], []
     for split in ("fitted", "held-out"):
         if not any(a["split"] == split for a in abstracts):
             continue                # no held-out abstracts given: no held-out figures
         total = Counter()
         for a in (a for a in abstracts if a["split"] == split):
-            r = evaluate_primary(paths, cur, a)
+            r = evaluate_primary(paths, cur, a, kinds)
             total.update(r)
             rows.append(f"| {a['id']} | {split} | {r['claims']} | {r['ceiling']} | {r['top3']} "
                         f"| {r['candidates']} / {r['sentences_with_candidates']} "
@@ -363,13 +367,13 @@ def primary_figures(workdir: Path) -> tuple[list[Figure], list[str]]:
                    pct("figures_whole", "figures_wanted"), "%", higher_is_better=True,
                    note="the figure on its claim with the curator's n, unit and arm"),
         ]
-    from kg.curation.suggest import kinds_of
-    agree = curator_agreement(abstracts, kinds_of(cur))
+    seconds = second_curations()
+    agree = curator_agreement(abstracts, seconds, kinds)
     if agree["first"]:
-        seconds = second_curations()
         theirs = Counter()
         for a in (a for a in abstracts if a["id"] in seconds):
-            theirs.update(evaluate_primary(paths, cur, {**a, "claims": seconds[a["id"]]}))
+            theirs.update(evaluate_primary(paths, cur, {**a, "claims": seconds[a["id"]]},
+                                           kinds))
         read = sum(a["id"] in seconds for a in abstracts)
         figs += [
             Figure("suggest.primary.curator-agreement", 100 * agree["first_found"] /

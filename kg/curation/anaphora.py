@@ -31,6 +31,8 @@ ANAPHORS = {
     "product": ("therapy",), "therapy": ("therapy", "strategy"),
     "treatment": ("therapy", "strategy"), "agent": ("therapy",), "drug": ("therapy",),
 }
+# The nouns "the" points back with: words that take no other reading after "the".
+THE_POINTS = ("subset", "pathway", "construct", "combination")
 POINTING = re.compile(r"(?<![\w-])(?:these|this|such|those|the same|the)\s+(?:[a-z-]+\s+){0,2}?"
                       rf"(?P<noun>{'|'.join(sorted(ANAPHORS, key=len, reverse=True))})\b",
                       re.I)
@@ -47,9 +49,9 @@ def with_antecedents(mentions: list[Mention], raw: str, offset: int,
     named = {m.iri for m in mentions}
     before = sorted((m for ms in earlier for m in ms if m.start < m.end), key=lambda m: m.start)
     for hit in POINTING.finditer(raw):
-        noun = hit.group("noun").lower()
-        if hit.group().lower().startswith("the ") and not hit.group().lower().startswith(
-                "the same") and noun not in ("subset", "pathway", "construct", "combination"):
+        noun, words = hit.group("noun").lower(), hit.group().lower()
+        if words.startswith("the ") and not words.startswith("the same") \
+                and noun not in THE_POINTS:
             continue
         start, end = hit.start() + offset, hit.end() + offset
         if any(m.start <= start and end <= m.end or start <= m.start and m.end <= end

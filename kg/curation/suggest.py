@@ -500,7 +500,8 @@ def study_context(source: Source, text: str, tagger, index: dict[str, dict] | No
             if v} | ({"_intervention": treated} if treated else {}) \
         | ({"_topic": topic} if (topic := _topic(mentions, index or {})) else {}) \
         | ({"_disease": disease} if (disease := _most_named(mentions, "disease")) else {}) \
-        | ({"_mechanism": mech, "_index": index or {}} if (mech := _most_named(mentions, "mechanism")) else {})
+        | ({"_mechanism": mech, "_index": index or {}}
+           if (mech := _most_named(mentions, "mechanism")) else {})
 
 
 def _scope_therapy(mentions: list[Mention], tagger) -> list[Mention]:
